@@ -45,11 +45,25 @@ create_venv() {
   fi
 }
 
+strip_torchaudio_native_libs() {
+  # See requirements-nodeps.txt: torchaudio's CUDA-linked libraries cannot load next to
+  # torch 2.13 CPU; without them `import TTS` works and Coqui synthesis runs on torch alone.
+  local lib
+  lib=$("$VENV/bin/python" - <<'PY'
+import importlib.util, pathlib
+spec = importlib.util.find_spec("torchaudio")
+print(pathlib.Path(spec.origin).parent / "lib" if spec else "")
+PY
+)
+  [ -n "$lib" ] && [ -d "$lib" ] && find "$lib" -name '*.so*' -delete
+  return 0
+}
+
 install_python_packages() {
   # A stamp of the inputs makes re-runs skip the resolver entirely.
   local stamp="$VENV/.pattern-pivot-installed"
   local want
-  want=$(cat pyproject.toml constraints.txt requirements.lock | sha256sum | cut -c1-16)
+  want=$(cat pyproject.toml constraints.txt requirements.lock requirements-nodeps.txt | sha256sum | cut -c1-16)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
@@ -65,6 +79,9 @@ install_python_packages() {
   log "installing locked dependencies (constrained to torch==2.13.0)"
   "${uv[@]}" -c constraints.txt -r requirements.lock
   "${uv[@]}" -c constraints.txt --no-deps -e .
+  log "installing model-only and import-only packages without their dependencies"
+  "${uv[@]}" --no-deps -r requirements-nodeps.txt
+  strip_torchaudio_native_libs
   echo "$want" >"$stamp"
 }
 

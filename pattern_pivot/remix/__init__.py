@@ -1,0 +1,1 @@
+"""Remixes: requests, retrieval of source segments, scripts and edit plans."""
