@@ -13,7 +13,8 @@ class StatsStoreResource(dg.ConfigurableResource):
     dynamodb_table: str = "pattern-pivot-video-stats"
     dynamodb_endpoint: str = ""  # empty: AWS itself
     aws_region: str = "us-east-1"
+    max_attempts: int = 8  # DynamoDB throttling: botocore retries with backoff this often
 
     def store(self) -> StatsStore:
         return open_stats_store(self.backend, self.sqlite_path, self.dynamodb_table,
-                                self.dynamodb_endpoint, self.aws_region)
+                                self.dynamodb_endpoint, self.aws_region, self.max_attempts)

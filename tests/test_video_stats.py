@@ -19,6 +19,7 @@ from pattern_pivot.definitions import build_definitions
 from pattern_pivot.stats.sqlite_store import SqliteStatsStore
 from resources import StatsStoreResource, TranscriberResource, YouTubeResource
 from tests.conftest import JFK
+from tests.stats_support import ThrottlingProxy
 from tests.youtube_support import API_KEY, FakeYouTube, FakeYouTubeServer, video_item
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,6 +123,27 @@ def test_api_failures_fail_the_day_clearly_and_write_nothing(settings, server, s
     assert re.search(expected, failure.description), failure.description
     store = stats_resource.store()
     assert store.day("2026-11-02") == [] and not store.is_complete("2026-11-02")
+
+
+def test_dynamodb_throttling_fails_the_day_clearly_and_a_rerun_completes_it(
+        settings, server, moto_url, monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    register_catalog(Catalog(settings.catalog_path))
+    instance = dg.DagsterInstance.ephemeral()
+    table = f"stats-{uuid.uuid4().hex[:8]}"
+    with ThrottlingProxy(moto_url, throttle_puts=10**6) as proxy:
+        throttled = StatsStoreResource(backend="dynamodb", dynamodb_endpoint=proxy.url,
+                                       dynamodb_table=table, max_attempts=2)
+        result = run_stats(make_defs(settings, server, throttled), instance, "2026-11-05")
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
+    assert "throttled" in failure.description and "re-run the day" in failure.description
+    direct = StatsStoreResource(backend="dynamodb", dynamodb_endpoint=moto_url,
+                                dynamodb_table=table)
+    assert not direct.store().is_complete("2026-11-05")
+    assert run_stats(make_defs(settings, server, direct), instance, "2026-11-05").success
+    assert direct.store().is_complete("2026-11-05") and len(direct.store().day("2026-11-05")) == 3
 
 
 def test_local_only_catalog_needs_no_key(settings, stats_resource, server):
