@@ -103,3 +103,24 @@ def test_unknown_channel_is_skipped_and_others_continue(settings, server):
 def test_not_configured_is_a_clear_skip(settings, server):
     result = evaluate(dg.DagsterInstance.ephemeral(), settings, server, key="")
     assert "PATTERN_PIVOT_YOUTUBE_API_KEY" in result.skip_message
+
+
+def test_an_existing_catalog_gains_youtube_entries(tmp_path):
+    """Catalogs made before YouTube support keep working: the details live in a sibling
+    table created on first use."""
+    import sqlite3
+
+    path = tmp_path / "catalog.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE videos (video_id TEXT PRIMARY KEY, source_kind TEXT NOT NULL,"
+            " source_uri TEXT NOT NULL, title TEXT NOT NULL, sha256 TEXT NOT NULL,"
+            " size_bytes INTEGER NOT NULL, added_at REAL NOT NULL)")
+        conn.execute("INSERT INTO videos VALUES ('file-0123456789abcdef', 'file', '/x.mp4',"
+                     " 'x', 'ab', 1, 1.0)")
+    catalog = Catalog(path)
+    catalog.register_youtube("dQw4w9WgXcQ", CHANNEL, "Song", 1.7e9, 213.0)
+    assert [e.video_id for e in catalog.entries()] == ["file-0123456789abcdef",
+                                                       "yt-dQw4w9WgXcQ"]
+    assert catalog.youtube_entry("file-0123456789abcdef") is None
+    assert catalog.get("yt-dQw4w9WgXcQ").source_uri.endswith("watch?v=dQw4w9WgXcQ")
