@@ -70,10 +70,15 @@ def test_latest_history_and_channel_index(store):
     latest = store.latest(["yt-a", "yt-c", "yt-missing"])
     assert set(latest) == {"yt-a", "yt-c"}
     assert latest["yt-a"].snapshot_date == "2026-11-03" and latest["yt-a"].views == 300
-    assert [r.snapshot_date for r in store.history("yt-b")] == [
+    # yt-b is gone from the newest day: its latest snapshot is still found, a day older.
+    store.write_day("2026-11-04", rows("2026-11-04", 2000.0, views=900, ids=("yt-a",)))
+    latest = store.latest(["yt-a", "yt-b"])
+    assert latest["yt-a"].snapshot_date == "2026-11-04" and latest["yt-a"].views == 900
+    assert latest["yt-b"].snapshot_date == "2026-11-03"
+    assert [r.snapshot_date for r in store.history("yt-c")] == [
         "2026-11-01", "2026-11-02", "2026-11-03"]
     channel = store.channel_history("UC1")
-    assert len(channel) == 6 and {r.video_id for r in channel} == {"yt-a", "yt-b"}
+    assert len(channel) == 7 and {r.video_id for r in channel} == {"yt-a", "yt-b"}
     assert [r.snapshot_date for r in channel] == sorted(r.snapshot_date for r in channel)
 
 

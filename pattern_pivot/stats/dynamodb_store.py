@@ -178,9 +178,52 @@ class DynamoStatsStore:
                            KeyConditionExpression=Key("channel_id").eq(channel_id))
         return sorted(rows, key=lambda r: (r.snapshot_date, r.video_id))
 
+    def complete_days(self) -> list[str]:
+        """Days whose snapshot was fully written, newest first (one query on the markers)."""
+        self._ensure()
+        days, kwargs = [], {"KeyConditionExpression": Key("video_id").eq(DAY_MARKER),
+                            "ScanIndexForward": False, "ProjectionExpression": "snapshot_date"}
+        try:
+            while True:
+                page = self._table.query(**kwargs)
+                days += [i["snapshot_date"] for i in page.get("Items", [])]
+                if "LastEvaluatedKey" not in page:
+                    return days
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error(exc, "reading the day markers") from None
+
+    def _batch_get(self, video_ids: list[str], day: str) -> dict[str, VideoStats]:
+        found: dict[str, VideoStats] = {}
+        for start in range(0, len(video_ids), 100):  # BatchGetItem takes 100 keys
+            request = {self.table_name: {"Keys": [
+                {"video_id": v, "snapshot_date": day} for v in video_ids[start:start + 100]]}}
+            for attempt in range(8):
+                try:
+                    answer = self._resource.batch_get_item(RequestItems=request)
+                except (ClientError, BotoCoreError) as exc:
+                    raise self._error(exc, "reading the latest snapshots") from None
+                for item in answer.get("Responses", {}).get(self.table_name, []):
+                    found[item["video_id"]] = _row(item)
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(0.05 * 2 ** attempt, 2.0))  # throttled keys come back unprocessed
+            else:
+                raise self._error(ClientError({"Error": {
+                    "Code": "ProvisionedThroughputExceededException", "Message": ""}},
+                    "BatchGetItem"), "reading the latest snapshots")
+        return found
+
     def latest(self, video_ids: Iterable[str]) -> dict[str, VideoStats]:
-        found = {}
-        for video_id in dict.fromkeys(video_ids):
+        # Most videos have a row on the newest complete day: one BatchGetItem per 100
+        # videos. The rest (new, or gone since) fall back to one query each.
+        ids = list(dict.fromkeys(video_ids))
+        days = self.complete_days()
+        found = self._batch_get(ids, days[0]) if days and ids else {}
+        for video_id in ids:
+            if video_id in found:
+                continue
             rows = self._paged(self._table.query, "reading the latest snapshot",
                                KeyConditionExpression=Key("video_id").eq(video_id),
                                ScanIndexForward=False, Limit=1)
