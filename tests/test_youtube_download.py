@@ -76,6 +76,19 @@ def test_downloads_a_page_with_its_caption_track(server, tmp_path):
     assert got.caption_language == "en" and got.caption_kind == "manual"
 
 
+def test_a_webm_source_is_remuxed_to_mp4(tmp_path):
+    webm = tmp_path / "clip.webm"
+    ffmpeg("-t", "1", "-i", str(COCKATOO), "-vf", "scale=160:-2", "-c:v", "libvpx-vp9",
+           "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus", str(webm))
+    fake = FakeYouTube()
+    fake.add_file("/media/webm0000001.webm", webm, "video/webm")
+    with FakeYouTubeServer(fake) as srv:
+        got = download(srv.url + "media/webm0000001.webm", tmp_path / "out")
+    info = probe(got.path)
+    assert got.path.suffix == ".mp4" and "mp4" in info.container
+    assert info.video.codec == "vp9"  # remuxed, not re-encoded
+
+
 def test_size_limit_and_missing_video_are_clear_errors(server, tmp_path):
     with pytest.raises(YouTubeDownloadError, match="breaks the download limits"):
         download(server.url + "media/abcdefghijk.mp4", tmp_path / "a",

@@ -66,6 +66,8 @@ def download(url: str, dest_dir: Path, limits: DownloadLimits = DownloadLimits()
     options = {
         "format": limits.format_selector(),
         "merge_output_format": "mp4",
+        # The last fallback may be WebM: remux (no re-encode) so the store always holds MP4.
+        "postprocessors": [{"key": "FFmpegVideoRemuxer", "preferedformat": "mp4"}],
         "outtmpl": {"default": str(dest_dir / "video.%(ext)s"),
                     "subtitle": str(dest_dir / "captions.%(ext)s")},
         "max_filesize": int(limits.max_filesize_mb * 1024 * 1024),
