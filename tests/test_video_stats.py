@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -184,6 +185,9 @@ def test_definitions_load_without_any_youtube_config(monkeypatch):
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
     schedule = defs.resolve_schedule_def("video_stats_job_schedule")
     assert schedule.cron_schedule == "30 23 * * *"
+    tick = schedule.evaluate_tick(dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 5, 23, 30, tzinfo=timezone.utc)))
+    assert [r.partition_key for r in tick.run_requests] == ["2026-11-05"]  # today's numbers
     assert defs.resolve_assets_def("video_stats").backfill_policy == (
         dg.BackfillPolicy.single_run())
 
