@@ -87,6 +87,16 @@ def test_invalid_key_fails_clearly():
         YouTubeClient("")
 
 
+def test_the_key_never_reaches_errors_or_debug_logs(server, caplog):
+    import logging
+
+    server.fake.quota_exceeded = True
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(YouTubeQuotaError) as failure:
+            client(server).resolve_channel("@tester")
+    assert API_KEY not in str(failure.value) and API_KEY not in caplog.text
+
+
 def test_server_errors_are_retried_with_backoff(server):
     server.fake.fail_next = [503, 500]
     delays = []

@@ -28,6 +28,9 @@ from pattern_pivot.youtube.types import (
 )
 
 log = logging.getLogger(__name__)
+# The client logs each request URL at DEBUG, and the URL carries the API key: never let
+# debug logging write the key anywhere.
+logging.getLogger("googleapiclient.discovery").setLevel(logging.INFO)
 
 QUOTA_COSTS = {"channels.list": 1, "playlistItems.list": 1, "videos.list": 1,
                "search.list": 100}
@@ -99,8 +102,8 @@ class YouTubeClient:
                         f"{subject} answered 403 quotaExceeded after {self.meter.total} units "
                         "in this run)", "wait for the daily reset (midnight Pacific time) or "
                         "raise the quota in the Google Cloud console") from None
-                if reasons & _AUTH_REASONS or status in (401,) or (
-                        status == 400 and "key" in str(exc).lower()):
+                # Not str(exc): it holds the request URL, and so the key.
+                if reasons & _AUTH_REASONS or status == 401:
                     raise YouTubeAuthError("PATTERN_PIVOT_YOUTUBE_API_KEY",
                                            f"was refused ({status} {sorted(reasons)})",
                                            _KEY_FIX) from None
