@@ -22,6 +22,7 @@ class ThrottlingProxy:
         self.upstream = upstream.rstrip("/")
         self.throttle_puts = throttle_puts
         self.throttled = 0
+        self._lock = threading.Lock()  # the store writes rows from several threads
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,9 +32,7 @@ class ThrottlingProxy:
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 target = self.headers.get("X-Amz-Target", "")
-                if target.endswith(".PutItem") and proxy.throttle_puts > 0:
-                    proxy.throttle_puts -= 1
-                    proxy.throttled += 1
+                if target.endswith(".PutItem") and proxy._take_throttle():
                     return self._send(400, json.dumps(THROTTLED).encode(), {
                         "x-amzn-ErrorType": "ProvisionedThroughputExceededException"})
                 headers = {k: v for k, v in self.headers.items()
@@ -59,6 +58,14 @@ class ThrottlingProxy:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _take_throttle(self) -> bool:
+        with self._lock:
+            if self.throttle_puts <= 0:
+                return False
+            self.throttle_puts -= 1
+            self.throttled += 1
+            return True
 
     @property
     def url(self) -> str:

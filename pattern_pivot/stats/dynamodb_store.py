@@ -22,6 +22,7 @@ reported as a clear error.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Sequence
 
 import boto3
@@ -45,7 +46,7 @@ _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException",
 
 class DynamoStatsStore:
     def __init__(self, table: str, region: str = "us-east-1", endpoint_url: str = "",
-                 max_attempts: int = 8, create_if_missing: bool = True):
+                 max_attempts: int = 8, create_if_missing: bool = True, writers: int = 8):
         self.table_name = table
         self.endpoint_url = endpoint_url or None
         self.create_if_missing = create_if_missing
@@ -54,6 +55,8 @@ class DynamoStatsStore:
         self._resource = boto3.resource("dynamodb", region_name=region,
                                         endpoint_url=self.endpoint_url, config=config)
         self._table = self._resource.Table(table)
+        self._client = self._resource.meta.client
+        self.writers = max(1, writers)
         self._ready = False
 
     @property
@@ -112,27 +115,34 @@ class DynamoStatsStore:
         if not self._ready and self.create_if_missing:
             self.create()
 
+    def _put_row(self, row: VideoStats) -> bool:
+        """One conditional PutItem; False when a row at least as fresh is already there."""
+        fetched_at = _decimal(row.fetched_at)
+        item = {"video_id": row.video_id, "snapshot_date": row.snapshot_date,
+                "channel_id": row.channel_id, "title": row.title, "fetched_at": fetched_at}
+        for name in ("views", "likes", "comments"):
+            if getattr(row, name) is not None:
+                item[name] = int(getattr(row, name))
+        try:
+            # The resource's client is thread-safe (the resource is not), so rows go in
+            # parallel; boto3 serialises plain Python values for it.
+            self._client.put_item(
+                TableName=self.table_name, Item=item,
+                ConditionExpression="attribute_not_exists(video_id) OR fetched_at < :fetched",
+                ExpressionAttributeValues={":fetched": fetched_at})
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+
     def write_day(self, day: str, rows: Sequence[VideoStats]) -> WriteSummary:
         check_rows(day, rows)
         self._ensure()
-        written = 0
         try:
-            for row in rows:
-                item = {"video_id": row.video_id, "snapshot_date": day,
-                        "channel_id": row.channel_id, "title": row.title,
-                        "fetched_at": _decimal(row.fetched_at)}
-                for name in ("views", "likes", "comments"):
-                    if getattr(row, name) is not None:
-                        item[name] = int(getattr(row, name))
-                try:
-                    self._table.put_item(
-                        Item=item,
-                        ConditionExpression=(Attr("video_id").not_exists()
-                                             | Attr("fetched_at").lt(item["fetched_at"])))
-                    written += 1
-                except ClientError as exc:
-                    if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                        raise
+            with ThreadPoolExecutor(max_workers=self.writers) as pool:
+                written = sum(pool.map(self._put_row, rows))
+            # The marker goes last: only a fully written day counts as complete.
             self._table.put_item(Item={"video_id": DAY_MARKER, "snapshot_date": day,
                                        "row_count": len(rows),
                                        "completed_at": _decimal(time.time())})
