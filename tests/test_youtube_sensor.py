@@ -100,6 +100,17 @@ def test_unknown_channel_is_skipped_and_others_continue(settings, server):
     assert len(result.run_requests) == MAX_NEW_UPLOADS_PER_TICK - 1
 
 
+def test_the_cap_is_shared_between_channels(settings, server):
+    other = "UCsensorchannel000000002"
+    server.fake.add_channel(other, "@other", [video_item(f"ot{i:09d}", other, f"Other {i}")
+                                              for i in range(30)])
+    result = evaluate(dg.DagsterInstance.ephemeral(), settings, server,
+                      channels=("@sensor", "@other"))
+    keys = [r.partition_key for r in result.run_requests]
+    assert sum(k.startswith("yt-up") for k in keys) == 9  # 10 listed, one deleted
+    assert sum(k.startswith("yt-ot") for k in keys) == 10
+
+
 def test_not_configured_is_a_clear_skip(settings, server):
     result = evaluate(dg.DagsterInstance.ephemeral(), settings, server, key="")
     assert "PATTERN_PIVOT_YOUTUBE_API_KEY" in result.skip_message

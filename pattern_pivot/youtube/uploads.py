@@ -59,15 +59,18 @@ def _new_ids(client: YouTubeClient, channel: Channel, state: ChannelState,
 
 def find_new_uploads(client: YouTubeClient, channel_refs: list[str],
                      states: dict[str, ChannelState], limit: int) -> UploadScan:
-    """New uploads of every channel, at most ``limit`` in all. An unknown channel is
-    recorded as a problem and skipped; quota and key errors stop the scan (raise), so a
-    caller never stores a state past data it failed to read."""
+    """New uploads of every channel, at most ``limit`` in all, shared between channels so
+    one big backlog cannot starve the others. An unknown channel is recorded as a problem
+    and skipped; quota and key errors stop the scan (raise), so a caller never stores a
+    state past data it failed to read."""
     scan = UploadScan(states={cid: ChannelState(set(s.seen), s.complete)
                               for cid, s in states.items()})
-    for ref in channel_refs:
-        room = limit - len(scan.new)
+    used = 0
+    for position, ref in enumerate(channel_refs):
+        # An equal share of what is left; a channel that uses less leaves more for the rest.
+        room = (limit - used) // (len(channel_refs) - position)
         if room <= 0:
-            break
+            continue
         try:
             channel = client.resolve_channel(ref)
         except (YouTubeQuotaError, YouTubeAuthError):
@@ -78,6 +81,7 @@ def find_new_uploads(client: YouTubeClient, channel_refs: list[str],
         scan.channels[ref] = channel
         state = scan.states.setdefault(channel.channel_id, ChannelState())
         ids, complete = _new_ids(client, channel, state, room)
+        used += len(ids)
         videos, missing = client.videos(ids) if ids else ([], [])
         scan.new += videos
         scan.unavailable += missing
