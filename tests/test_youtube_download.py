@@ -10,9 +10,12 @@ import pytest
 
 from assets.ingest import source_video, video_audio, video_transcript
 from assets.partitions import videos_partitions
+from assets.understand import transcript_chunks
 from pattern_pivot.catalog import Catalog
 from pattern_pivot.definitions import build_definitions
 from pattern_pivot.media.probe import probe
+from pattern_pivot.retrieval.index import search_catalog
+from pattern_pivot.retrieval.milvus_store import SearchFilters
 from pattern_pivot.youtube.captions import read_captions, spread_words
 from pattern_pivot.youtube.download import DownloadLimits, download
 from pattern_pivot.youtube.errors import YouTubeDownloadError
@@ -146,7 +149,7 @@ def test_youtube_partition_downloads_and_transcribes_from_captions(server, setti
     assert entry.video_id == "yt-abcdefghijk" and entry.source_kind == "youtube"
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(videos_partitions.name, [entry.video_id])
-    result = dg.materialize([source_video, video_audio, video_transcript],
+    result = dg.materialize([source_video, video_audio, video_transcript, transcript_chunks],
                             partition_key=entry.video_id, instance=instance,
                             resources=defs.resources)
     assert result.success
@@ -158,6 +161,14 @@ def test_youtube_partition_downloads_and_transcribes_from_captions(server, setti
     assert meta["word_count"].value == 5  # "a white cockatoo dances today"
     stored = catalog.get(entry.video_id)
     assert len(stored.sha256) == 64 and stored.size_bytes > 0
+    # Its chunks are searchable by its YouTube channel id.
+    chunks_meta = result.asset_materializations_for_node("transcript_chunks")[0].metadata
+    assert chunks_meta["channel"].value == "UCx"
+    embedder = defs.resources["embedder"].embedder()
+    vectors = defs.resources["vector_store"].store(embedder.name, embedder.dimension)
+    hits = search_catalog("cockatoo", embedder, vectors, 3, SearchFilters(channel="UCx"))
+    assert [h.video_id for h in hits] == [entry.video_id]
+    assert search_catalog("cockatoo", embedder, vectors, 3, SearchFilters(channel="local")) == []
     # Re-running is cached: nothing is downloaded again.
     served = len(server.fake.requests)
     again = dg.materialize([source_video], partition_key=entry.video_id, instance=instance,
