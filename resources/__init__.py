@@ -2,9 +2,12 @@
 
 from resources.catalog import CatalogResource
 from resources.embedder import EmbedderResource
+from resources.llm import LLMResource
 from resources.media_store import MediaStoreResource
+from resources.remix_store import RemixStoreResource
 from resources.transcriber import TranscriberResource
 from resources.vector_store import VectorStoreResource
 
 __all__ = ["CatalogResource", "EmbedderResource", "MediaStoreResource", "TranscriberResource",
            "VectorStoreResource"]
+__all__ += ["LLMResource", "RemixStoreResource"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 
 from pattern_pivot.media.store import LocalMediaStore
 from pattern_pivot.remix import faceless, plans
 from pattern_pivot.remix.request import RemixRequest, RemixRequestError
-from pattern_pivot.remix.select import MIN_RELEVANCE, candidates, retrieve
+from pattern_pivot.remix.select import MIN_RELEVANCE, EngagementSource, candidates, retrieve
 from pattern_pivot.remix.spans import TranscriptLookup, sentences_of
 from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, SourceSpan, variant_name
 from pattern_pivot.remix.writers.base import ScriptBrief, ScriptWriter
@@ -34,7 +34,7 @@ class RemixContext:
     transcripts: TranscriptLookup
     stills: plans.StillLookup = lambda video_id: None
     sources: Callable[[str], Path | None] = lambda video_id: None  # stored source media
-    engagement: Mapping[str, float] = field(default_factory=dict)
+    engagement: EngagementSource = field(default_factory=dict)
     min_relevance: float = MIN_RELEVANCE
 
 

@@ -5,7 +5,7 @@ videos' engagement when known, diversified across videos (MMR), and fitted to a 
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -79,12 +79,19 @@ def mmr_order(scored: Sequence[tuple[Hit, float]], vectors: np.ndarray, *,
     return [scored[i] for i in picked]
 
 
+# Engagement per video id, or a function from the candidate video ids to it (a stats store's
+# ``latest(video_ids)``, mapped through engagement_value).
+EngagementSource = Mapping[str, float] | Callable[[list[str]], Mapping[str, float]]
+
+
 def candidates(query: str, embedder: SentenceEmbedder, store: MilvusChunkStore, *,
-               engagement: Mapping[str, float] | None = None, top_k: int = 30,
+               engagement: EngagementSource | None = None, top_k: int = 30,
                min_relevance: float = MIN_RELEVANCE) -> list[SourceSpan]:
     """Retrieved, re-ranked and diversified segments, in the order a remix should use them.
     ``score`` on each span is its final ranking score."""
     hits = retrieve(query, embedder, store, top_k=top_k, min_relevance=min_relevance)
+    if callable(engagement):
+        engagement = engagement(sorted({h.video_id for h in hits}))
     scored = rerank(hits, engagement)
     vectors = embedder.encode([h.text for h, _ in scored])
     return [SourceSpan(video_id=h.video_id, start=h.start, end=h.end, text=h.text,
