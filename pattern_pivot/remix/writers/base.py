@@ -91,10 +91,11 @@ def fit_lines(lines: Sequence[ScriptLine], brief: ScriptBrief, *, tolerance: flo
 
     while total() > budget * (1 + tolerance) and len(lines) > 2:
         lines.pop(-2)  # the last body line; keep hook and ending
-    if total() > budget * (1 + tolerance):
+    for _ in range(len(lines)):  # still long: shorten the longest lines, one at a time
+        if total() <= budget * (1 + tolerance):
+            break
         longest = max(range(len(lines)), key=lambda i: word_count(lines[i].text))
-        excess = total() - budget
-        keep = word_count(lines[longest].text) - excess
+        keep = word_count(lines[longest].text) - (total() - budget)
         lines[longest] = lines[longest].model_copy(
             update={"text": _truncate(lines[longest].text, keep)})
     if total() < budget * (1 - tolerance):
