@@ -17,6 +17,10 @@ from pattern_pivot.retrieval.milvus_store import Hit, MilvusChunkStore
 # Cosine similarity (all-MiniLM-L6-v2) below which a chunk is not about the topic: measured on
 # the sample channel, on-topic chunks score 0.39-0.86, off-topic queries at most 0.25.
 MIN_RELEVANCE = 0.3
+# ...and a video whose best chunk is far below the best video's is only a side mention
+# ("water" in a bread recipe scored 0.35 for a houseplant query whose best was 0.54): keep only
+# videos whose best chunk is within 70% of the overall best.
+RELATIVE_RELEVANCE = 0.7
 ENGAGEMENT_WEIGHT = 0.25  # at most +25% relevance for the most engaging source video
 MMR_LAMBDA = 0.7  # 1.0: relevance only; lower: more diversity
 SAME_VIDEO_PENALTY = 0.1  # per segment already taken from the same video
@@ -30,7 +34,11 @@ def retrieve(query: str, embedder: SentenceEmbedder, store: MilvusChunkStore, *,
                                 "say what the remix is about")
     hits = store.search(embedder.encode([query]), top_k)[0]
     relevant = [h for h in hits if h.score >= min_relevance]
-    if not relevant:
+    if relevant:
+        floor = relevant[0].score * RELATIVE_RELEVANCE
+        videos = {h.video_id for h in relevant if h.score >= floor}
+        relevant = [h for h in relevant if h.video_id in videos]
+    else:
         best = f" (best match scored {hits[0].score:.2f}, needs {min_relevance:.2f})" if hits \
             else " (the vector store is empty)"
         raise RemixRequestError(
