@@ -13,8 +13,8 @@ def test_definitions_load_and_validate():
     job = defs.resolve_job_def("ingest_job")
     assert job.partitions_def.name == "videos"
     assert defs.resolve_sensor_def("channel_folder_sensor")
-    assert set(defs.resources) == {"catalog", "media_store", "transcriber", "embedder",
-                                   "vector_store"}
+    assert {"catalog", "media_store", "transcriber", "embedder",
+            "vector_store"} <= set(defs.resources)
 
 
 def test_transcript_step_is_in_the_asr_pool():

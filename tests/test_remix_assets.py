@@ -117,3 +117,13 @@ def test_cli_remix_json_prints_id_plan_sources_and_files(world):
     assert os.path.isfile(variant["outputs"]["plan"]) and variant["outputs"]["video"] is None
     store = RemixStore(world.remix_store_path)
     assert out["request_id"] in store.ids() and out["request_id"] not in store.pending()
+
+
+def test_remix_pieces_are_registered():
+    from pattern_pivot.definitions import defs as location
+
+    assert {"remix_store", "llm"} <= set(location.resources)
+    job = location.resolve_job_def("remix_job")
+    assert job.partitions_def.name == "remixes"
+    assert location.resolve_sensor_def("remix_requests_sensor")
+    assert location.resolve_assets_def(PLAN_ASSET).op.pool == "milvus"

@@ -187,3 +187,19 @@ def test_extractive_writer_alone_needs_no_model(ctx):
     assert script.lines[0].role == "hook" and script.lines[-1].role == "ending"
     assert all(s.video_id == video_id("marathon-training") for x in script.lines
                for s in x.sources)
+
+
+def test_supercut_writes_its_audio_only_cut_next_to_the_plan(ctx, tmp_path):
+    # Stand-in sources as long as the transcripts: a tone (the stitching is what is tested;
+    # real speech is cut in test_audio_only_supercut_stitches_real_speech).
+    tone = tmp_path / "tone.wav"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=frequency=440:duration=140", "-ar", "16000", str(tone)], check=True)
+    ctx.sources = lambda vid: tone
+    request = parse_request({"topic": BREAD, "mode": "supercut", "length": 20})
+    [out] = write_outputs(request, plan_remix(request, ctx), ctx)
+    assert out.audio_path == out.plan_path.with_suffix(".m4a")
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
+                            "-of", "csv=p=0", str(out.audio_path)], capture_output=True,
+                           text=True, check=True)
+    assert abs(float(probe.stdout) - out.plan.duration) < 0.2
