@@ -2,6 +2,7 @@
 stored; every stored request not yet run (from files or the UI's register_remix job) becomes
 a `remixes` partition and a run, a capped batch at a time."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -26,8 +27,6 @@ def remix_requests_sensor(context: dg.SensorEvaluationContext,
                           remix_store: RemixStoreResource) -> dg.SensorResult:
     """Stores valid request files (a bad one is logged with what to fix, and retried when the
     file changes) and requests a run per stored request that has none yet."""
-    import json
-
     seen: dict = json.loads(context.cursor) if context.cursor else {}
     store = remix_store.store()
     folder = Path(remix_store.requests_dir)

@@ -124,3 +124,18 @@ def test_a_real_small_model_writes_through_the_http_path():
     assert tried[0]["reason"] in {"ok", "invalid_output"}
     assert script.lines and all(line.sources for line in script.lines)
     assert sum(word_count(line.text) for line in script.lines) <= 25 * 1.15 + 5
+
+
+def test_a_broken_rewrite_keeps_the_valid_draft():
+    truncated = '{"title": "Bread", "lines": [{"text": "Bake it covered to trap steam'
+    with FakeOpenAI([(200, GOOD), (200, "- fine"), (200, truncated)]) as server:
+        script = writer_chain([provider("one", server.base_url)], rounds=1).write(brief())
+    assert script.writer == "one" and script.meta["reply_used"] == 0
+    assert script.meta["structured_output"] and script.title == "Bread in three moves"
+
+
+def test_truncated_json_still_yields_its_complete_lines():
+    draft, structured = parse_script('{"title": "x",\n"lines": [{"text": "Feed the starter '
+                                     'every day.", "sources": [1]}, {"text": "Score the lo')
+    assert not structured
+    assert [(d.text, d.sources) for d in draft.lines] == [("Feed the starter every day.", [1])]

@@ -203,3 +203,19 @@ def test_supercut_writes_its_audio_only_cut_next_to_the_plan(ctx, tmp_path):
                             "-of", "csv=p=0", str(out.audio_path)], capture_output=True,
                            text=True, check=True)
     assert abs(float(probe.stdout) - out.plan.duration) < 0.2
+
+
+def test_faceless_topic_is_scripted_then_shown_as_stills_and_cards(ctx, tmp_path):
+    poster = tmp_path / "marathon.jpg"
+    poster.write_bytes(b"jpeg")
+    ctx.stills = lambda vid: poster if vid == video_id("marathon-training") else None
+    request = parse_request({"topic": "marathon long runs and taper", "mode": "faceless",
+                             "length": 20})
+    [plan] = plan_remix(request, ctx)
+    assert plan.script.writer == "extractive"
+    assert {s.kind for s in plan.shots} == {"still"} and plan.shots[0].image == str(poster)
+    assert [s.narration for s in plan.shots] == [line.text for line in plan.script.lines]
+    ctx.stills = lambda vid: None
+    [plan] = plan_remix(request, ctx)
+    assert {s.kind for s in plan.shots} == {"card"}
+    assert all(len(s.text.split()) <= plans.CARD_WORDS for s in plan.shots)

@@ -59,23 +59,50 @@ _CITE = re.compile(r"\[(\d+)\]")
 _TOKEN = re.compile(r"[a-z0-9']+")
 
 
+_TEXT_FIELD = re.compile(r'"text"\s*:\s*"((?:[^"\\]|\\.)*)"(?:\s*,\s*"sources"\s*:\s*'
+                         r'\[([\d,\s]*)\])?')
+_JSONISH = re.compile(r'^\W*"?\w+"\s*:|[{}]')
+
+
 def parse_script(text: str) -> tuple[DraftScript, bool]:
-    """The model's reply as a script: its JSON when valid (True), else its sentences (False)."""
+    """The model's reply as a script: its JSON when valid (True); else the "text" fields of
+    broken or truncated JSON, or failing that its plain-text lines (False)."""
     match = _JSON_OBJECT.search(text)
     if match:
         try:
             return DraftScript.model_validate(json.loads(match.group(0))), True
         except (ValueError, ValidationError):
             pass
-    lines = []
-    for raw in text.splitlines():
-        line = _BULLET.sub("", raw).strip().strip('"')
-        if len(line.split()) >= 3 and not line.startswith(("{", "}", "```")):
-            lines.append(DraftLine(text=_CITE.sub("", line).strip(),
-                                   sources=[int(n) for n in _CITE.findall(line)]))
+    lines = [DraftLine(text=json.loads(f'"{body}"'), sources=[int(n) for n in
+                                                           re.findall(r"\d+", cites or "")])
+             for body, cites in _TEXT_FIELD.findall(text) if len(body.split()) >= 3]
+    if not lines:
+        for raw in text.splitlines():
+            line = _BULLET.sub("", raw).strip().strip('"')
+            if len(line.split()) >= 3 and not _JSONISH.search(line) and "```" not in line:
+                lines.append(DraftLine(text=_CITE.sub("", line).strip(),
+                                       sources=[int(n) for n in _CITE.findall(line)]))
     if not lines:
         raise WriterError("invalid_output", f"no script lines in the reply {text[:120]!r}")
     return DraftScript(lines=lines), False
+
+
+def best_parse(replies: list[str]) -> tuple[DraftScript, bool, int]:
+    """The latest reply that is valid JSON; else the latest one with usable lines (a broken
+    rewrite does not throw away a good draft). Returns (script, structured, reply index)."""
+    parsed = []
+    for i in reversed(range(len(replies))):
+        try:
+            draft, structured = parse_script(replies[i])
+        except WriterError:
+            continue
+        if structured:
+            return draft, True, i
+        parsed.append((draft, False, i))
+    if not parsed:
+        raise WriterError("invalid_output", f"no script lines in {len(replies)} replies, the "
+                          f"last {replies[-1][:120]!r}")
+    return parsed[0]
 
 
 def _overlap(a: str, b: str) -> float:
@@ -116,14 +143,16 @@ class LLMWriter:
         text_out = StrOutputParser()
         inputs = {"topic": brief.topic, "words": brief.word_budget, "excerpts": excerpts(brief)}
         script_text = (DRAFT | self.llm | text_out).invoke(inputs)
+        replies = [script_text]
         history = [{"step": "draft", "chars": len(script_text)}]
         for n in range(self.rounds):
             critique = (CRITIQUE | self.llm | text_out).invoke({**inputs, "script": script_text})
             script_text = (REWRITE | self.llm | text_out).invoke(
                 {**inputs, "script": script_text, "critique": critique})
+            replies.append(script_text)
             history.append({"step": f"critique+rewrite {n + 1}",
                             "critique": critique[:300], "chars": len(script_text)})
-        draft, structured = parse_script(script_text)
+        draft, structured, used = best_parse(replies)
         lines = [ScriptLine(text=" ".join(d.text.split()), sources=cite(d, brief.segments))
                  for d in draft.lines]
         fitted, repairs = fit_lines(lines, brief)
@@ -131,4 +160,5 @@ class LLMWriter:
                       title=(draft.title.strip() or title_for(brief.topic))[:120],
                       lines=fitted, writer=self.name,
                       meta={"rounds": self.rounds, "steps": history,
-                            "structured_output": structured, "length_repair": repairs})
+                            "structured_output": structured, "reply_used": used,
+                            "length_repair": repairs})
