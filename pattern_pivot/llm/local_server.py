@@ -21,8 +21,9 @@ LOCAL_MODELS = {"qwen2.5-0.5b-instruct": "qwen2.5-0.5b-instruct",
 
 def gguf_path(name_or_path: str) -> Path:
     if name_or_path in LOCAL_MODELS:
-        model = bundled_models.MODELS[LOCAL_MODELS[name_or_path]]
-        return bundled_models.model_dir(model.key) / model.files[0].name
+        key = LOCAL_MODELS[name_or_path]
+        model = bundled_models.MODELS.get(key) or bundled_models.TEST_MODELS[key]
+        return bundled_models.model_dir(key) / model.files[0].name
     path = Path(name_or_path).expanduser()
     if path.suffix == ".gguf" and path.is_file():
         return path
