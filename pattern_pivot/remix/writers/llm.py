@@ -10,7 +10,7 @@ import re
 
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from pattern_pivot.remix.types import Script, ScriptLine, SourceSpan
 from pattern_pivot.remix.writers.base import (
@@ -52,6 +52,14 @@ class DraftScript(BaseModel):
     title: str = ""
     lines: list[DraftLine] = Field(min_length=1)
 
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _plain_strings(cls, value):
+        # Small models often answer "lines": ["...", "..."]: a line without citations.
+        if isinstance(value, list):
+            return [{"text": v} if isinstance(v, str) else v for v in value]
+        return value
+
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|line\s*\d+:)\s*", re.IGNORECASE)
@@ -78,7 +86,7 @@ def parse_script(text: str) -> tuple[DraftScript, bool]:
              for body, cites in _TEXT_FIELD.findall(text) if len(body.split()) >= 3]
     if not lines:
         for raw in text.splitlines():
-            line = _BULLET.sub("", raw).strip().strip('"')
+            line = _BULLET.sub("", raw.strip().strip('",').strip()).strip().strip('",').strip()
             if len(line.split()) >= 3 and not _JSONISH.search(line) and "```" not in line:
                 lines.append(DraftLine(text=_CITE.sub("", line).strip(),
                                        sources=[int(n) for n in _CITE.findall(line)]))
