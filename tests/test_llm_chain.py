@@ -13,7 +13,7 @@ from pattern_pivot.llm.local_server import LocalLLMServer
 from pattern_pivot.llm.providers import ProviderConfig, ProviderConfigError, parse_providers
 from pattern_pivot.remix.types import SourceSpan
 from pattern_pivot.remix.writers.base import ScriptBrief, word_count
-from pattern_pivot.remix.writers.llm import parse_script
+from pattern_pivot.remix.writers.llm import is_placeholder, parse_script
 from tests.remix_support import FakeOpenAI, error_body
 
 SEGMENTS = (
@@ -156,6 +156,7 @@ def test_small_model_reply_shapes_are_understood():
                                      '"Bake it covered."]}')
     assert structured and [d.text for d in draft.lines] == ["Feed the starter daily.",
                                                              "Bake it covered."]
+    assert is_placeholder("One spoken sentence.") and not is_placeholder("Feed it daily.")
     draft, _ = parse_script('"1. Most problems start with light.",\n'
                             '"2. Overwatering kills more plants than neglect.",')
     assert [d.text for d in draft.lines] == ["Most problems start with light.",

@@ -113,6 +113,14 @@ def best_parse(replies: list[str]) -> tuple[DraftScript, bool, int]:
     return parsed[0]
 
 
+_PLACEHOLDERS = {"one spoken sentence", "...", "title", "text"}
+
+
+def is_placeholder(text: str) -> bool:
+    """Small models copy the format example into their answer."""
+    return " ".join(_TOKEN.findall(text.lower())) in _PLACEHOLDERS or text.strip() in ("...",)
+
+
 def _overlap(a: str, b: str) -> float:
     ta, tb = set(_TOKEN.findall(a.lower())), set(_TOKEN.findall(b.lower()))
     return len(ta & tb) / (len(ta) or 1)
@@ -162,7 +170,9 @@ class LLMWriter:
                             "critique": critique[:300], "chars": len(script_text)})
         draft, structured, used = best_parse(replies)
         lines = [ScriptLine(text=" ".join(d.text.split()), sources=cite(d, brief.segments))
-                 for d in draft.lines]
+                 for d in draft.lines if not is_placeholder(d.text)]
+        if not lines:
+            raise WriterError("invalid_output", "the reply only repeated the format example")
         fitted, repairs = fit_lines(lines, brief)
         return Script(request_id=brief.request_id, variant=brief.variant,
                       title=(draft.title.strip() or title_for(brief.topic))[:120],
