@@ -6,7 +6,9 @@ every fallback chain: a remix never fails for lack of a model.
 
 from __future__ import annotations
 
-from pattern_pivot.remix.types import Script, ScriptLine
+import re
+
+from pattern_pivot.remix.types import Script, ScriptLine, SourceSpan
 from pattern_pivot.remix.writers.base import (
     ScriptBrief,
     WriterError,
@@ -17,6 +19,24 @@ from pattern_pivot.remix.writers.base import (
 )
 
 _HOOK_MAX_WORDS = 25
+_CONNECTIVES = {"then", "and", "but", "so", "also", "now", "next", "finally", "this", "that",
+                "it", "they", "these", "those"}
+_TOKEN = re.compile(r"[a-z0-9']+")
+
+
+def pick_hook(sentences: tuple[SourceSpan, ...], topic: str) -> SourceSpan:
+    """The sentence that opens best on its own: short, sharing the most words with the topic,
+    and not leaning on what came before ("Then...", "It..."); the earliest wins ties."""
+    topic_words = set(_TOKEN.findall(topic.lower()))
+
+    def score(item: tuple[int, SourceSpan]) -> tuple:
+        i, sentence = item
+        words = _TOKEN.findall(sentence.text.lower())
+        fits = 4 <= len(words) <= _HOOK_MAX_WORDS
+        standalone = bool(words) and words[0] not in _CONNECTIVES
+        return (fits, standalone, len(topic_words & set(words)), -i)
+
+    return max(enumerate(sentences), key=score)[1]
 
 
 class ExtractiveWriter:
@@ -25,10 +45,7 @@ class ExtractiveWriter:
     def write(self, brief: ScriptBrief) -> Script:
         if not brief.segments:
             raise WriterError("invalid_output", "no source segments to write from")
-        hook_group = brief.sentences[brief.hook_segment]
-        # The hook: the variant's segment's first sentence that is a complete short thought.
-        hook = next((s for s in hook_group if 4 <= word_count(s.text) <= _HOOK_MAX_WORDS),
-                    hook_group[0])
+        hook = pick_hook(brief.sentences[brief.hook_segment], brief.topic)
         lines = [ScriptLine(text=hook.text, sources=(hook,))]
         budget = brief.word_budget
         used = word_count(hook.text)
