@@ -219,3 +219,16 @@ def test_faceless_topic_is_scripted_then_shown_as_stills_and_cards(ctx, tmp_path
     [plan] = plan_remix(request, ctx)
     assert {s.kind for s in plan.shots} == {"card"}
     assert all(len(s.text.split()) <= plans.CARD_WORDS for s in plan.shots)
+
+
+def test_extractive_hook_stands_alone_and_matches_the_topic():
+    from pattern_pivot.remix.writers.extractive import pick_hook
+
+    def sentence(text, start):
+        return SourceSpan(video_id="file-x", start=start, end=start + 2, text=text)
+
+    options = (sentence("Then attack your debt today.", 0.0), sentence("It helps.", 3.0),
+               sentence("The avalanche method pays off the highest interest debt first.", 5.0),
+               sentence("Money is a tool you can learn to use.", 9.0))
+    assert pick_hook(options, "paying off debt").start == 5.0
+    assert pick_hook(options[:2], "paying off debt").start == 0.0  # only fit: still a hook
