@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -55,9 +56,10 @@ def build_catalog(root: Path, embedder: SentenceEmbedder) -> tuple[LocalMediaSto
 
 class FakeOpenAI:
     """A local stdlib HTTP server answering /v1/chat/completions from a queue of
-    (status, body) replies, in the OpenAI API's real response shapes. Records requests."""
+    (status, body) or (status, body, delay seconds) replies, in the OpenAI API's real
+    response shapes. Records requests."""
 
-    def __init__(self, replies: list[tuple[int, dict | str]]):
+    def __init__(self, replies: list[tuple]):
         self.replies = list(replies)
         self.requests: list[dict] = []
         fake = self
@@ -68,7 +70,9 @@ class FakeOpenAI:
                 fake.requests.append({"path": self.path,
                                       "auth": self.headers.get("Authorization", ""),
                                       "body": json.loads(self.rfile.read(length) or b"{}")})
-                status, body = fake.replies.pop(0) if fake.replies else (500, "exhausted")
+                status, body, *delay = fake.replies.pop(0) if fake.replies else (500, "none")
+                if delay:
+                    time.sleep(delay[0])
                 if isinstance(body, str):  # the content of a successful completion
                     body = completion(body)
                 data = json.dumps(body).encode()

@@ -161,3 +161,13 @@ def test_small_model_reply_shapes_are_understood():
                             '"2. Overwatering kills more plants than neglect.",')
     assert [d.text for d in draft.lines] == ["Most problems start with light.",
                                              "Overwatering kills more plants than neglect."]
+
+
+def test_a_provider_that_times_out_is_left_for_the_next():
+    with FakeOpenAI([(200, GOOD, 3.0)]) as slow, FakeOpenAI([(200, GOOD)]) as fast:
+        chain = writer_chain([ProviderConfig(name="slow", base_url=slow.base_url, model="m",
+                                             timeout=0.5),
+                              provider("fast", fast.base_url)], rounds=0)
+        script = chain.write(brief())
+    assert [(t["provider"], t["reason"]) for t in script.meta["providers_tried"]] == [
+        ("slow", "timeout"), ("fast", "ok")]
