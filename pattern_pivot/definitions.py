@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.channel import channel_assets
 from assets.ingest import ingest_assets
+from assets.remix import remix_assets
 from assets.understand import transcript_chunks
 from pattern_pivot.settings import Settings
 from pattern_pivot.stats.config import StatsConfig
@@ -13,14 +14,17 @@ from pattern_pivot.youtube.config import API_KEY_ENV, YouTubeConfig
 from resources import (
     CatalogResource,
     EmbedderResource,
+    LLMResource,
     MediaStoreResource,
+    RemixStoreResource,
     StatsStoreResource,
     TranscriberResource,
     VectorStoreResource,
     YouTubeResource,
 )
 from sensors.channel_folder import channel_folder_sensor
-from sensors.jobs import ingest_job, video_stats_job
+from sensors.jobs import ingest_job, register_remix_job, remix_job, video_stats_job
+from sensors.remix_requests import remix_requests_sensor
 from sensors.schedules import video_stats_schedule
 from sensors.youtube_uploads import build_youtube_uploads_sensor
 
@@ -48,15 +52,17 @@ def stats_store_resource_for(settings: Settings) -> StatsStoreResource:
 def build_definitions(settings: Settings | None = None,
                       transcriber: TranscriberResource | None = None,
                       youtube: YouTubeResource | None = None,
-                      stats_store: StatsStoreResource | None = None) -> dg.Definitions:
+                      stats_store: StatsStoreResource | None = None,
+                      llm: LLMResource | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     youtube = youtube or youtube_resource_from_env()
     youtube_ready = bool(os.environ.get(API_KEY_ENV) or youtube.api_key) and bool(
         youtube.channels)
     return dg.Definitions(
-        assets=[*ingest_assets, transcript_chunks, *channel_assets],
-        jobs=[ingest_job, video_stats_job],
-        sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready)],
+        assets=[*ingest_assets, transcript_chunks, *channel_assets, *remix_assets],
+        jobs=[ingest_job, video_stats_job, remix_job, register_remix_job],
+        sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),
+                 remix_requests_sensor],
         schedules=[video_stats_schedule],
         resources={
             "catalog": CatalogResource(path=str(settings.catalog_path),
@@ -68,6 +74,10 @@ def build_definitions(settings: Settings | None = None,
             "vector_store": VectorStoreResource(uri=settings.vector_uri),
             "youtube": youtube,
             "stats_store": stats_store or stats_store_resource_for(settings),
+            "remix_store": RemixStoreResource(path=str(settings.remix_store_path),
+                                              requests_dir=str(settings.remix_requests_dir)),
+            "llm": llm or LLMResource(providers_json=settings.llm_providers,
+                                      local_model=settings.local_llm),
         },
     )
 

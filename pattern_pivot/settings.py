@@ -32,6 +32,8 @@ class Settings:
     milvus_uri: str = ""  # a Milvus Lite file or a server URL; "" means <data_dir>/milvus.db
     asr_model: str = "base"
     embedding_model: str = "all-MiniLM-L6-v2"
+    llm_providers: str = ""  # JSON list of OpenAI-compatible providers (see pattern_pivot.llm)
+    local_llm: str = ""  # "" (off), a bundled GGUF model name or a .gguf path
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -45,8 +47,20 @@ class Settings:
             milvus_uri=os.environ.get("PATTERN_PIVOT_MILVUS_URI", ""),
             asr_model=os.environ.get("PATTERN_PIVOT_ASR_MODEL") or "base",
             embedding_model=os.environ.get("PATTERN_PIVOT_EMBEDDING_MODEL") or "all-MiniLM-L6-v2",
+            llm_providers=os.environ.get("PATTERN_PIVOT_LLM_PROVIDERS", ""),
+            local_llm=os.environ.get("PATTERN_PIVOT_LOCAL_LLM", ""),
         )
 
     @property
     def vector_uri(self) -> str:
         return self.milvus_uri or str(self.data_dir / "milvus.db")
+
+    @property
+    def remix_store_path(self) -> Path:
+        """Remix requests live next to the catalog."""
+        return self.catalog_path.with_name("remixes.sqlite")
+
+    @property
+    def remix_requests_dir(self) -> Path:
+        """Where request files are dropped for the remix sensor."""
+        return _path("PATTERN_PIVOT_REMIX_DIR", self.data_dir / "remix-requests")

@@ -2,14 +2,14 @@
 
 from resources.catalog import CatalogResource
 from resources.embedder import EmbedderResource
+from resources.llm import LLMResource
 from resources.media_store import MediaStoreResource
+from resources.remix_store import RemixStoreResource
+from resources.stats_store import StatsStoreResource
 from resources.transcriber import TranscriberResource
 from resources.vector_store import VectorStoreResource
+from resources.youtube import YouTubeResource
 
-__all__ = ["CatalogResource", "EmbedderResource", "MediaStoreResource", "TranscriberResource",
-           "VectorStoreResource"]
-
-from resources.stats_store import StatsStoreResource  # noqa: E402
-from resources.youtube import YouTubeResource  # noqa: E402
-
-__all__ += ["StatsStoreResource", "YouTubeResource"]
+__all__ = ["CatalogResource", "EmbedderResource", "LLMResource", "MediaStoreResource",
+           "RemixStoreResource", "StatsStoreResource", "TranscriberResource",
+           "VectorStoreResource", "YouTubeResource"]

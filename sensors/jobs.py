@@ -15,3 +15,21 @@ video_stats_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     description="Per day: every catalog video's views, likes and comments into the stats store.",
 )
+
+# Remixes: one run per `remixes` partition (request). In-process, like ingest: one step.
+remix_job = dg.define_asset_job(
+    "remix_job",
+    selection=dg.AssetSelection.groups("remix"),
+    executor_def=dg.in_process_executor,
+    description="Per remix request: retrieval, script or supercut, one edit plan per variant.",
+)
+
+
+@dg.job(executor_def=dg.in_process_executor,
+        description="Register a remix request from the launchpad config (topic, mode, format, "
+                    "length, variants, story): validates, stores it and adds its partition; "
+                    "the remix sensor then runs remix_job for it.")
+def register_remix_job():
+    from assets.remix import register_remix
+
+    register_remix()

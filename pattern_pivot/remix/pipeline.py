@@ -1,0 +1,150 @@
+"""One remix request in, one edit plan per variant out (written to the media store).
+
+Layout: ``<media_root>/remix_plan/<request id>/variant-<n>.json`` (EditPlan JSON, read by the
+compose stage) and, for supercuts, ``variant-<n>.m4a`` (the audio-only cut).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from pattern_pivot.media.store import LocalMediaStore
+from pattern_pivot.remix import faceless, plans
+from pattern_pivot.remix.request import RemixRequest, RemixRequestError
+from pattern_pivot.remix.select import MIN_RELEVANCE, EngagementSource, candidates, retrieve
+from pattern_pivot.remix.spans import TranscriptLookup, sentences_of
+from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, SourceSpan, variant_name
+from pattern_pivot.remix.writers.base import ScriptBrief, ScriptWriter
+from pattern_pivot.retrieval.embeddings import SentenceEmbedder
+from pattern_pivot.retrieval.milvus_store import MilvusChunkStore
+
+MAX_BRIEF_SEGMENTS = 8
+_PLAN_VERSION = "plan-v1"
+
+
+@dataclass
+class RemixContext:
+    media: LocalMediaStore
+    embedder: SentenceEmbedder
+    vectors: MilvusChunkStore
+    writer: ScriptWriter
+    transcripts: TranscriptLookup
+    stills: plans.StillLookup = lambda video_id: None
+    sources: Callable[[str], Path | None] = lambda video_id: None  # stored source media
+    engagement: EngagementSource = field(default_factory=dict)
+    min_relevance: float = MIN_RELEVANCE
+
+
+@dataclass(frozen=True)
+class VariantOutput:
+    plan: EditPlan
+    plan_path: Path
+    audio_path: Path | None = None  # supercut: the stitched audio-only version
+
+
+def _brief(request: RemixRequest, variant: int, ranked: list[SourceSpan],
+           ctx: RemixContext) -> ScriptBrief:
+    segments = tuple(ranked[:MAX_BRIEF_SEGMENTS])
+    sentences = tuple(tuple(sentences_of(s, ctx.transcripts(s.video_id))) for s in segments)
+    return ScriptBrief(request.request_id, variant, request.topic or request.label,
+                       request.length_seconds, segments, sentences)
+
+
+def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
+    """One plan per variant. Raises RemixRequestError when the catalog has nothing on it."""
+    if request.mode == "faceless" and request.story:
+        return _story_plans(request, ctx)
+    with ctx.vectors.session():
+        ranked = candidates(request.query, ctx.embedder, ctx.vectors,
+                            engagement=ctx.engagement, min_relevance=ctx.min_relevance)
+    out = []
+    for variant in range(1, request.variants + 1):
+        if request.mode == "supercut":
+            out.append(plans.supercut_plan(request, variant, ranked, ctx.transcripts))
+            continue
+        script = ctx.writer.write(_brief(request, variant, ranked, ctx))
+        if request.mode == "narrated":
+            out.append(plans.narrated_plan(request, script, ctx.transcripts))
+        else:
+            out.append(plans.faceless_plan(request, script, ctx.stills))
+    return out
+
+
+def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
+    scenes = faceless.split_scenes(request.story)
+    matches: list[list[SourceSpan]] = []
+    with ctx.vectors.session():
+        for scene in scenes:
+            try:
+                hits = retrieve(scene, ctx.embedder, ctx.vectors, top_k=5,
+                                min_relevance=ctx.min_relevance)
+            except RemixRequestError:  # a scene the catalog cannot illustrate gets a card
+                hits = []
+            matches.append([SourceSpan(video_id=h.video_id, start=h.start, end=h.end,
+                                       text=h.text, score=h.score) for h in hits])
+    title = request.topic or scenes[0]
+    return [plans.faceless_plan(
+        request, faceless.story_script(request.request_id, v, title, scenes, matches),
+        ctx.stills) for v in range(1, request.variants + 1)]
+
+
+def write_outputs(request: RemixRequest, plan_list: list[EditPlan],
+                  ctx: RemixContext) -> list[VariantOutput]:
+    """Each plan as JSON (atomic), plus the stitched audio for supercuts."""
+    outputs = []
+    for plan in plan_list:
+        name = variant_name(plan.variant)
+        body = plan.model_dump_json(indent=1)
+        fingerprint = hashlib.sha256(f"{_PLAN_VERSION}|{body}".encode()).hexdigest()[:32]
+        if not ctx.media.is_current(PLAN_ASSET, request.request_id, name + ".json", fingerprint):
+            with ctx.media.atomic_write(PLAN_ASSET, request.request_id, name + ".json",
+                                        fingerprint) as tmp:
+                tmp.write_text(body, encoding="utf-8")
+        audio = _supercut_audio(request, plan, fingerprint, ctx) \
+            if plan.mode == "supercut" else None
+        outputs.append(VariantOutput(plan, ctx.media.path(PLAN_ASSET, request.request_id,
+                                                          name + ".json"), audio))
+    return outputs
+
+
+def _supercut_audio(request: RemixRequest, plan: EditPlan, fingerprint: str,
+                    ctx: RemixContext) -> Path | None:
+    from pattern_pivot.remix.audio import stitch_audio
+
+    pieces = []
+    for shot in plan.shots:
+        source = ctx.sources(shot.span.video_id)
+        if source is None:
+            return None  # sources not stored here (e.g. vectors only): the plan still stands
+        pieces.append((source, shot.span.start, shot.span.end))
+    name = variant_name(plan.variant) + ".m4a"
+    if not ctx.media.is_current(PLAN_ASSET, request.request_id, name, fingerprint):
+        with ctx.media.atomic_write(PLAN_ASSET, request.request_id, name, fingerprint) as tmp:
+            stitch_audio(pieces, tmp)
+    return ctx.media.path(PLAN_ASSET, request.request_id, name)
+
+
+def stored_media_lookups(media: LocalMediaStore, catalog_path: Path
+                         ) -> tuple[Callable[[str], Path | None], plans.StillLookup]:
+    """(source file, poster still) of a video as the ingest assets stored them."""
+    from pattern_pivot.catalog import Catalog
+    from pattern_pivot.errors import PatternPivotError
+    from pattern_pivot.ingest import POSTER_NAME, SOURCE, source_name
+
+    catalog = Catalog(catalog_path)
+
+    def source(video_id: str) -> Path | None:
+        try:
+            path = media.path(SOURCE, video_id, source_name(catalog.get(video_id)))
+        except PatternPivotError:
+            return None
+        return path if path.is_file() else None
+
+    def still(video_id: str) -> Path | None:
+        path = media.path(SOURCE, video_id, POSTER_NAME)
+        return path if path.is_file() else None
+
+    return source, still

@@ -1,0 +1,116 @@
+"""Cut points on word and pause boundaries, from the stored transcript's word timings.
+
+A cut placed inside a word (or right on its edge) clips speech; a cut in the middle of the
+silence between two words sounds clean. Spans are therefore widened into the surrounding
+pauses (at most ``pad`` seconds) and, when trimmed to fit, end where a sentence ends or the
+speaker pauses.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Sequence
+
+from pattern_pivot.ingest import TRANSCRIPT, TRANSCRIPT_NAME
+from pattern_pivot.media.store import MediaStore
+from pattern_pivot.remix.types import SourceSpan
+from pattern_pivot.transcription.types import Transcript, Word
+
+_SENTENCE_END = (".", "?", "!", "…", '."', '?"', '!"')
+PAUSE_SECONDS = 0.35
+PAD_SECONDS = 0.25
+
+# video id -> its transcript, or None when it is not available (spans stay as retrieved)
+TranscriptLookup = Callable[[str], "Transcript | None"]
+
+
+def store_transcripts(media: MediaStore) -> TranscriptLookup:
+    """Transcripts as the `video_transcript` asset stored them, read once per video."""
+
+    @lru_cache(maxsize=256)
+    def lookup(video_id: str) -> Transcript | None:
+        path = media.path(TRANSCRIPT, video_id, TRANSCRIPT_NAME)
+        marker = Path(str(path) + ".inputs")
+        if not path.is_file() or not marker.is_file():
+            return None
+        return Transcript.read_json(path)
+
+    return lookup
+
+
+def _is_boundary(words: Sequence[Word], i: int) -> bool:
+    if i == len(words) - 1 or words[i].text.rstrip().endswith(_SENTENCE_END):
+        return True
+    return words[i + 1].start - words[i].end >= PAUSE_SECONDS
+
+
+def words_in(words: Sequence[Word], start: float, end: float) -> tuple[int, int] | None:
+    """Indices (first, last) of the words that lie mostly inside [start, end]."""
+    inside = [i for i, w in enumerate(words) if (w.start + w.end) / 2 >= start - 0.01
+              and (w.start + w.end) / 2 <= end + 0.01]
+    return (inside[0], inside[-1]) if inside else None
+
+
+def sentence_ranges(words: Sequence[Word], first: int, last: int) -> list[tuple[int, int]]:
+    """(first, last) word indices of each sentence (or pause-delimited phrase) in a range."""
+    ranges, a = [], first
+    for i in range(first, last + 1):
+        if _is_boundary(words, i) or i == last:
+            ranges.append((a, i))
+            a = i + 1
+    return ranges
+
+
+def span_of(video_id: str, words: Sequence[Word], first: int, last: int, *,
+            duration: float | None = None, score: float | None = None,
+            pad: float = PAD_SECONDS) -> SourceSpan:
+    """The span from word ``first`` to word ``last``, widened into the pauses around them."""
+    start = words[first].start - pad
+    if first > 0:
+        start = max(start, (words[first - 1].end + words[first].start) / 2)
+    end = words[last].end + pad
+    if last + 1 < len(words):
+        end = min(end, (words[last].end + words[last + 1].start) / 2)
+    if duration:
+        end = min(end, duration)
+    text = " ".join(w.text.strip() for w in words[first:last + 1])
+    return SourceSpan(video_id=video_id, start=round(max(0.0, start), 3), end=round(end, 3),
+                      text=text, score=score)
+
+
+def snap(span: SourceSpan, transcript: Transcript | None,
+         max_seconds: float | None = None) -> SourceSpan:
+    """``span`` on clean boundaries, trimmed to at most ``max_seconds`` (ending on a sentence
+    or pause when one fits, else after the last word that fits)."""
+    if transcript is None:
+        if max_seconds and span.duration > max_seconds:
+            return span.model_copy(update={"end": round(span.start + max_seconds, 3)})
+        return span
+    words = [w for w in transcript.words if w.text.strip()]
+    found = words_in(words, span.start, span.end)
+    if found is None:
+        return span
+    first, last = found
+    if max_seconds:
+        fitting = [i for i in range(first, last + 1)
+                   if words[i].end - words[first].start <= max_seconds - 2 * PAD_SECONDS]
+        if not fitting:
+            fitting = [first]
+        bounded = [i for i in fitting if _is_boundary(words, i)]
+        last = (bounded or fitting)[-1]
+    return span_of(span.video_id, words, first, last, duration=transcript.duration,
+                   score=span.score)
+
+
+def sentences_of(span: SourceSpan, transcript: Transcript | None) -> list[SourceSpan]:
+    """The sentences of ``span``, each with its own timing (or the span whole when no
+    transcript is available)."""
+    if transcript is None:
+        return [span]
+    words = [w for w in transcript.words if w.text.strip()]
+    found = words_in(words, span.start, span.end)
+    if found is None:
+        return [span]
+    return [span_of(span.video_id, words, a, b, duration=transcript.duration, score=span.score)
+            for a, b in sentence_ranges(words, *found)]

@@ -1,0 +1,72 @@
+"""What a finished remix request produced, as plain data (for the CLI's --json and the UI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pattern_pivot.media.store import LocalMediaStore
+from pattern_pivot.remix.request import RemixRequest
+from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, Script, Shot, variant_name
+
+
+def _span(span) -> dict:
+    return {"video_id": span.video_id, "start": span.start, "end": span.end, "text": span.text}
+
+
+def _shot(shot: Shot) -> dict:
+    data = {"kind": shot.kind, "role": shot.role, "duration": shot.duration}
+    if shot.span is not None:
+        data["source"] = _span(shot.span)
+        data["source_audio"] = shot.source_audio
+    for key in ("image", "text", "narration"):
+        if getattr(shot, key):
+            data[key] = getattr(shot, key)
+    return data
+
+
+def _script(script: Script) -> dict:
+    return {"title": script.title, "writer": script.writer, "text": script.text,
+            "lines": [{"role": line.role, "text": line.text,
+                       "sources": [_span(s) for s in line.sources]} for line in script.lines],
+            "providers_tried": script.meta.get("providers_tried", [])}
+
+
+def outputs_of(media: LocalMediaStore, request_id: str, variant: int) -> dict:
+    """The files of one variant. "video" is the rendered MP4: the render stage fills it in."""
+    plan = media.path(PLAN_ASSET, request_id, variant_name(variant) + ".json")
+    audio = plan.with_suffix(".m4a")
+    return {"plan": str(plan), "audio": str(audio) if audio.is_file() else None,
+            # RENDER: rendered video paths are added here by the compose stage (issue 6).
+            "video": None}
+
+
+def summary(request: RemixRequest, media: LocalMediaStore) -> dict:
+    variants = []
+    for n in range(1, request.variants + 1):
+        files = outputs_of(media, request.request_id, n)
+        plan = EditPlan.model_validate_json(Path(files["plan"]).read_text(encoding="utf-8"))
+        variants.append({"variant": n, "title": plan.title, "duration": round(plan.duration, 2),
+                         "script": _script(plan.script) if plan.script else None,
+                         "shots": [_shot(s) for s in plan.shots], "outputs": files})
+    return {"request_id": request.request_id, "request": request.model_dump(),
+            "variants": variants}
+
+
+def plan_markdown(plan: EditPlan) -> str:
+    """A plan for the UI: the script (when there is one) or the cuts, with sources and times."""
+    from pattern_pivot.remix.writers.base import script_markdown
+
+    head = f"**variant {plan.variant}** · {plan.mode} · {plan.aspect} · {plan.duration:.1f}s " \
+           f"(target {plan.target_seconds:g}s)"
+    if plan.script is not None:
+        body = script_markdown(plan.script)
+    else:
+        rows, t = [], 0.0
+        for shot in plan.shots:
+            s = shot.span
+            rows.append(f"- **{shot.role}** `{t:5.1f}s` `{s.video_id}` {s.start:.2f}-{s.end:.2f}s"
+                        f" — {s.text}")
+            t += shot.duration
+        body = "\n".join(rows)
+    visuals = ", ".join(f"{s.kind}" for s in plan.shots)
+    return f"{head}\n\n{body}\n\n_shots: {visuals}_"

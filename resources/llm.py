@@ -1,0 +1,38 @@
+from contextlib import contextmanager
+from typing import Iterator
+
+import dagster as dg
+
+from pattern_pivot.llm.chain import writer_chain
+from pattern_pivot.llm.local_server import LocalLLMServer
+from pattern_pivot.llm.providers import parse_providers
+from pattern_pivot.remix.writers.fallback import FallbackWriter
+
+
+class LLMResource(dg.ConfigurableResource):
+    """Script writing. The default (nothing configured) is the deterministic extractive
+    writer: no model, no key. ``providers_json``: OpenAI-compatible endpoints in fallback
+    order (keys come from the environment variables they name). ``local_model``:
+    ``qwen2.5-0.5b-instruct`` (bundled), ``smollm2-135m-instruct`` (tests) or a .gguf path,
+    served on 127.0.0.1 by llama.cpp in this process, after the providers. The extractive
+    writer always ends the chain."""
+
+    providers_json: str = ""
+    local_model: str = ""
+    rounds: int = 1  # critique-and-rewrite rounds after the draft
+    local_threads: int = 1
+    local_max_tokens: int = 400
+    local_timeout_seconds: float = 300.0
+
+    @contextmanager
+    def writer(self) -> Iterator[FallbackWriter]:
+        """The chain; a local server it started is stopped on exit."""
+        local = LocalLLMServer(self.local_model, threads=self.local_threads) \
+            if self.local_model else None
+        try:
+            yield writer_chain(parse_providers(self.providers_json), local, rounds=self.rounds,
+                               local_max_tokens=self.local_max_tokens,
+                               local_timeout=self.local_timeout_seconds)
+        finally:
+            if local is not None:
+                local.stop()

@@ -1,0 +1,129 @@
+"""Remixes in Dagster and from the CLI: requests from the launchpad job, a watched folder and
+the command line become `remixes` partitions whose runs write the plans compose reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.partitions import remixes_partitions
+from pattern_pivot.definitions import build_definitions
+from pattern_pivot.remix.request import parse_request
+from pattern_pivot.remix.store import RemixStore
+from pattern_pivot.remix.types import PLAN_ASSET, EditPlan
+from pattern_pivot.retrieval.embeddings import SentenceEmbedder
+from resources import LLMResource, RemixStoreResource
+from sensors.remix_requests import remix_requests_sensor
+from tests.conftest import REPO, make_settings
+from tests.remix_support import build_catalog
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """Settings whose media store and Milvus Lite hold the sample channel's transcripts."""
+    settings = make_settings(tmp_path_factory.mktemp("remix-world") / "data")
+    build_catalog(settings.data_dir, SentenceEmbedder())
+    return settings
+
+
+@pytest.fixture(scope="module")
+def defs(world):
+    return build_definitions(world, llm=LLMResource())
+
+
+def _sensor(settings, instance, cursor=None):
+    resource = RemixStoreResource(path=str(settings.remix_store_path),
+                                  requests_dir=str(settings.remix_requests_dir))
+    context = dg.build_sensor_context(instance=instance, cursor=cursor,
+                                      resources={"remix_store": resource})
+    return remix_requests_sensor(context)
+
+
+def test_launchpad_request_then_sensor_run_writes_plans(world, defs):
+    instance = dg.DagsterInstance.ephemeral()
+    config = {"ops": {"register_remix": {"config": {
+        "topic": "watering and repotting houseplants", "mode": "narrated", "format": "1:1",
+        "length": 20, "variants": 2}}}}
+    result = defs.resolve_job_def("register_remix_job").execute_in_process(
+        run_config=config, instance=instance)
+    request_id = result.output_for_node("register_remix")
+    assert instance.has_dynamic_partition(remixes_partitions.name, request_id)
+
+    # A request file dropped into the folder, and a bad one that is rejected with a reason.
+    world.remix_requests_dir.mkdir(parents=True, exist_ok=True)
+    (world.remix_requests_dir / "solar.yaml").write_text(
+        "topic: solar panels and home batteries\nmode: supercut\nformat: '16:9'\nlength: 15\n")
+    (world.remix_requests_dir / "bad.json").write_text('{"topic": "x", "mode": "podcast"}')
+    tick = _sensor(world, instance)
+    requested = sorted(r.partition_key for r in tick.run_requests)
+    solar = parse_request({"topic": "solar panels and home batteries", "mode": "supercut",
+                           "format": "16:9", "length": 15}).request_id
+    assert requested == sorted([request_id, solar])
+    for add in tick.dynamic_partitions_requests:
+        instance.add_dynamic_partitions(remixes_partitions.name, list(add.partition_keys))
+    again = _sensor(world, instance, cursor=tick.cursor)
+    assert not again.run_requests  # each request runs once
+
+    run = defs.resolve_job_def("remix_job").execute_in_process(
+        partition_key=request_id, instance=instance)
+    assert run.success
+    [materialization] = run.asset_materializations_for_node(PLAN_ASSET)
+    meta = materialization.metadata
+    assert "sources:" in meta["variant_1"].value and meta["variant_1_writer"].value == \
+        "extractive"
+    for n in (1, 2):
+        path = world.media_root / PLAN_ASSET / request_id / f"variant-{n}.json"
+        plan = EditPlan.model_validate_json(path.read_text())
+        assert plan.aspect == "1:1" and plan.mode == "narrated" and plan.variant == n
+        assert all(s.span.video_id == "file-houseplant-care" for s in plan.shots)
+
+
+def test_an_off_topic_request_fails_only_its_partition_with_a_clear_reason(world, defs):
+    instance = dg.DagsterInstance.ephemeral()
+    request = parse_request({"topic": "medieval castle architecture", "mode": "supercut"})
+    RemixStore(world.remix_store_path).save(request)
+    instance.add_dynamic_partitions(remixes_partitions.name, [request.request_id])
+    run = defs.resolve_job_def("remix_job").execute_in_process(
+        partition_key=request.request_id, instance=instance, raise_on_error=False)
+    assert not run.success
+    failure = next(e for e in run.all_events if e.is_step_failure)
+    description = failure.step_failure_data.user_failure_data.description
+    assert "the catalog has nothing on this topic" in description
+
+
+def test_cli_remix_json_prints_id_plan_sources_and_files(world):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PATTERN_PIVOT_DATA_DIR": str(world.data_dir)}
+    env.pop("DAGSTER_HOME", None)
+    cli = [str(Path(sys.executable).with_name("pattern-pivot")), "remix"]
+    bad = subprocess.run([*cli, "bread", "--mode", "vlog"], env=env, capture_output=True,
+                         text=True, cwd=world.data_dir)
+    assert bad.returncode == 2 and "'mode'" in bad.stderr and "supercut" in bad.stderr
+    proc = subprocess.run([*cli, "feeding a sourdough starter", "--mode", "supercut",
+                           "--format", "9:16", "--length", "20", "--json"], env=env,
+                          capture_output=True, text=True, cwd=world.data_dir, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout)
+    assert out["request_id"].startswith("remix-") and out["request"]["mode"] == "supercut"
+    [variant] = out["variants"]
+    assert variant["shots"][0]["role"] == "hook"
+    assert all(s["source"]["video_id"] == "file-sourdough-bread" for s in variant["shots"])
+    assert variant["outputs"]["plan"].endswith(f"{out['request_id']}/variant-1.json")
+    assert os.path.isfile(variant["outputs"]["plan"]) and variant["outputs"]["video"] is None
+    store = RemixStore(world.remix_store_path)
+    assert out["request_id"] in store.ids() and out["request_id"] not in store.pending()
+
+
+def test_remix_pieces_are_registered():
+    from pattern_pivot.definitions import defs as location
+
+    assert {"remix_store", "llm"} <= set(location.resources)
+    job = location.resolve_job_def("remix_job")
+    assert job.partitions_def.name == "remixes"
+    assert location.resolve_sensor_def("remix_requests_sensor")
+    assert location.resolve_assets_def(PLAN_ASSET).op.pool == "milvus"
