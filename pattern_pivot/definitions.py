@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.compose import compose_assets
 from assets.ingest import ingest_assets
 from assets.understand import transcript_chunks
 from pattern_pivot.settings import Settings
@@ -9,7 +10,9 @@ from resources import (
     CatalogResource,
     EmbedderResource,
     MediaStoreResource,
+    RendererResource,
     TranscriberResource,
+    TTSResource,
     VectorStoreResource,
 )
 from sensors.channel_folder import channel_folder_sensor
@@ -20,7 +23,7 @@ def build_definitions(settings: Settings | None = None,
                       transcriber: TranscriberResource | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     return dg.Definitions(
-        assets=[*ingest_assets, transcript_chunks],
+        assets=[*ingest_assets, transcript_chunks, *compose_assets],
         jobs=[ingest_job],
         sensors=[channel_folder_sensor],
         resources={
@@ -31,6 +34,9 @@ def build_definitions(settings: Settings | None = None,
                 model=settings.asr_model),
             "embedder": EmbedderResource(model=settings.embedding_model),
             "vector_store": VectorStoreResource(uri=settings.vector_uri),
+            "tts": TTSResource(backend=settings.tts_backend, model=settings.tts_model,
+                               config_path=settings.tts_config),
+            "renderer": RendererResource(),
         },
     )
 

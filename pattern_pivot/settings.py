@@ -32,6 +32,9 @@ class Settings:
     milvus_uri: str = ""  # a Milvus Lite file or a server URL; "" means <data_dir>/milvus.db
     asr_model: str = "base"
     embedding_model: str = "all-MiniLM-L6-v2"
+    tts_backend: str = "piper"  # piper | coqui | espeak
+    tts_model: str = ""  # "" = the bundled Piper voice
+    tts_config: str = ""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -45,6 +48,9 @@ class Settings:
             milvus_uri=os.environ.get("PATTERN_PIVOT_MILVUS_URI", ""),
             asr_model=os.environ.get("PATTERN_PIVOT_ASR_MODEL") or "base",
             embedding_model=os.environ.get("PATTERN_PIVOT_EMBEDDING_MODEL") or "all-MiniLM-L6-v2",
+            tts_backend=os.environ.get("PATTERN_PIVOT_TTS_BACKEND") or "piper",
+            tts_model=os.environ.get("PATTERN_PIVOT_TTS_MODEL", ""),
+            tts_config=os.environ.get("PATTERN_PIVOT_TTS_CONFIG", ""),
         )
 
     @property

@@ -3,8 +3,11 @@
 from resources.catalog import CatalogResource
 from resources.embedder import EmbedderResource
 from resources.media_store import MediaStoreResource
+from resources.renderer import RendererResource
 from resources.transcriber import TranscriberResource
+from resources.tts import TTSResource
 from resources.vector_store import VectorStoreResource
 
 __all__ = ["CatalogResource", "EmbedderResource", "MediaStoreResource", "TranscriberResource",
            "VectorStoreResource"]
+__all__ += ["RendererResource", "TTSResource"]

@@ -55,6 +55,7 @@ class RenderOptions:
     background_audio: Path | None = None
     background_gain_db: float = -12.0
     frame_size: tuple[int, int] | None = None  # override the aspect's size (tests, previews)
+    duration_tolerance: float = 0.25  # quality check: allowed share off the target duration
 
 
 @dataclass(frozen=True)
