@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,13 +73,19 @@ class RenderResult:
 
 def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: float,
                  workdir: Path, width: int, height: int) -> list[ShotInput]:
+    placed_shots = place_shots(plan, narration_seconds)
+    cuts = {(sources(p.shot.span.video_id).path, p.shot.span.start)
+            for p in placed_shots if p.shot.span is not None and p.shot.kind == "source"}
+    # Each check is a tiny ffmpeg run; they overlap while waiting on process start-up.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        clean = dict(zip(cuts, pool.map(lambda cut: seeks_cleanly(*cut), cuts)))
     items = []
-    for placed in place_shots(plan, narration_seconds):
+    for placed in placed_shots:
         shot = placed.shot
         if shot.kind == "source":
             assert shot.span is not None
             source = sources(shot.span.video_id)
-            seek = shot.span.start if seeks_cleanly(source.path, shot.span.start) else 0.0
+            seek = shot.span.start if clean[(source.path, shot.span.start)] else 0.0
             items.append(ShotInput(placed, source=source, seek_from=seek))
         elif shot.kind == "still":
             image = Path(shot.image or "").expanduser()
