@@ -44,20 +44,24 @@ LINES = ["Here is the one habit that changes everything.",
          "Follow for more ideas like this one."]
 
 
-def make_plan(repeats: int) -> EditPlan:
-    """About 8 s of edit per repeat: talking head, bird b-roll, still, card."""
+def make_plan(repeats: int, stretch: float = 1.0) -> EditPlan:
+    """About 8 s of edit per repeat (times ``stretch``): talking head, bird b-roll, still,
+    card."""
     shots = []
     for r in range(repeats):
+        talk, bird = 5.0 + 8 * r, 1.0 + 3 * (r % 3)
         shots += [
-            Shot(kind="source", duration=2.5, narration=LINES[(4 * r) % 5],
-                 span=SourceSpan(video_id="talk", start=5.0 + 8 * r, end=7.5 + 8 * r)),
-            Shot(kind="source", duration=2.0, narration=LINES[(4 * r + 1) % 5],
-                 span=SourceSpan(video_id="bird", start=1.0 + 3 * (r % 3), end=3.0 + 3 * (r % 3))),
-            Shot(kind="still", duration=2.0, image=str(STILL), narration=LINES[(4 * r + 2) % 5]),
-            Shot(kind="card", duration=1.5, text="The habit", narration=LINES[(4 * r + 3) % 5]),
+            Shot(kind="source", duration=2.5 * stretch, narration=LINES[(4 * r) % 5],
+                 span=SourceSpan(video_id="talk", start=talk, end=talk + 2.5 * stretch)),
+            Shot(kind="source", duration=2.0 * stretch, narration=LINES[(4 * r + 1) % 5],
+                 span=SourceSpan(video_id="bird", start=bird, end=bird + 2.0 * stretch)),
+            Shot(kind="still", duration=2.0 * stretch, image=str(STILL),
+                 narration=LINES[(4 * r + 2) % 5]),
+            Shot(kind="card", duration=1.5 * stretch, text="The habit",
+                 narration=LINES[(4 * r + 3) % 5]),
         ]
     return EditPlan(request_id="remix-bench", mode="narrated", aspect="9:16",
-                    target_seconds=8.0 * repeats, shots=tuple(shots))
+                    target_seconds=8.0 * repeats * stretch, shots=tuple(shots))
 
 
 def cpu_children() -> float:
@@ -198,41 +202,53 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="540x960 instead of 1080x1920")
     parser.add_argument("--skip-moviepy", action="store_true")
-    parser.add_argument("--lengths", type=int, nargs=2, default=[1, 3],
-                        help="plan repeats (about 8 s each) for the memory comparison")
+    parser.add_argument("--skip-timing", action="store_true", help="only the memory part")
+    parser.add_argument("--scale", type=int, default=3,
+                        help="the longer outputs for the memory comparison: this many times "
+                        "longer shots, and this many times more shots")
     args = parser.parse_args()
     size = (540, 960) if args.quick else (1080, 1920)
     sources = FileSources({"talk": TALK, "bird": BIRD})
     with tempfile.TemporaryDirectory(prefix="pp-render-bench-") as tmp:
         folder = Path(tmp)
-        short, long_ = make_plan(args.lengths[0]), make_plan(args.lengths[1])
-        n_short, n_long = speak(short, folder), speak(long_, folder)
+        short = make_plan(1)
+        n_short = speak(short, folder)
         seconds = place_shots(short, n_short.duration)[-1].end
         print(f"output {size[0]}x{size[1]} @30 fps, {seconds:.1f} s, {len(short.shots)} shots, "
               f"{os.cpu_count()} CPUs; x264 veryfast crf 21 everywhere")
         engine = timed(lambda: engine_run(short, folder / "engine.mp4", sources, n_short, size))
-        bare = timed(lambda: bare_run(folder / "bare.mp4", seconds, n_short.wav_path, size))
-        movie = None if args.skip_moviepy else timed(
-            lambda: moviepy_run(short, folder / "moviepy.mp4", n_short, size))
-        print(f"{'path':<10}{'wall s':>9}{'cpu s':>9}{'x realtime':>12}")
-        rows = [("engine", engine), ("bare", bare)] + ([("moviepy", movie)] if movie else [])
-        for name, r in rows:
-            print(f"{name:<10}{r['wall']:>9.2f}{r['cpu']:>9.2f}{seconds / r['wall']:>12.2f}")
-        engine_bare = engine["wall"] / bare["wall"]
-        print(f"\nengine / bare      wall {engine_bare:.2f}x  cpu "
-              f"{engine['cpu'] / bare['cpu']:.2f}x   (target <= 1.3)  {mark(engine_bare <= 1.3)}")
-        if movie:
-            speedup = movie["wall"] / engine["wall"]
-            print(f"moviepy / engine   wall {speedup:.2f}x  cpu "
-                  f"{movie['cpu'] / engine['cpu']:.2f}x   (target >= 4)   {mark(speedup >= 4)}")
-        long_seconds = place_shots(long_, n_long.duration)[-1].end
-        big = timed(lambda: engine_run(long_, folder / "long.mp4", sources, n_long, size))
-        growth = big["child_peak"] / engine["child_peak"]
-        print(f"\nengine peak ffmpeg VmHWM: {engine['child_peak']:.0f} MiB at {seconds:.0f} s, "
-              f"{big['child_peak']:.0f} MiB at {long_seconds:.0f} s ({len(long_.shots)} shots): "
-              f"{growth:.2f}x (target flat, <= 1.2)  {mark(growth <= 1.2)}")
-        print(f"engine wall at {long_seconds:.0f} s: {big['wall']:.1f} s "
-              f"({long_seconds / big['wall']:.2f}x realtime)")
+        if not args.skip_timing:
+            timing(args, short, n_short, seconds, engine, folder, sources, size)
+        print(f"\nengine peak ffmpeg VmHWM (the largest child process), {seconds:.0f} s / "
+              f"{len(short.shots)} shots: {engine['child_peak']:.0f} MiB")
+        for label, plan in ((f"{args.scale}x longer shots", make_plan(1, args.scale)),
+                            (f"{args.scale}x more shots", make_plan(args.scale))):
+            narration = speak(plan, folder)
+            length = place_shots(plan, narration.duration)[-1].end
+            run = timed(lambda: engine_run(plan, folder / "long.mp4", sources, narration, size))
+            growth = run["child_peak"] / engine["child_peak"]
+            print(f"  {label:<18} {length:5.0f} s / {len(plan.shots):2d} shots: "
+                  f"{run['child_peak']:.0f} MiB = {growth:.2f}x  (flat: <= 1.2 "
+                  f"{mark(growth <= 1.2)})  wall {run['wall']:.1f} s "
+                  f"({length / run['wall']:.2f}x realtime)")
+
+
+def timing(args, short, n_short, seconds, engine, folder, sources, size) -> None:
+    """The same short edit through the bare encode and MoviePy; ratios against the engine."""
+    bare = timed(lambda: bare_run(folder / "bare.mp4", seconds, n_short.wav_path, size))
+    movie = None if args.skip_moviepy else timed(
+        lambda: moviepy_run(short, folder / "moviepy.mp4", n_short, size))
+    print(f"{'path':<10}{'wall s':>9}{'cpu s':>9}{'x realtime':>12}")
+    rows = [("engine", engine), ("bare", bare)] + ([("moviepy", movie)] if movie else [])
+    for name, r in rows:
+        print(f"{name:<10}{r['wall']:>9.2f}{r['cpu']:>9.2f}{seconds / r['wall']:>12.2f}")
+    engine_bare = engine["wall"] / bare["wall"]
+    print(f"\nengine / bare      wall {engine_bare:.2f}x  cpu "
+          f"{engine['cpu'] / bare['cpu']:.2f}x   (target <= 1.3)  {mark(engine_bare <= 1.3)}")
+    if movie:
+        speedup = movie["wall"] / engine["wall"]
+        print(f"moviepy / engine   wall {speedup:.2f}x  cpu "
+              f"{movie['cpu'] / engine['cpu']:.2f}x   (target >= 4)   {mark(speedup >= 4)}")
 
 
 if __name__ == "__main__":

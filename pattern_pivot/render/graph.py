@@ -1,10 +1,10 @@
 """The ffmpeg command for one edit plan: inputs, one filter graph, encoder settings.
 
 Video, per shot: a source span is seeked on input (-ss/-t), brought to the frame rate,
-scaled to cover the frame and only then cropped (no upscaled crop, so no pixelation), and
-held on its last frame if the source ends early; a still or card gets a gentle zoom/pan
-(zoompan, one input frame expanded to the shot's frames). Shots are concatenated and the
-ASS captions burned on top.
+scaled to cover the frame (converting to 4:2:0 in the same step) and only then cropped (no
+upscaled crop, so no pixelation), and held on its last frame if the source ends early; a
+still or card gets a gentle zoom/pan (zoompan, one input frame expanded to the shot's
+frames). Shots are concatenated and the ASS captions burned on top.
 Audio: a bed of the source sound of kept-audio shots (silence elsewhere), the narration over
 it, optional background music ducked under both (sidechaincompress), then the measured
 loudness gain and a true-peak limiter.
@@ -72,7 +72,8 @@ def _source_chain(index: int, item: ShotInput, frame: Frame) -> str:
     n = _frames(placed.start, placed.end, fps)
     skip = item.skip
     return (f"[{index}:v]trim=start={skip:.3f},setpts=PTS-STARTPTS,fps={fps},"
-            f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1,tpad=stop_mode=clone:stop_duration={placed.duration:.3f},"
+            f"scale={w}:{h}:force_original_aspect_ratio=increase,format=yuv420p,"
+            f"crop={w}:{h},setsar=1,tpad=stop_mode=clone:stop_duration={placed.duration:.3f},"
             f"trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]")
 
 
@@ -84,7 +85,8 @@ def _still_chain(index: int, item: ShotInput, frame: Frame) -> str:
     zoom = _lerp(z0, z1, n)
     x = f"(iw-iw/zoom)*{_lerp(x0, x1, n)}"
     y = "(ih-ih/zoom)*0.5"
-    return (f"[{index}:v]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
+    return (f"[{index}:v]scale={w}:{h}:force_original_aspect_ratio=increase,format=yuv420p,"
+            f"crop={w}:{h},"
             f"setsar=1,zoompan=z='{zoom}':x='{x}':y='{y}':d={n}:s={w}x{h}:fps={fps},"
             f"setsar=1,trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]")
 
