@@ -150,3 +150,30 @@ def test_bad_plans_fail_clearly_and_leave_nothing(tmp_path):
     with pytest.raises(MediaError, match="does not exist"):
         render_plan(still, out, sources, options=SMALL_OPTIONS)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_say_and_render(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = str(Path(sys.executable).with_name("pattern-pivot"))
+    env = {**os.environ, "PATTERN_PIVOT_DATA_DIR": str(tmp_path / "data")}
+    said = subprocess.run([cli, "say", "Hello there. Goodbye.", "-o", str(tmp_path / "s.wav")],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert said.returncode == 0, said.stderr
+    assert "piper:en_US-joe-medium" in said.stdout and (tmp_path / "s.wav").stat().st_size > 1000
+    plan = tmp_path / "plan.json"
+    plan.write_text(narrated_plan().model_dump_json())
+    out = tmp_path / "out" / "video.mp4"
+    done = subprocess.run([cli, "render", str(plan), "-o", str(out), "--source",
+                           f"v1={COCKATOO}", "--width", "180", "--height", "320"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("ok     ") == 8 and "FAILED" not in done.stdout
+    assert out.is_file() and (tmp_path / "out" / "video.captions.json").is_file()
+    plan.write_text("{}")
+    bad = subprocess.run([cli, "render", str(plan), "-o", str(out)], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert bad.returncode == 2 and "is not a readable edit plan" in bad.stderr
