@@ -7,7 +7,9 @@ import dagster as dg
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
 from pattern_pivot import ingest
-from resources import CatalogResource, MediaStoreResource, TranscriberResource
+from pattern_pivot.youtube import source as youtube_source
+from pattern_pivot.youtube.types import youtube_id
+from resources import CatalogResource, MediaStoreResource, TranscriberResource, YouTubeResource
 
 _EXCERPT_CHARS = 400
 
@@ -24,13 +26,22 @@ def _poster_markdown(poster_path) -> dg.MetadataValue:
 @dg.asset(partitions_def=videos_partitions, group_name="ingest", kinds={"ffmpeg", "file"},
           code_version="1")
 def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
-                 media_store: MediaStoreResource) -> dg.MaterializeResult:
+                 media_store: MediaStoreResource,
+                 youtube: YouTubeResource) -> dg.MaterializeResult:
     """The video (or audio) file as registered, copied into the media store and probed:
-    duration, streams, resolution, frame rate, codecs."""
+    duration, streams, resolution, frame rate, codecs. YouTube videos are downloaded with
+    yt-dlp (at most 1080p MP4), with YouTube's captions when it has them."""
     store = media_store.store()
+    captions = None
     with user_errors():
         entry = catalog.catalog().get(context.partition_key)
-        output, info = ingest.store_source(entry, store)
+        if entry.source_kind == "youtube":
+            output, info, captions = youtube_source.store_youtube_source(
+                entry, store, catalog.catalog(), youtube.download_url(youtube_id(entry.video_id)),
+                youtube.download, youtube.limits())
+            entry = catalog.catalog().get(entry.video_id)
+        else:
+            output, info = ingest.store_source(entry, store)
         poster = ingest.store_poster(entry, store, output, info)
     metadata = {
         "status": _status(output.cached),
@@ -48,6 +59,8 @@ def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
                      "fps": info.video.fps, "video_codec": info.video.codec}
     if info.audio:
         metadata |= {"audio_codec": info.audio.codec, "audio_sample_rate": info.audio.sample_rate}
+    if entry.source_kind == "youtube":
+        metadata["captions"] = captions.name if captions else "none (local ASR)"
     if poster:
         metadata["poster"] = _poster_markdown(poster)
     return dg.MaterializeResult(metadata=metadata,
@@ -80,13 +93,20 @@ def video_audio(context: dg.AssetExecutionContext, catalog: CatalogResource,
 def video_transcript(context: dg.AssetExecutionContext, catalog: CatalogResource,
                      media_store: MediaStoreResource,
                      transcriber: TranscriberResource) -> dg.MaterializeResult:
-    """Transcript with word-level timestamps (local Whisper with VAD), language detected."""
+    """Transcript with word-level timestamps: YouTube's own captions when the video came
+    with them, otherwise local Whisper with VAD (language detected)."""
     store = media_store.store()
     with user_errors():
         entry = catalog.catalog().get(context.partition_key)
         audio = ingest.stored_output(store, ingest.AUDIO, entry.video_id, ingest.AUDIO_NAME)
-        output, transcript = ingest.store_transcript(entry, store, audio,
-                                                     transcriber.transcriber())
+        captions = youtube_source.stored_captions(store, entry.video_id, entry.sha256)
+        from_captions = (youtube_source.store_caption_transcript(entry, store, captions)
+                         if captions else None)
+        if from_captions:
+            output, transcript = from_captions
+        else:
+            output, transcript = ingest.store_transcript(entry, store, audio,
+                                                         transcriber.transcriber())
     excerpt = transcript.text[:_EXCERPT_CHARS] + ("..." if len(transcript.text) > _EXCERPT_CHARS
                                                   else "")
     if transcript.word_count == 0:
@@ -101,6 +121,7 @@ def video_transcript(context: dg.AssetExecutionContext, catalog: CatalogResource
             "word_count": transcript.word_count,
             "segment_count": len(transcript.segments),
             "model": transcript.model,
+            "transcript_source": "youtube_captions" if from_captions else "local_asr",
             "real_time_factor": transcript.stats.get("real_time_factor", 0.0),
             "excerpt": dg.MetadataValue.md(excerpt or "_(no speech)_"),
         },

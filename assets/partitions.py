@@ -5,3 +5,7 @@ videos_partitions = dg.DynamicPartitionsDefinition(name="videos")
 
 # One partition per remix request, keyed by its content-derived id (remix-...).
 remixes_partitions = dg.DynamicPartitionsDefinition(name="remixes")
+
+# One partition per day of statistics snapshots (video_stats). end_offset=1: today's
+# partition exists already, so the daily schedule can snapshot today.
+stats_days_partitions = dg.DailyPartitionsDefinition(start_date="2026-01-01", end_offset=1)

@@ -5,7 +5,7 @@ import dagster as dg
 from assets.failures import user_errors
 from assets.ingest import video_transcript
 from assets.partitions import videos_partitions
-from pattern_pivot.retrieval.stage import store_chunks
+from pattern_pivot.retrieval.stage import channel_of, store_chunks
 from resources import CatalogResource, EmbedderResource, MediaStoreResource, VectorStoreResource
 
 
@@ -18,11 +18,14 @@ def transcript_chunks(context: dg.AssetExecutionContext, catalog: CatalogResourc
     """Transcript chunks ending on sentence or pause boundaries, with exact start/end times,
     embedded and upserted into Milvus (re-running replaces this video's chunks)."""
     with user_errors():
-        entry = catalog.catalog().get(context.partition_key)
+        videos = catalog.catalog()
+        entry = videos.get(context.partition_key)
+        youtube = videos.youtube_entry(entry.video_id)
+        channel = channel_of(entry, youtube.channel_id if youtube else None)
         model = embedder.embedder()
         vectors = vector_store.store(model.name, model.dimension)
         output, chunks = store_chunks(entry, media_store.store(), model, vectors,
-                                      embedder.chunk_options())
+                                      embedder.chunk_options(), channel)
     lengths = [c.end - c.start for c in chunks]
     preview = "\n".join(f"- `{c.start:7.2f}-{c.end:7.2f}` {c.text[:120]}" for c in chunks[:5])
     return dg.MaterializeResult(
@@ -30,6 +33,7 @@ def transcript_chunks(context: dg.AssetExecutionContext, catalog: CatalogResourc
             "status": "cached" if output.cached else "materialized",
             "path": dg.MetadataValue.path(str(output.path)),
             "chunk_count": len(chunks),
+            "channel": channel,
             "mean_chunk_seconds": round(sum(lengths) / len(lengths), 2) if lengths else 0.0,
             "embedding_model": model.name,
             "collection": vectors.collection,

@@ -21,17 +21,30 @@ VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", "
 AUDIO_EXTENSIONS = frozenset({".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus"})
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | AUDIO_EXTENSIONS
 LOCAL_ID_PREFIX = "file-"
+YOUTUBE_ID_PREFIX = "yt-"
 
 
 @dataclass(frozen=True)
 class CatalogEntry:
     video_id: str
-    source_kind: str  # "file"
-    source_uri: str  # absolute path for files
+    source_kind: str  # "file" or "youtube"
+    source_uri: str  # absolute path for files, the watch URL for YouTube
     title: str
     sha256: str
     size_bytes: int
     added_at: float
+
+
+@dataclass(frozen=True)
+class YouTubeEntry:
+    """What the catalog knows of a YouTube video beyond its CatalogEntry."""
+
+    video_id: str  # yt-<youtube id>
+    youtube_id: str
+    channel_id: str
+    title: str
+    published_at: float | None  # unix seconds
+    duration_s: float | None
 
 
 def check_media_extension(path: Path) -> None:
@@ -60,6 +73,11 @@ class Catalog:
             " video_id TEXT PRIMARY KEY, source_kind TEXT NOT NULL, source_uri TEXT NOT NULL,"
             " title TEXT NOT NULL, sha256 TEXT NOT NULL, size_bytes INTEGER NOT NULL,"
             " added_at REAL NOT NULL)")
+        # YouTube details live in a sibling table, so existing catalogs need no migration.
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS youtube_videos ("
+            " video_id TEXT PRIMARY KEY, youtube_id TEXT NOT NULL, channel_id TEXT NOT NULL,"
+            " title TEXT NOT NULL, published_at REAL, duration_s REAL)")
         return conn
 
     def register_file(self, path: Path) -> CatalogEntry:
@@ -95,3 +113,41 @@ class Catalog:
         with closing(self._connect()) as conn:
             rows = conn.execute("SELECT * FROM videos ORDER BY added_at, video_id").fetchall()
         return [CatalogEntry(*row) for row in rows]
+
+    def register_youtube(self, youtube_id: str, channel_id: str, title: str,
+                         published_at: float | None = None,
+                         duration_s: float | None = None) -> CatalogEntry:
+        """Register a YouTube video (idempotent). Its content hash is unknown until
+        source_video downloads it (``set_content``)."""
+        video_id = YOUTUBE_ID_PREFIX + youtube_id
+        url = f"https://www.youtube.com/watch?v={youtube_id}"
+        with closing(self._connect()) as conn, conn:
+            conn.execute(
+                "INSERT INTO videos VALUES (?, 'youtube', ?, ?, '', 0, ?) ON CONFLICT(video_id)"
+                " DO UPDATE SET title=excluded.title",
+                (video_id, url, title, published_at or time.time()))
+            conn.execute(
+                "INSERT OR REPLACE INTO youtube_videos VALUES (?, ?, ?, ?, ?, ?)",
+                (video_id, youtube_id, channel_id, title, published_at, duration_s))
+        return self.get(video_id)
+
+    def set_content(self, video_id: str, sha256: str, size_bytes: int) -> CatalogEntry:
+        """Record the hash and size of a downloaded video's file."""
+        with closing(self._connect()) as conn, conn:
+            conn.execute("UPDATE videos SET sha256 = ?, size_bytes = ? WHERE video_id = ?",
+                         (sha256, size_bytes, video_id))
+        return self.get(video_id)
+
+    def youtube_entry(self, video_id: str) -> YouTubeEntry | None:
+        with closing(self._connect()) as conn:
+            row = conn.execute("SELECT * FROM youtube_videos WHERE video_id = ?",
+                               (video_id,)).fetchone()
+        return YouTubeEntry(*row) if row else None
+
+    def youtube_entries(self, channel_id: str | None = None) -> list[YouTubeEntry]:
+        query, args = "SELECT * FROM youtube_videos", ()
+        if channel_id:
+            query, args = query + " WHERE channel_id = ?", (channel_id,)
+        with closing(self._connect()) as conn:
+            rows = conn.execute(query + " ORDER BY published_at, video_id", args).fetchall()
+        return [YouTubeEntry(*row) for row in rows]

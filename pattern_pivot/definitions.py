@@ -1,31 +1,66 @@
 """The code location: the one place where Dagster Definitions are assembled."""
 
+import os
+
 import dagster as dg
 
+from assets.channel import channel_assets
 from assets.compose import compose_assets
 from assets.ingest import ingest_assets
 from assets.understand import transcript_chunks
 from pattern_pivot.settings import Settings
+from pattern_pivot.stats.config import StatsConfig
+from pattern_pivot.youtube.config import API_KEY_ENV, YouTubeConfig
 from resources import (
     CatalogResource,
     EmbedderResource,
     MediaStoreResource,
     RendererResource,
+    StatsStoreResource,
     TranscriberResource,
     TTSResource,
     VectorStoreResource,
+    YouTubeResource,
 )
 from sensors.channel_folder import channel_folder_sensor
-from sensors.jobs import ingest_job
+from sensors.jobs import ingest_job, video_stats_job
+from sensors.schedules import video_stats_schedule
+from sensors.youtube_uploads import build_youtube_uploads_sensor
+
+
+def youtube_resource_from_env() -> YouTubeResource:
+    """The key stays an EnvVar (read at run time, never shown in the UI); without one, the
+    resource is unconfigured and everything YouTube-related skips with a clear reason."""
+    config = YouTubeConfig.from_env()
+    return YouTubeResource(
+        api_key=dg.EnvVar(API_KEY_ENV) if os.environ.get(API_KEY_ENV) else "",
+        api_endpoint=config.api_endpoint, channels=list(config.channels),
+        download_url_template=config.download_url_template, max_height=config.max_height,
+        max_filesize_mb=config.max_filesize_mb, max_duration_s=config.max_duration_s,
+        captions=config.captions)
+
+
+def stats_store_resource_for(settings: Settings) -> StatsStoreResource:
+    config = StatsConfig.from_env(settings.data_dir)
+    return StatsStoreResource(backend=config.backend, sqlite_path=config.sqlite_path,
+                              dynamodb_table=config.dynamodb_table,
+                              dynamodb_endpoint=config.dynamodb_endpoint,
+                              aws_region=config.aws_region)
 
 
 def build_definitions(settings: Settings | None = None,
-                      transcriber: TranscriberResource | None = None) -> dg.Definitions:
+                      transcriber: TranscriberResource | None = None,
+                      youtube: YouTubeResource | None = None,
+                      stats_store: StatsStoreResource | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
+    youtube = youtube or youtube_resource_from_env()
+    youtube_ready = bool(os.environ.get(API_KEY_ENV) or youtube.api_key) and bool(
+        youtube.channels)
     return dg.Definitions(
-        assets=[*ingest_assets, transcript_chunks, *compose_assets],
-        jobs=[ingest_job],
-        sensors=[channel_folder_sensor],
+        assets=[*ingest_assets, transcript_chunks, *channel_assets, *compose_assets],
+        jobs=[ingest_job, video_stats_job],
+        sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready)],
+        schedules=[video_stats_schedule],
         resources={
             "catalog": CatalogResource(path=str(settings.catalog_path),
                                        watch_dir=str(settings.watch_dir)),
@@ -37,6 +72,8 @@ def build_definitions(settings: Settings | None = None,
             "tts": TTSResource(backend=settings.tts_backend, model=settings.tts_model,
                                config_path=settings.tts_config),
             "renderer": RendererResource(),
+            "youtube": youtube,
+            "stats_store": stats_store or stats_store_resource_for(settings),
         },
     )
 

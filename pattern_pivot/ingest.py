@@ -40,6 +40,8 @@ def _digest(*parts: str) -> str:
 
 
 def source_name(entry: CatalogEntry) -> str:
+    if entry.source_kind == "youtube":  # yt-dlp always delivers (or merges into) MP4
+        return "source.mp4"
     return "source" + Path(entry.source_uri).suffix.lower()
 
 

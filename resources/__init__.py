@@ -10,4 +10,9 @@ from resources.vector_store import VectorStoreResource
 
 __all__ = ["CatalogResource", "EmbedderResource", "MediaStoreResource", "TranscriberResource",
            "VectorStoreResource"]
+
+from resources.stats_store import StatsStoreResource  # noqa: E402
+from resources.youtube import YouTubeResource  # noqa: E402
+
+__all__ += ["StatsStoreResource", "YouTubeResource"]
 __all__ += ["RendererResource", "TTSResource"]

@@ -8,7 +8,6 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV="${PATTERN_PIVOT_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
-SYSTEM_PACKAGES=(ffmpeg fonts-dejavu-core)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -16,6 +15,8 @@ install_system_packages() {
   local missing=()
   command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || missing+=(fonts-dejavu-core)
+  # The last-resort narration voice when neither Piper nor a Coqui model is available.
+  command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then

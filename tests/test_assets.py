@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from assets.ingest import source_video, video_audio, video_transcript
-from resources import CatalogResource, MediaStoreResource
+from resources import CatalogResource, MediaStoreResource, YouTubeResource
 from tests.conftest import COCKATOO, JFK
 
 
@@ -17,13 +17,15 @@ def resources(settings):
 
 def test_source_video_reports_probe_and_poster(resources, catalog):
     key = catalog.register_file(COCKATOO).video_id
-    result = source_video(dg.build_asset_context(partition_key=key), **resources)
+    result = source_video(dg.build_asset_context(partition_key=key), **resources,
+                          youtube=YouTubeResource())
     meta = result.metadata
     assert meta["resolution"] == "1280x720" and meta["fps"] == 20.0
     assert meta["video_codec"] == "h264" and meta["has_audio"] is True
     assert meta["status"] == "materialized"
     assert meta["poster"].value.startswith("![poster](data:image/jpeg;base64,")
-    again = source_video(dg.build_asset_context(partition_key=key), **resources)
+    again = source_video(dg.build_asset_context(partition_key=key), **resources,
+                         youtube=YouTubeResource())
     assert again.metadata["status"] == "cached"
 
 
@@ -35,10 +37,12 @@ def test_audio_before_source_is_a_clear_failure(resources, catalog):
 
 def test_transcript_asset_on_real_speech(resources, catalog, tiny_transcriber):
     key = catalog.register_file(JFK).video_id
-    source_video(dg.build_asset_context(partition_key=key), **resources)
+    source_video(dg.build_asset_context(partition_key=key), **resources,
+                 youtube=YouTubeResource())
     video_audio(dg.build_asset_context(partition_key=key), **resources)
     result = video_transcript(dg.build_asset_context(partition_key=key), **resources,
                               transcriber=tiny_transcriber)
     assert result.metadata["word_count"] >= 20
     assert result.metadata["model"] == "faster-whisper:tiny.en"
+    assert result.metadata["transcript_source"] == "local_asr"  # a file has no captions
     assert result.check_results[0].passed

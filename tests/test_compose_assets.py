@@ -17,6 +17,7 @@ from resources import (
     MediaStoreResource,
     RendererResource,
     TTSResource,
+    YouTubeResource,
 )
 from tests.render_support import COCKATOO, SMALL, narrated_plan, supercut_plan, talk_source
 
@@ -36,8 +37,10 @@ def setup(settings, catalog, tmp_path, tiny_transcriber):
     video_id = catalog.register_file(COCKATOO).video_id
     talk_id = catalog.register_file(talk_source(tmp_path / "talk.mp4")).video_id
     ingest = {"catalog": resources["catalog"], "media_store": resources["media_store"]}
-    source_video(dg.build_asset_context(partition_key=video_id), **ingest)
-    source_video(dg.build_asset_context(partition_key=talk_id), **ingest)
+    source_video(dg.build_asset_context(partition_key=video_id), **ingest,
+                 youtube=YouTubeResource())
+    source_video(dg.build_asset_context(partition_key=talk_id), **ingest,
+                 youtube=YouTubeResource())
     video_audio(dg.build_asset_context(partition_key=talk_id), **ingest)
     video_transcript(dg.build_asset_context(partition_key=talk_id), **ingest,
                      transcriber=tiny_transcriber)

@@ -14,7 +14,8 @@ def test_definitions_load_and_validate():
     assert job.partitions_def.name == "videos"
     assert defs.resolve_sensor_def("channel_folder_sensor")
     assert set(defs.resources) == {"catalog", "media_store", "transcriber", "embedder",
-                                   "vector_store", "tts", "renderer"}
+                                   "vector_store", "youtube", "stats_store", "tts",
+                                   "renderer"}
 
 
 def test_transcript_step_is_in_the_asr_pool():

@@ -18,18 +18,22 @@ from pattern_pivot.transcription.types import Transcript
 CHUNKS, CHUNKS_NAME = "transcript_chunks", "chunks.json"
 
 
-def channel_of(entry: CatalogEntry) -> str:
+def channel_of(entry: CatalogEntry, youtube_channel_id: str | None = None) -> str:
+    """The channel a search can filter on: a YouTube channel id, else "local"."""
+    if youtube_channel_id:
+        return youtube_channel_id
     return "local" if entry.source_kind == "file" else entry.source_kind
 
 
 def store_chunks(entry: CatalogEntry, media: MediaStore, embedder: SentenceEmbedder,
-                 vectors: MilvusChunkStore, options: ChunkOptions
+                 vectors: MilvusChunkStore, options: ChunkOptions, channel: str = "local"
                  ) -> tuple[StageOutput, list[Chunk]]:
     """Chunks JSON in the media store and the same chunks, embedded, in Milvus. Skipped when
     both are current; re-running replaces the video's vectors, never duplicates them."""
     transcript_out = stored_output(media, TRANSCRIPT, entry.video_id, TRANSCRIPT_NAME)
+    # The channel is stored with every vector, so a changed channel re-indexes the video.
     fingerprint = hashlib.sha256("|".join(
-        [transcript_out.fingerprint, options.fingerprint, vectors.collection]).encode()
+        [transcript_out.fingerprint, options.fingerprint, vectors.collection, channel]).encode()
     ).hexdigest()[:32]
     target = media.path(CHUNKS, entry.video_id, CHUNKS_NAME)
     if media.is_current(CHUNKS, entry.video_id, CHUNKS_NAME, fingerprint):
@@ -38,7 +42,7 @@ def store_chunks(entry: CatalogEntry, media: MediaStore, embedder: SentenceEmbed
             return StageOutput(target, fingerprint, True), chunks
     transcript = Transcript.read_json(transcript_out.path)
     chunks = index_transcript(entry.video_id, transcript, embedder, vectors, options,
-                              channel=channel_of(entry), published_at=int(entry.added_at))
+                              channel=channel, published_at=int(entry.added_at))
     with media.atomic_write(CHUNKS, entry.video_id, CHUNKS_NAME, fingerprint) as tmp:
         tmp.write_text(json.dumps({"model": embedder.name, "collection": vectors.collection,
                                    "chunks": [asdict(c) for c in chunks]}, indent=1),

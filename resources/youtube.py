@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import dagster as dg
+
+from pattern_pivot.youtube.api import QuotaMeter, YouTubeClient
+from pattern_pivot.youtube.config import WATCH_URL
+from pattern_pivot.youtube.download import Downloaded, DownloadLimits, download
+
+
+class YouTubeResource(dg.ConfigurableResource):
+    """The YouTube Data API v3 (API key from PATTERN_PIVOT_YOUTUBE_API_KEY, never logged)
+    for channels, uploads and statistics; yt-dlp for downloads."""
+
+    api_key: str = ""
+    # Empty: Google's endpoint. Set it for a compatible server (tests use a local one).
+    api_endpoint: str = ""
+    channels: list[str] = []  # ids (UC...) or handles (@name) the upload sensor follows
+    download_url_template: str = WATCH_URL  # "{id}" is the YouTube video id
+    max_height: int = 1080
+    max_filesize_mb: float = 2048.0
+    max_duration_s: float = 4 * 3600.0
+    captions: bool = True
+    max_retries: int = 4
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_key)
+
+    def client(self, meter: QuotaMeter | None = None) -> YouTubeClient:
+        return YouTubeClient(self.api_key, api_endpoint=self.api_endpoint,
+                             max_retries=self.max_retries, meter=meter)
+
+    def limits(self) -> DownloadLimits:
+        return DownloadLimits(max_height=self.max_height, max_filesize_mb=self.max_filesize_mb,
+                              max_duration_s=self.max_duration_s, captions=self.captions)
+
+    def download_url(self, youtube_id: str) -> str:
+        return self.download_url_template.format(id=youtube_id)
+
+    def download(self, url: str, dest_dir: Path) -> Downloaded:
+        return download(url, dest_dir, self.limits())

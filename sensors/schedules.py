@@ -1,0 +1,10 @@
+"""Schedules: the daily statistics snapshot."""
+
+import dagster as dg
+
+from sensors.jobs import video_stats_job
+
+# 23:30 UTC: today's partition (end_offset=1), late enough to count most of the day.
+video_stats_schedule = dg.build_schedule_from_partitioned_job(
+    video_stats_job, hour_of_day=23, minute_of_hour=30,
+    default_status=dg.DefaultScheduleStatus.RUNNING)

@@ -1,0 +1,80 @@
+"""A DynamoDB-compatible server for tests (moto's, on 127.0.0.1) and a throttling proxy in
+front of it that answers PutItem with DynamoDB's real ProvisionedThroughputExceeded error."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+THROTTLED = {"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+             "message": "The level of configured provisioned throughput for the table was "
+             "exceeded. Consider increasing your provisioning level with the UpdateTable API."}
+
+
+class ThrottlingProxy:
+    """Forwards every request to ``upstream``, except that the next ``throttle_puts`` PutItem
+    calls are refused with HTTP 400 ProvisionedThroughputExceededException."""
+
+    def __init__(self, upstream: str, throttle_puts: int = 0):
+        self.upstream = upstream.rstrip("/")
+        self.throttle_puts = throttle_puts
+        self.throttled = 0
+        self._lock = threading.Lock()  # the store writes rows from several threads
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                target = self.headers.get("X-Amz-Target", "")
+                if target.endswith(".PutItem") and proxy._take_throttle():
+                    return self._send(400, json.dumps(THROTTLED).encode(), {
+                        "x-amzn-ErrorType": "ProvisionedThroughputExceededException"})
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "content-length")}
+                request = urllib.request.Request(proxy.upstream + self.path, data=body,
+                                                 headers=headers, method="POST")
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        status, data, extra = response.status, response.read(), response.headers
+                except urllib.error.HTTPError as exc:
+                    status, data, extra = exc.code, exc.read(), exc.headers
+                self._send(status, data, {k: v for k, v in extra.items()
+                                          if k.lower().startswith("x-amz")})
+
+            def _send(self, status: int, data: bytes, headers: dict) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _take_throttle(self) -> bool:
+        with self._lock:
+            if self.throttle_puts <= 0:
+                return False
+            self.throttle_puts -= 1
+            self.throttled += 1
+            return True
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> "ThrottlingProxy":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()

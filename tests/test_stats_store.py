@@ -1,0 +1,125 @@
+"""One contract for both stats backends: SQLite (embedded) and DynamoDB (boto3 over HTTP to
+moto's server on 127.0.0.1)."""
+
+import uuid
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from pattern_pivot.stats.config import open_stats_store
+from pattern_pivot.stats.dynamodb_store import DynamoStatsStore
+from pattern_pivot.stats.store import StatsStoreError, VideoStats
+from tests.stats_support import ThrottlingProxy
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def aws_credentials(monkeypatch):
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store(request, tmp_path, moto_url):
+    return open_stats_store(request.param, sqlite_path=str(tmp_path / "stats.sqlite"),
+                            dynamodb_table=f"stats-{uuid.uuid4().hex[:8]}",
+                            dynamodb_endpoint=moto_url)
+
+
+def rows(day, fetched_at, views=100, ids=("yt-a", "yt-b", "yt-c")):
+    return [VideoStats(video_id=v, snapshot_date=day, channel_id="UC1" if v != "yt-c" else "UC2",
+                       views=views + i, likes=None if v == "yt-b" else 5, comments=1,
+                       fetched_at=fetched_at, title=f"title {v}") for i, v in enumerate(ids)]
+
+
+def test_rerunning_a_day_writes_no_duplicates(store):
+    store.create()
+    first = store.write_day("2026-11-01", rows("2026-11-01", 1000.0))
+    assert (first.written, first.kept) == (3, 0)
+    again = store.write_day("2026-11-01", rows("2026-11-01", 1000.0))
+    assert (again.written, again.kept) == (0, 3)
+    fresher = store.write_day("2026-11-01", rows("2026-11-01", 2000.0, views=500))
+    assert fresher.written == 3
+    day = store.day("2026-11-01")
+    assert [r.video_id for r in day] == ["yt-a", "yt-b", "yt-c"]
+    assert [r.views for r in day] == [500, 501, 502]
+    assert day[1].likes is None and day[0].likes == 5  # hidden stays hidden, not 0
+    assert store.is_complete("2026-11-01") and not store.is_complete("2026-11-02")
+
+
+def test_an_older_rerun_never_overwrites_fresher_numbers(store):
+    store.write_day("2026-11-01", rows("2026-11-01", 2000.0, views=900))
+    summary = store.write_day("2026-11-01", rows("2026-11-01", 1000.0, views=1))
+    assert summary.kept == 3
+    assert store.day("2026-11-01")[0].views == 900
+
+
+def test_latest_history_and_channel_index(store):
+    for n, day in enumerate(["2026-11-01", "2026-11-02", "2026-11-03"]):
+        store.write_day(day, rows(day, 1000.0 + n, views=100 * (n + 1)))
+    latest = store.latest(["yt-a", "yt-c", "yt-missing"])
+    assert set(latest) == {"yt-a", "yt-c"}
+    assert latest["yt-a"].snapshot_date == "2026-11-03" and latest["yt-a"].views == 300
+    # yt-b is gone from the newest day: its latest snapshot is still found, a day older.
+    store.write_day("2026-11-04", rows("2026-11-04", 2000.0, views=900, ids=("yt-a",)))
+    latest = store.latest(["yt-a", "yt-b"])
+    assert latest["yt-a"].snapshot_date == "2026-11-04" and latest["yt-a"].views == 900
+    assert latest["yt-b"].snapshot_date == "2026-11-03"
+    assert [r.snapshot_date for r in store.history("yt-c")] == [
+        "2026-11-01", "2026-11-02", "2026-11-03"]
+    channel = store.channel_history("UC1")
+    assert len(channel) == 7 and {r.video_id for r in channel} == {"yt-a", "yt-b"}
+    assert [r.snapshot_date for r in channel] == sorted(r.snapshot_date for r in channel)
+
+
+def test_bad_day_and_unknown_backend_are_clear(store, tmp_path):
+    with pytest.raises(StatsStoreError, match="not YYYY-MM-DD"):
+        store.write_day("yesterday", [])
+    with pytest.raises(StatsStoreError, match="PATTERN_PIVOT_STATS_BACKEND.*mongo"):
+        open_stats_store("mongo", str(tmp_path / "x"), "t")
+
+
+def test_dynamodb_table_design(moto_url):
+    store = DynamoStatsStore("design-check", endpoint_url=moto_url)
+    assert store.create() is True and store.create() is False
+    table = boto3.client("dynamodb", endpoint_url=moto_url).describe_table(
+        TableName="design-check")["Table"]
+    assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {
+        "video_id": "HASH", "snapshot_date": "RANGE"}
+    (index,) = table["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "by_channel"
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["channel_id", "snapshot_date"]
+
+
+def test_dynamodb_throttling_is_retried_then_reported_clearly(moto_url):
+    with ThrottlingProxy(moto_url, throttle_puts=2) as proxy:
+        store = DynamoStatsStore("throttled", endpoint_url=proxy.url, max_attempts=4)
+        store.create()
+        assert store.write_day("2026-11-01", rows("2026-11-01", 1.0)).written == 3
+        assert proxy.throttled == 2  # botocore retried them with backoff
+        proxy.throttle_puts = 10**6
+        store = DynamoStatsStore("throttled", endpoint_url=proxy.url, max_attempts=2)
+        with pytest.raises(StatsStoreError, match="throttled.*ProvisionedThroughputExceeded.*"
+                           "Fix: switch the table to on-demand"):
+            store.write_day("2026-11-02", rows("2026-11-02", 2.0))
+    # No marker: the half-attempted day is not complete, and a re-run completes it.
+    direct = DynamoStatsStore("throttled", endpoint_url=moto_url)
+    assert not direct.is_complete("2026-11-02")
+    direct.write_day("2026-11-02", rows("2026-11-02", 2.0))
+    assert direct.is_complete("2026-11-02") and len(direct.day("2026-11-02")) == 3
+
+
+def test_dynamodb_unreachable_is_a_clear_error():
+    store = DynamoStatsStore("nope", endpoint_url="http://127.0.0.1:9", max_attempts=1)
+    with pytest.raises(StatsStoreError, match="'nope' at http://127.0.0.1:9.*Fix"):
+        store.write_day("2026-11-01", [])

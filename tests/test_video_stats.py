@@ -1,0 +1,219 @@
+"""video_stats and channel_summary on the real Definitions: YouTube numbers through the
+fake Data API, both stats backends, recorded skips, failures that write nothing, and a
+3-day backfill through the real `dagster` CLI."""
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from moto.server import ThreadedMotoServer
+
+from assets.channel import channel_summary
+from pattern_pivot.catalog import Catalog
+from pattern_pivot.definitions import build_definitions
+from pattern_pivot.stats.sqlite_store import SqliteStatsStore
+from resources import StatsStoreResource, TranscriberResource, YouTubeResource
+from tests.conftest import JFK
+from tests.stats_support import ThrottlingProxy
+from tests.youtube_support import API_KEY, FakeYouTube, FakeYouTubeServer, video_item
+
+REPO = Path(__file__).resolve().parents[1]
+CHANNEL = "UCstatschannel0000000001"
+
+
+def channel_fake() -> FakeYouTube:
+    fake = FakeYouTube()
+    fake.add_channel(CHANNEL, "@stats", [
+        video_item("popular0001", CHANNEL, "Popular", views=5000, likes=300, comments=40),
+        video_item("quiet000001", CHANNEL, "Quiet", views=120, likes=4, comments=0),
+        video_item("hidden00001", CHANNEL, "Hidden", views=80, likes=None, comments=None),
+    ])
+    return fake
+
+
+@pytest.fixture
+def server():
+    with FakeYouTubeServer(channel_fake()) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    yield f"http://{host}:{port}"
+    moto.stop()
+
+
+@pytest.fixture
+def stats_resource(request, settings, moto_url, monkeypatch) -> StatsStoreResource:
+    if getattr(request, "param", "sqlite") == "dynamodb":
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(key, "testing")
+        return StatsStoreResource(backend="dynamodb", dynamodb_endpoint=moto_url,
+                                  dynamodb_table=f"stats-{uuid.uuid4().hex[:8]}")
+    return StatsStoreResource(sqlite_path=str(settings.data_dir / "stats.sqlite"))
+
+
+def register_catalog(catalog: Catalog) -> None:
+    catalog.register_file(JFK)  # a local file: no public stats, recorded as skipped
+    for yid, title in (("popular0001", "Popular"), ("quiet000001", "Quiet"),
+                       ("hidden00001", "Hidden"), ("deleted0001", "Deleted since")):
+        catalog.register_youtube(yid, CHANNEL, title, 1.7e9, 60.0)
+
+
+def run_stats(defs, instance, day):
+    return defs.resolve_job_def("video_stats_job").execute_in_process(
+        partition_key=day, instance=instance, raise_on_error=False)
+
+
+def make_defs(settings, server, stats_resource):
+    return build_definitions(settings, transcriber=TranscriberResource(model="tiny.en"),
+                             youtube=YouTubeResource(api_key=API_KEY, api_endpoint=server.url),
+                             stats_store=stats_resource)
+
+
+@pytest.mark.parametrize("stats_resource", ["sqlite", "dynamodb"], indirect=True)
+def test_a_day_snapshots_youtube_videos_and_records_skips(settings, server, stats_resource):
+    register_catalog(Catalog(settings.catalog_path))
+    defs = make_defs(settings, server, stats_resource)
+    instance = dg.DagsterInstance.ephemeral()
+    result = run_stats(defs, instance, "2026-11-01")
+    assert result.success
+    meta = result.asset_materializations_for_node("video_stats")[0].metadata
+    assert meta["videos"].value == 3 and meta["skipped"].value == 2
+    skipped = meta["skipped_videos"].value
+    assert "local file: no public statistics" in skipped
+    assert "yt-deleted0001`: deleted or private" in skipped
+    assert meta["hidden_counts"].value == 1
+    assert meta["quota_units"].value == 1  # four ids in one videos.list call
+    store = stats_resource.store()
+    day = {r.video_id: r for r in store.day("2026-11-01")}
+    assert set(day) == {"yt-popular0001", "yt-quiet000001", "yt-hidden00001"}
+    assert day["yt-hidden00001"].views == 80 and day["yt-hidden00001"].likes is None
+    assert day["yt-popular0001"].channel_id == CHANNEL and store.is_complete("2026-11-01")
+    # Re-running the day replaces its rows with fresher numbers: no duplicates.
+    server.fake.videos["popular0001"]["statistics"]["viewCount"] = "5100"
+    assert run_stats(defs, instance, "2026-11-01").success
+    day = store.day("2026-11-01")
+    assert len(day) == 3 and {r.video_id: r.views for r in day}["yt-popular0001"] == 5100
+    assert store.latest(["yt-popular0001"])["yt-popular0001"].views == 5100
+
+
+@pytest.mark.parametrize("problem", ["quota", "malformed", "no_key"])
+def test_api_failures_fail_the_day_clearly_and_write_nothing(settings, server, stats_resource,
+                                                             problem):
+    register_catalog(Catalog(settings.catalog_path))
+    youtube = YouTubeResource(api_key="" if problem == "no_key" else API_KEY,
+                              api_endpoint=server.url)
+    defs = build_definitions(settings, youtube=youtube, stats_store=stats_resource)
+    server.fake.quota_exceeded = problem == "quota"
+    server.fake.malformed_next = int(problem == "malformed")
+    result = run_stats(defs, dg.DagsterInstance.ephemeral(), "2026-11-02")
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
+    expected = {"quota": "quota.*exhausted", "malformed": "malformed JSON",
+                "no_key": "PATTERN_PIVOT_YOUTUBE_API_KEY: is not set"}[problem]
+    assert re.search(expected, failure.description), failure.description
+    store = stats_resource.store()
+    assert store.day("2026-11-02") == [] and not store.is_complete("2026-11-02")
+
+
+def test_dynamodb_throttling_fails_the_day_clearly_and_a_rerun_completes_it(
+        settings, server, moto_url, monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    register_catalog(Catalog(settings.catalog_path))
+    instance = dg.DagsterInstance.ephemeral()
+    table = f"stats-{uuid.uuid4().hex[:8]}"
+    with ThrottlingProxy(moto_url, throttle_puts=10**6) as proxy:
+        throttled = StatsStoreResource(backend="dynamodb", dynamodb_endpoint=proxy.url,
+                                       dynamodb_table=table, max_attempts=2)
+        result = run_stats(make_defs(settings, server, throttled), instance, "2026-11-05")
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
+    assert "throttled" in failure.description and "re-run the day" in failure.description
+    direct = StatsStoreResource(backend="dynamodb", dynamodb_endpoint=moto_url,
+                                dynamodb_table=table)
+    assert not direct.store().is_complete("2026-11-05")
+    assert run_stats(make_defs(settings, server, direct), instance, "2026-11-05").success
+    assert direct.store().is_complete("2026-11-05") and len(direct.store().day("2026-11-05")) == 3
+
+
+def test_local_only_catalog_needs_no_key(settings, stats_resource, server):
+    Catalog(settings.catalog_path).register_file(JFK)
+    defs = build_definitions(settings, youtube=YouTubeResource(), stats_store=stats_resource)
+    result = run_stats(defs, dg.DagsterInstance.ephemeral(), "2026-11-03")
+    assert result.success
+    meta = result.asset_materializations_for_node("video_stats")[0].metadata
+    assert meta["skipped"].value == 1 and meta["quota_units"].value == 0
+    assert stats_resource.store().is_complete("2026-11-03")
+
+
+def test_channel_summary_ranks_videos_and_charts_growth(settings, server, stats_resource):
+    register_catalog(Catalog(settings.catalog_path))
+    defs = make_defs(settings, server, stats_resource)
+    instance = dg.DagsterInstance.ephemeral()
+    for n, day in enumerate(["2026-11-01", "2026-11-02", "2026-11-04"]):
+        server.fake.videos["popular0001"]["statistics"]["viewCount"] = str(5000 + 600 * n)
+        assert run_stats(defs, instance, day).success
+    result = dg.materialize([channel_summary], instance=instance,
+                            resources=defs.resources)
+    meta = result.asset_materializations_for_node("channel_summary")[0].metadata
+    assert meta["chart"].value.startswith("![views](data:image/png;base64,iVBORw0KGgo")
+    assert Path(meta["chart_path"].value).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = meta["top_videos"].value
+    assert table.index("yt-popular0001") < table.index("yt-quiet000001")
+    assert "| 6,200 |" in table and "| hidden |" in table
+    growth = meta["growth_per_day"].value[CHANNEL]
+    assert growth == {"2026-11-02": 600.0, "2026-11-04": 300.0}  # 600 over a 2-day gap
+
+
+def test_definitions_load_without_any_youtube_config(monkeypatch):
+    for var in ("PATTERN_PIVOT_YOUTUBE_API_KEY", "PATTERN_PIVOT_YOUTUBE_CHANNELS"):
+        monkeypatch.delenv(var, raising=False)
+    defs = build_definitions()
+    dg.Definitions.validate_loadable(defs)
+    sensor = defs.resolve_sensor_def("youtube_uploads_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    schedule = defs.resolve_schedule_def("video_stats_job_schedule")
+    assert schedule.cron_schedule == "30 23 * * *"
+    tick = schedule.evaluate_tick(dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 5, 23, 30, tzinfo=timezone.utc)))
+    assert [r.partition_key for r in tick.run_requests] == ["2026-11-05"]  # today's numbers
+    assert defs.resolve_assets_def("video_stats").backfill_policy == (
+        dg.BackfillPolicy.single_run())
+
+
+def test_cli_backfill_of_three_days(tmp_path, server):
+    """The README's command, run as a user would: one run covering three partitions."""
+    data = tmp_path / "data"
+    register_catalog(Catalog(data / "catalog.sqlite"))
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PATTERN_PIVOT_DATA_DIR": str(data),
+           "PATTERN_PIVOT_YOUTUBE_API_KEY": API_KEY,
+           "PATTERN_PIVOT_YOUTUBE_API_ENDPOINT": server.url,
+           "PATTERN_PIVOT_STATS_BACKEND": "sqlite",
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    proc = subprocess.run(
+        [dagster, "asset", "materialize", "-m", "pattern_pivot.definitions",
+         "--select", "video_stats", "--partition-range", "2026-11-01...2026-11-03"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    store = SqliteStatsStore(data / "stats.sqlite")
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        assert store.is_complete(day) and len(store.day(day)) == 3
+    assert not store.is_complete("2026-11-04")
+    assert server.fake.requests.count("videos") == 1  # one API read for the whole range
+    instance = dg.DagsterInstance.from_config(str(home))
+    materialized = instance.get_materialized_partitions(dg.AssetKey("video_stats"))
+    assert materialized == {"2026-11-01", "2026-11-02", "2026-11-03"}
