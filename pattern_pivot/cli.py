@@ -410,3 +410,114 @@ def remix(
         for kind, path in variant["outputs"].items():
             if path:
                 typer.echo(f"  {kind}: {path}")
+        quality = variant["quality"]
+        if quality:
+            passed = sum(quality["checks"].values())
+            typer.echo(f"  quality: {passed}/{len(quality['checks'])} checks passed")
+
+
+def _tts_config(backend: Optional[str], model: Optional[str], config: Optional[str],
+                voice: str, speed: float, pause: float, align: str):
+    from pattern_pivot.tts import TTSConfig
+
+    settings = Settings.from_env()
+    return TTSConfig(backend=backend or settings.tts_backend,
+                     model=settings.tts_model if model is None else model,
+                     config_path=settings.tts_config if config is None else config,
+                     voice=voice, speed=speed, sentence_pause=pause, align=align)
+
+
+@app.command()
+def say(
+    text: str = typer.Argument(..., help="What to say (several sentences are fine)."),
+    out: Path = typer.Option(..., "-o", "--out", help="The WAV file to write."),
+    backend: Optional[str] = typer.Option(None, help="piper (default), coqui or espeak."),
+    model: Optional[str] = typer.Option(None, help="Piper .onnx, Coqui checkpoint or name."),
+    config: Optional[str] = typer.Option(None, help="The model's config file."),
+    voice: str = typer.Option("", help="Speaker id/name, or the espeak voice (en-us)."),
+    speed: float = typer.Option(1.0, help="Above 1 speaks faster."),
+    pause: float = typer.Option(0.25, help="Seconds of silence between sentences."),
+    words: bool = typer.Option(False, "--words", help="Also time the words (local Whisper) "
+                               "and write them to OUT.words.json."),
+) -> None:
+    """Speak TEXT into a loudness-normalised WAV, sentence by sentence (offline)."""
+    from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
+    from pattern_pivot.tts import make_engine, narrate
+
+    cfg = _tts_config(backend, model, config, voice, speed, pause,
+                      "asr" if words else "synthesis")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        result = narrate(make_engine(cfg), [(0.0, text)], out, cfg,
+                         FasterWhisperTranscriber(cfg.asr_model, beam_size=1) if words else None)
+    except PatternPivotError as exc:
+        _fail(exc)
+    if words:
+        result.write_json(out.with_name(out.name + ".words.json"))
+    typer.echo(f"{out}  ({result.duration:.2f} s, {result.engine})")
+
+
+@app.command()
+def render(
+    plan_file: Path = typer.Argument(..., help="An edit plan JSON (remix_plan output)."),
+    out: Path = typer.Option(..., "-o", "--out", help="The MP4 to write."),
+    source: List[str] = typer.Option([], "--source", help="VIDEO_ID=PATH for a source span "
+                                      "(default: the catalog's ingested sources)."),
+    width: int = typer.Option(0, help="Override the frame width (with --height)."),
+    height: int = typer.Option(0, help="Override the frame height (with --width)."),
+    music: Optional[Path] = typer.Option(None, help="Background music, ducked under speech."),
+    backend: Optional[str] = typer.Option(None, help="TTS backend for the narration."),
+    no_captions: bool = typer.Option(False, "--no-captions"),
+    check: bool = typer.Option(True, "--check/--no-check", help="Run the quality checks."),
+) -> None:
+    """Render PLAN_FILE to an MP4 (narration spoken on the fly when the plan has any)."""
+    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.quality.checks import run_checks
+    from pattern_pivot.remix.types import EditPlan
+    from pattern_pivot.render import RenderOptions, render_plan
+    from pattern_pivot.render.captions import write_captions_json
+    from pattern_pivot.render.sources import FileSources, StoreSources
+    from pattern_pivot.render.stage import expectations
+    from pattern_pivot.render.timeline import narration_cues
+    from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
+    from pattern_pivot.tts import make_engine, narrate
+
+    settings = Settings.from_env()
+    try:
+        try:
+            plan = EditPlan.model_validate_json(plan_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PatternPivotError(str(plan_file), f"is not a readable edit plan ({exc})",
+                                    "pass the JSON a remix_plan run wrote") from exc
+        if source:
+            pairs = dict(item.split("=", 1) for item in source if "=" in item)
+            sources = FileSources({k: Path(v) for k, v in pairs.items()})
+        else:
+            sources = StoreSources(Catalog(settings.catalog_path),
+                                   LocalMediaStore(settings.media_root))
+        options = RenderOptions(captions=not no_captions, background_audio=music,
+                                frame_size=(width, height) if width and height else None)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="pattern-pivot-") as tmp:
+            narration = None
+            cues = narration_cues(plan)
+            if cues:
+                cfg = _tts_config(backend, None, None, "", 1.0, 0.25, "asr")
+                narration = narrate(make_engine(cfg), cues, Path(tmp) / "narration.wav", cfg,
+                                    FasterWhisperTranscriber(cfg.asr_model, beam_size=1))
+            result = render_plan(plan, out, sources, narration, options)
+        write_captions_json(list(result.words), out.with_name(out.stem + ".captions.json"))
+        outcomes = run_checks(out, expectations(plan, options, result.words)) if check else []
+    except PatternPivotError as exc:
+        _fail(exc)
+    typer.echo(f"{out}  ({result.duration:.1f} s, {result.width}x{result.height}, "
+               f"rendered in {result.seconds:.1f} s)")
+    for outcome in outcomes:
+        mark = "ok    " if outcome.passed else "FAILED"
+        typer.echo(f"  {mark} {outcome.name}: {outcome.description}")
+    if any(not o.passed for o in outcomes):
+        raise typer.Exit(code=1)
+
+
+if __name__ == "__main__":  # python -m pattern_pivot.cli
+    app()

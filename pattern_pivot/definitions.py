@@ -5,6 +5,7 @@ import os
 import dagster as dg
 
 from assets.channel import channel_assets
+from assets.compose import compose_assets
 from assets.ingest import ingest_assets
 from assets.remix import remix_assets
 from assets.understand import transcript_chunks
@@ -17,8 +18,10 @@ from resources import (
     LLMResource,
     MediaStoreResource,
     RemixStoreResource,
+    RendererResource,
     StatsStoreResource,
     TranscriberResource,
+    TTSResource,
     VectorStoreResource,
     YouTubeResource,
 )
@@ -59,7 +62,8 @@ def build_definitions(settings: Settings | None = None,
     youtube_ready = bool(os.environ.get(API_KEY_ENV) or youtube.api_key) and bool(
         youtube.channels)
     return dg.Definitions(
-        assets=[*ingest_assets, transcript_chunks, *channel_assets, *remix_assets],
+        assets=[*ingest_assets, transcript_chunks, *channel_assets, *remix_assets,
+                *compose_assets],
         jobs=[ingest_job, video_stats_job, remix_job, register_remix_job],
         sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),
                  remix_requests_sensor],
@@ -72,6 +76,9 @@ def build_definitions(settings: Settings | None = None,
                 model=settings.asr_model),
             "embedder": EmbedderResource(model=settings.embedding_model),
             "vector_store": VectorStoreResource(uri=settings.vector_uri),
+            "tts": TTSResource(backend=settings.tts_backend, model=settings.tts_model,
+                               config_path=settings.tts_config),
+            "renderer": RendererResource(),
             "youtube": youtube,
             "stats_store": stats_store or stats_store_resource_for(settings),
             "remix_store": RemixStoreResource(path=str(settings.remix_store_path),

@@ -34,6 +34,9 @@ class Settings:
     embedding_model: str = "all-MiniLM-L6-v2"
     llm_providers: str = ""  # JSON list of OpenAI-compatible providers (see pattern_pivot.llm)
     local_llm: str = ""  # "" (off), a bundled GGUF model name or a .gguf path
+    tts_backend: str = "piper"  # piper | coqui | espeak
+    tts_model: str = ""  # "" = the bundled Piper voice
+    tts_config: str = ""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -49,6 +52,9 @@ class Settings:
             embedding_model=os.environ.get("PATTERN_PIVOT_EMBEDDING_MODEL") or "all-MiniLM-L6-v2",
             llm_providers=os.environ.get("PATTERN_PIVOT_LLM_PROVIDERS", ""),
             local_llm=os.environ.get("PATTERN_PIVOT_LOCAL_LLM", ""),
+            tts_backend=os.environ.get("PATTERN_PIVOT_TTS_BACKEND") or "piper",
+            tts_model=os.environ.get("PATTERN_PIVOT_TTS_MODEL", ""),
+            tts_config=os.environ.get("PATTERN_PIVOT_TTS_CONFIG", ""),
         )
 
     @property

@@ -5,11 +5,13 @@ from resources.embedder import EmbedderResource
 from resources.llm import LLMResource
 from resources.media_store import MediaStoreResource
 from resources.remix_store import RemixStoreResource
+from resources.renderer import RendererResource
 from resources.stats_store import StatsStoreResource
 from resources.transcriber import TranscriberResource
+from resources.tts import TTSResource
 from resources.vector_store import VectorStoreResource
 from resources.youtube import YouTubeResource
 
 __all__ = ["CatalogResource", "EmbedderResource", "LLMResource", "MediaStoreResource",
-           "RemixStoreResource", "StatsStoreResource", "TranscriberResource",
-           "VectorStoreResource", "YouTubeResource"]
+           "RemixStoreResource", "RendererResource", "StatsStoreResource",
+           "TranscriberResource", "TTSResource", "VectorStoreResource", "YouTubeResource"]

@@ -16,12 +16,14 @@ video_stats_job = dg.define_asset_job(
     description="Per day: every catalog video's views, likes and comments into the stats store.",
 )
 
-# Remixes: one run per `remixes` partition (request). In-process, like ingest: one step.
+# Remixes: one run per `remixes` partition (request), from plan to checked video. In-process,
+# like ingest: the steps run one after another anyway.
 remix_job = dg.define_asset_job(
     "remix_job",
-    selection=dg.AssetSelection.groups("remix"),
+    selection=dg.AssetSelection.groups("remix", "compose"),
     executor_def=dg.in_process_executor,
-    description="Per remix request: retrieval, script or supercut, one edit plan per variant.",
+    description="Per remix request: retrieval, script or supercut and one edit plan per "
+                "variant, then narration, the rendered MP4 and its quality checks.",
 )
 
 

@@ -15,7 +15,7 @@ def test_definitions_load_and_validate():
     assert defs.resolve_sensor_def("channel_folder_sensor")
     assert set(defs.resources) == {"catalog", "media_store", "transcriber", "embedder",
                                    "vector_store", "youtube", "stats_store", "remix_store",
-                                   "llm"}
+                                   "llm", "tts", "renderer"}
 
 
 def test_transcript_step_is_in_the_asr_pool():

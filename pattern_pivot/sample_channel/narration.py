@@ -8,8 +8,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pattern_pivot.bundled_models import piper_voice
-from pattern_pivot.sample_channel.scripts import Script, Section, sentences
+from pattern_pivot.sample_channel.scripts import Script, Section
+from pattern_pivot.tts.piper import load_piper_voice
+from pattern_pivot.tts.text import sentences
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -39,10 +40,7 @@ class Narration:
 
 def load_voice(cache_dir: Path | None = None) -> PiperVoice:
     """The bundled Piper voice, loaded once per channel (loading takes seconds)."""
-    from piper import PiperVoice  # heavy (onnxruntime): imported only when narrating
-
-    onnx_path, json_path = piper_voice(cache_dir)
-    return PiperVoice.load(str(onnx_path), config_path=str(json_path))
+    return load_piper_voice(cache_dir=cache_dir)
 
 
 def narrate(voice: PiperVoice, script: Script, wav_path: Path,

@@ -9,15 +9,9 @@ for "twenty six point two"): the scripts are reference transcripts for word erro
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def sentences(text: str) -> list[str]:
-    """``text`` split after each full stop, question or exclamation mark."""
-    return [part for part in _SENTENCE_END.split(text.strip()) if part]
+from pattern_pivot.tts.text import sentences  # noqa: F401 - re-exported for the cards
 
 
 @dataclass(frozen=True)

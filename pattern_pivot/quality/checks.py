@@ -1,0 +1,177 @@
+"""The checks every rendered video must pass before it may be published.
+
+Each check is a pure judgement over one ``Analysis`` and the plan's expectations, returning
+whether it passed, a sentence saying why, and the numbers behind it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pattern_pivot.quality.analysis import Analysis, analyse
+from pattern_pivot.transcription.types import Word
+
+MAX_STRETCH = 2.0  # seconds of black or frozen picture that still pass
+CAPTION_SLACK = 0.5  # a caption this close to speech counts as covering it
+
+
+@dataclass(frozen=True)
+class Expectations:
+    width: int
+    height: int
+    target_seconds: float
+    duration_tolerance: float = 0.25  # fraction of the target either way
+    loudness_lufs: float = -14.0
+    loudness_tolerance: float = 1.0
+    captions: tuple[Word, ...] = ()  # the caption words on the output timeline
+    min_caption_coverage: float = 0.7
+    max_av_drift: float = 0.25  # seconds between audio and video stream durations
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    name: str
+    passed: bool
+    description: str
+    metadata: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _round(value: float) -> float | None:
+    return round(value, 3) if math.isfinite(value) else None
+
+
+def check_decodes(a: Analysis, e: Expectations) -> CheckOutcome:
+    ok = not a.errors and bool(a.facts.video_codec)
+    return CheckOutcome("decodes_fully", ok, "The whole file decodes without errors." if ok else
+                        "Decoding failed: " + "; ".join(a.errors[:3] or ["no video stream"]),
+                        {"errors": len(a.errors)})
+
+
+def check_resolution(a: Analysis, e: Expectations) -> CheckOutcome:
+    w, h = a.facts.width, a.facts.height
+    ok = (w, h) == (e.width, e.height)
+    return CheckOutcome("resolution_and_aspect", ok,
+                        f"{w}x{h}, expected {e.width}x{e.height}.",
+                        {"width": w, "height": h, "expected": f"{e.width}x{e.height}",
+                         "aspect": round(w / h, 4) if h else 0.0})
+
+
+def check_duration(a: Analysis, e: Expectations) -> CheckOutcome:
+    d = a.facts.container_seconds
+    low, high = (e.target_seconds * (1 - e.duration_tolerance),
+                 e.target_seconds * (1 + e.duration_tolerance))
+    ok = low <= d <= high
+    return CheckOutcome("duration_within_target", ok,
+                        f"{d:.2f} s; the target is {e.target_seconds:.1f} s "
+                        f"(allowed {low:.1f}-{high:.1f} s).",
+                        {"duration_s": round(d, 3), "target_s": e.target_seconds})
+
+
+def check_loudness(a: Analysis, e: Expectations) -> CheckOutcome:
+    lufs = a.loudness.integrated if a.loudness else -math.inf
+    ok = abs(lufs - e.loudness_lufs) <= e.loudness_tolerance
+    return CheckOutcome("loudness_in_range", ok,
+                        f"{lufs:.1f} LUFS integrated; expected {e.loudness_lufs:.0f} "
+                        f"± {e.loudness_tolerance:.0f}.",
+                        {"integrated_lufs": _round(lufs),
+                         "true_peak_db": _round(a.loudness.true_peak) if a.loudness else None})
+
+
+def _longest(intervals, end: float) -> float:
+    return max((min(b, end) - a for a, b in intervals), default=0.0)
+
+
+def check_black(a: Analysis, e: Expectations) -> CheckOutcome:
+    longest = _longest(a.black, a.facts.container_seconds)
+    ok = longest <= MAX_STRETCH and bool(a.facts.video_codec)
+    return CheckOutcome("no_black_stretch", ok,
+                        f"Longest black stretch {longest:.2f} s (at most {MAX_STRETCH:.0f} s).",
+                        {"longest_black_s": round(longest, 3), "black_stretches": len(a.black)})
+
+
+def check_frozen(a: Analysis, e: Expectations) -> CheckOutcome:
+    longest = _longest(a.frozen, a.facts.container_seconds)
+    ok = longest <= MAX_STRETCH and bool(a.facts.video_codec)
+    return CheckOutcome("no_frozen_stretch", ok,
+                        f"Longest frozen stretch {longest:.2f} s (at most {MAX_STRETCH:.0f} s).",
+                        {"longest_frozen_s": round(longest, 3), "frozen_stretches": len(a.frozen)})
+
+
+def check_av_sync(a: Analysis, e: Expectations) -> CheckOutcome:
+    v, s = a.facts.video_seconds, a.facts.audio_seconds
+    ok = bool(a.facts.audio_codec) and abs(v - s) <= e.max_av_drift
+    return CheckOutcome("audio_video_durations_match", ok,
+                        f"Video {v:.2f} s, audio {s:.2f} s" +
+                        ("" if a.facts.audio_codec else " (no audio stream)") + ".",
+                        {"video_s": round(v, 3), "audio_s": round(s, 3)})
+
+
+def speech_intervals(a: Analysis) -> list[tuple[float, float]]:
+    """Where the output is not silent (silencedetect's gaps, inverted)."""
+    end = a.facts.container_seconds
+    spans, cursor = [], 0.0
+    for start, stop in sorted(a.silent):
+        if start > cursor:
+            spans.append((cursor, min(start, end)))
+        cursor = max(cursor, min(stop, end))
+    if cursor < end:
+        spans.append((cursor, end))
+    return [(s, t) for s, t in spans if t - s > 0.05]
+
+
+def _covered(span: tuple[float, float], words: tuple[Word, ...]) -> float:
+    start, end = span
+    pieces = sorted((max(start, w.start - CAPTION_SLACK), min(end, w.end + CAPTION_SLACK))
+                    for w in words)
+    total, cursor = 0.0, start
+    for a, b in pieces:
+        a = max(a, cursor)
+        if b > a:
+            total += b - a
+            cursor = b
+    return total
+
+
+def check_captions(a: Analysis, e: Expectations) -> CheckOutcome:
+    speech = speech_intervals(a)
+    spoken = sum(t - s for s, t in speech)
+    if not a.facts.audio_codec or a.loudness is None or a.loudness.silent or spoken < 0.5:
+        ok = not e.captions or a.facts.audio_codec != ""
+        return CheckOutcome("captions_cover_speech", ok, "No speech to caption."
+                            if ok else "Captions but no audio.", {"speech_s": round(spoken, 3)})
+    covered = sum(_covered(span, e.captions) for span in speech)
+    share = covered / spoken
+    ok = share >= e.min_caption_coverage
+    return CheckOutcome("captions_cover_speech", ok,
+                        f"Captions cover {share:.0%} of the {spoken:.1f} s with sound "
+                        f"(at least {e.min_caption_coverage:.0%}).",
+                        {"coverage": round(share, 3), "speech_s": round(spoken, 3),
+                         "caption_words": len(e.captions)})
+
+
+CHECKS = (check_decodes, check_resolution, check_duration, check_loudness, check_black,
+          check_frozen, check_av_sync, check_captions)
+CHECK_NAMES = ("decodes_fully", "resolution_and_aspect", "duration_within_target",
+               "loudness_in_range", "no_black_stretch", "no_frozen_stretch",
+               "audio_video_durations_match", "captions_cover_speech")
+
+
+def run_checks(path: Path, expected: Expectations,
+               analysis: Analysis | None = None) -> list[CheckOutcome]:
+    analysis = analysis or analyse(path)
+    return [check(analysis, expected) for check in CHECKS]
+
+
+def write_outcomes(outcomes: list[CheckOutcome], path: Path) -> None:
+    Path(path).write_text(json.dumps([o.to_dict() for o in outcomes], indent=1),
+                          encoding="utf-8")
+
+
+def read_outcomes(path: Path) -> list[CheckOutcome]:
+    return [CheckOutcome(**o) for o in json.loads(Path(path).read_text(encoding="utf-8"))]

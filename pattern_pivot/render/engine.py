@@ -1,0 +1,183 @@
+"""Render an EditPlan to an H.264/AAC MP4 with one ffmpeg encode.
+
+Before the encode, an audio-only pass (cheap: no video is decoded) measures the mix's
+loudness, so the encode applies a measured gain that lands on -14 LUFS integrated. The
+output is written to a temporary file beside the target and renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pattern_pivot.errors import MediaError
+from pattern_pivot.media.ffmpeg import run_ffmpeg
+from pattern_pivot.media.loudness import (
+    TARGET_LUFS,
+    TRUE_PEAK_DB,
+    Loudness,
+    normalising_chain,
+    parse_loudnorm,
+    run_ffmpeg_stderr,
+)
+from pattern_pivot.remix.types import EditPlan
+from pattern_pivot.render.captions import CaptionStyle, ass_document
+from pattern_pivot.render.cards import draw_card
+from pattern_pivot.render.graph import (
+    Frame,
+    GraphInputs,
+    ShotInput,
+    add_shot_inputs,
+    audio_graph,
+    video_graph,
+)
+from pattern_pivot.render.sources import SourceResolver, seeks_cleanly
+from pattern_pivot.render.timeline import place_shots, source_words
+from pattern_pivot.transcription.types import Word
+from pattern_pivot.tts.narrate import NarrationResult
+
+ENCODE_FIX = "check that ffmpeg was built with libx264, libass and aac (ffmpeg -filters)"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    fps: int = 30
+    preset: str = "veryfast"
+    crf: int = 21
+    audio_bitrate: str = "160k"
+    loudness_lufs: float = TARGET_LUFS
+    true_peak_db: float = TRUE_PEAK_DB
+    captions: bool = True
+    caption_style: CaptionStyle = CaptionStyle()
+    background_audio: Path | None = None
+    background_gain_db: float = -12.0
+    frame_size: tuple[int, int] | None = None  # override the aspect's size (tests, previews)
+    duration_tolerance: float = 0.25  # quality check: allowed share off the target duration
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    path: Path
+    duration: float
+    width: int
+    height: int
+    words: tuple[Word, ...]  # caption words on the output timeline
+    measured: Loudness  # the mix before normalisation
+    seconds: float
+    command: tuple[str, ...] = field(repr=False, default=())
+
+
+def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: float,
+                 workdir: Path, width: int, height: int) -> list[ShotInput]:
+    placed_shots = place_shots(plan, narration_seconds)
+    cuts = {(sources(p.shot.span.video_id).path, p.shot.span.start)
+            for p in placed_shots if p.shot.span is not None and p.shot.kind == "source"}
+    # Each check is a tiny ffmpeg run; they overlap while waiting on process start-up.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        clean = dict(zip(cuts, pool.map(lambda cut: seeks_cleanly(*cut), cuts)))
+    items = []
+    for placed in placed_shots:
+        shot = placed.shot
+        if shot.kind == "source":
+            assert shot.span is not None
+            source = sources(shot.span.video_id)
+            seek = shot.span.start if clean[(source.path, shot.span.start)] else 0.0
+            items.append(ShotInput(placed, source=source, seek_from=seek))
+        elif shot.kind == "still":
+            image = Path(shot.image or "").expanduser()
+            if not image.is_file():
+                raise MediaError(str(image), "(a still in the edit plan) does not exist",
+                                 "fix the image path in the plan or re-run the remix plan")
+            items.append(ShotInput(placed, image=image))
+        else:
+            card = draw_card(shot.text or plan.title, width, height,
+                             workdir / f"card-{placed.index}.png")
+            items.append(ShotInput(placed, image=card))
+    return items
+
+
+def caption_words(items: list[ShotInput], narration: NarrationResult | None) -> list[Word]:
+    words = list(narration.words) if narration else []
+    for item in items:
+        if item.placed.shot.source_audio and item.source is not None:
+            words += source_words(item.placed, item.source)
+    return sorted(words, key=lambda w: w.start)
+
+
+def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
+                narration: NarrationResult | None = None,
+                options: RenderOptions = RenderOptions()) -> RenderResult:
+    started = time.perf_counter()
+    width, height = options.frame_size or plan.frame_size
+    out_path = Path(out_path).resolve()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pp-render-") as tmp:
+        workdir = Path(tmp)
+        items = _shot_inputs(plan, sources, narration.duration if narration else 0.0, workdir,
+                             width, height)
+        total = items[-1].placed.end
+        words = caption_words(items, narration)
+        captions = None
+        if options.captions and words:
+            captions = workdir / "captions.ass"
+            captions.write_text(ass_document(words, width, height, options.caption_style),
+                                encoding="utf-8")
+        inputs = GraphInputs()
+        indexes = add_shot_inputs(inputs, items)
+        narration_index = (inputs.add("-i", narration.wav_path.resolve())
+                           if narration is not None else None)
+        music_index = None
+        if options.background_audio is not None:
+            music = Path(options.background_audio)
+            if not music.is_file():
+                raise MediaError(str(music), "(the background audio) does not exist",
+                                 "fix the background audio path or leave it empty")
+            music_index = inputs.add("-stream_loop", "-1", "-i", music.resolve())
+
+        def audio(chain: str) -> list[str]:
+            return audio_graph(items, indexes, total, narration_index, music_index,
+                               options.background_gain_db, chain)
+
+        def measure(chain: str) -> Loudness:
+            graph = ";".join(audio(f"{chain},loudnorm=print_format=json"))
+            log = run_ffmpeg_stderr([*inputs.args, "-filter_complex", graph, "-map", "[aout]",
+                                     "-f", "null", "-"], subject=plan_label(plan),
+                                    fix=ENCODE_FIX)
+            return parse_loudnorm(log, plan_label(plan))
+
+        final_chain, measured = normalising_chain(measure, options.loudness_lufs,
+                                                  options.true_peak_db)
+        frame = Frame(width, height, options.fps)
+        graph = ";".join([*video_graph(items, indexes, frame, captions), *audio(final_chain)])
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.stem}.", suffix=".part",
+                                        dir=out_path.parent)
+        os.close(fd)
+        partial = Path(tmp_name)
+        args = [*inputs.args, "-filter_complex", graph, "-map", "[vout]", "-map", "[aout]",
+                "-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf),
+                "-pix_fmt", "yuv420p", "-r", str(options.fps), "-g", str(2 * options.fps),
+                "-c:a", "aac", "-b:a", options.audio_bitrate, "-ar", "48000", "-ac", "2",
+                "-t", f"{total:.3f}", "-movflags", "+faststart", "-f", "mp4", partial]
+        try:
+            run_ffmpeg(args, subject=plan_label(plan), fix=ENCODE_FIX)
+            os.replace(partial, out_path)
+        finally:
+            partial.unlink(missing_ok=True)
+    return RenderResult(out_path, round(total, 3), width, height, tuple(words), measured,
+                        round(time.perf_counter() - started, 3), tuple(map(str, args)))
+
+
+def plan_label(plan: EditPlan) -> str:
+    return f"edit plan {plan.request_id} variant {plan.variant}"
+
+
+def write_poster(video: Path, poster: Path, at: float) -> Path:
+    """A small JPEG frame of the finished video for the UI."""
+    run_ffmpeg(["-ss", f"{max(at, 0.0):.3f}", "-i", Path(video).resolve(), "-frames:v", "1",
+                "-vf", "scale=360:-2", "-f", "image2", "-c:v", "mjpeg", Path(poster).resolve()],
+               subject=video, fix="the rendered video could not be decoded: render it again")
+    return poster

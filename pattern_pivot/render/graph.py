@@ -1,0 +1,178 @@
+"""The ffmpeg command for one edit plan: inputs, one filter graph, encoder settings.
+
+Video, per shot: a source span is seeked on input (-ss/-t), brought to the frame rate,
+scaled to cover the frame (converting to 4:2:0 in the same step) and only then cropped (no
+upscaled crop, so no pixelation), and held on its last frame if the source ends early; a
+still or card gets a gentle zoom/pan (zoompan, one input frame expanded to the shot's
+frames). Shots are concatenated and the ASS captions burned on top.
+Audio: a bed of the source sound of kept-audio shots (silence elsewhere), the narration over
+it, optional background music ducked under both (sidechaincompress), then the measured
+loudness gain and a true-peak limiter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pattern_pivot.errors import MediaError
+from pattern_pivot.render.sources import SourceMedia
+from pattern_pivot.render.timeline import PlacedShot
+
+AUDIO_FORMAT = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
+# Camera moves for stills and cards, cycled: (zoom from, zoom to, pan x from, pan x to).
+MOVES = ((1.0, 1.1, 0.5, 0.5), (1.1, 1.0, 0.5, 0.5), (1.08, 1.08, 0.2, 0.8),
+         (1.08, 1.08, 0.8, 0.2))
+
+
+@dataclass
+class GraphInputs:
+    args: list[str | Path] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, *args: str | Path) -> int:
+        self.args += list(args)
+        self.count += 1
+        return self.count - 1
+
+
+@dataclass(frozen=True)
+class Frame:
+    width: int
+    height: int
+    fps: int
+
+
+@dataclass(frozen=True)
+class ShotInput:
+    placed: PlacedShot
+    image: Path | None = None  # stills and drawn cards
+    source: SourceMedia | None = None
+    # Where input seeking starts (-ss); the rest up to the span start is decoded and trimmed.
+    # Equal to the span start unless the source's keyframes do not decode on their own.
+    seek_from: float = 0.0
+
+    @property
+    def skip(self) -> float:
+        span = self.placed.shot.span
+        return max(0.0, span.start - self.seek_from) if span else 0.0
+
+
+def _frames(start: float, end: float, fps: int) -> int:
+    return max(1, round(end * fps) - round(start * fps))
+
+
+def _lerp(a: float, b: float, n: int) -> str:
+    return f"{a:.4f}" if a == b else f"({a:.4f}+({b - a:.4f})*on/{max(n - 1, 1)})"
+
+
+def _source_chain(index: int, item: ShotInput, frame: Frame) -> str:
+    w, h, fps = frame.width, frame.height, frame.fps
+    placed = item.placed
+    n = _frames(placed.start, placed.end, fps)
+    skip = item.skip
+    return (f"[{index}:v]trim=start={skip:.3f},setpts=PTS-STARTPTS,fps={fps},"
+            f"scale={w}:{h}:force_original_aspect_ratio=increase,format=yuv420p,"
+            f"crop={w}:{h},setsar=1,tpad=stop_mode=clone:stop_duration={placed.duration:.3f},"
+            f"trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]")
+
+
+def _still_chain(index: int, item: ShotInput, frame: Frame) -> str:
+    placed = item.placed
+    w, h, fps = frame.width, frame.height, frame.fps
+    n = _frames(placed.start, placed.end, fps)
+    z0, z1, x0, x1 = MOVES[placed.index % len(MOVES)]
+    zoom = _lerp(z0, z1, n)
+    x = f"(iw-iw/zoom)*{_lerp(x0, x1, n)}"
+    y = "(ih-ih/zoom)*0.5"
+    return (f"[{index}:v]scale={w}:{h}:force_original_aspect_ratio=increase,format=yuv420p,"
+            f"crop={w}:{h},"
+            f"setsar=1,zoompan=z='{zoom}':x='{x}':y='{y}':d={n}:s={w}x{h}:fps={fps},"
+            f"setsar=1,trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]")
+
+
+def _silence(label: str, seconds: float) -> str:
+    return f"anullsrc=r=48000:cl=stereo,atrim=duration={seconds:.3f}[{label}]"
+
+
+
+def add_shot_inputs(inputs: GraphInputs, shots: list[ShotInput]) -> list[int]:
+    indexes = []
+    for item in shots:
+        if item.source is not None:
+            span = item.placed.shot.span
+            assert span is not None
+            if item.source.info.video is None:
+                raise MediaError(str(item.source.path), "has no video stream to cut from",
+                                 f"use a video for {span.video_id}, or a still or card shot")
+            if span.start >= item.source.info.duration:
+                raise MediaError(str(item.source.path), f"is {item.source.info.duration:.1f} s "
+                                 f"long, but the plan cuts from {span.start:.1f} s",
+                                 "re-run the remix plan: its span is outside the video")
+            indexes.append(inputs.add("-ss", f"{item.seek_from:.3f}", "-t",
+                                      f"{item.skip + item.placed.duration + 0.2:.3f}",
+                                      "-i", item.source.path.resolve()))
+        else:
+            assert item.image is not None
+            indexes.append(inputs.add("-i", Path(item.image).resolve()))
+    return indexes
+
+
+def video_graph(shots: list[ShotInput], indexes: list[int], frame: Frame,
+                captions: Path | None) -> list[str]:
+    chains = [(_source_chain if item.source is not None else _still_chain)(i, item, frame)
+              for item, i in zip(shots, indexes)]
+    labels = "".join(f"[v{item.placed.index}]" for item in shots)
+    tail = f"{labels}concat=n={len(shots)}:v=1:a=0,format=yuv420p"
+    if captions is not None:
+        text = str(captions.resolve())
+        if "'" in text or "\\" in text:
+            raise MediaError(text, "cannot be quoted in an ffmpeg filter graph",
+                             "use a temporary directory without quotes or backslashes")
+        tail += f",ass=filename='{text}'"
+    return [*chains, tail + "[vout]"]
+
+
+def audio_graph(shots: list[ShotInput], indexes: list[int], total: float,
+                narration: int | None, music: int | None, music_gain_db: float,
+                final_chain: str) -> list[str]:
+    chains, bed = [], []
+    keeps_sound = any(item.placed.shot.source_audio and item.source is not None
+                      and item.source.info.audio is not None for item in shots)
+    if keeps_sound:
+        for item, i in zip(shots, indexes):
+            label = f"a{item.placed.index}"
+            d = item.placed.duration
+            if (item.placed.shot.source_audio and item.source is not None
+                    and item.source.info.audio is not None):
+                chains.append(f"[{i}:a]atrim=start={item.skip:.3f},asetpts=PTS-STARTPTS,"
+                              f"{AUDIO_FORMAT},apad,atrim=duration={d:.3f},"
+                              f"asetpts=PTS-STARTPTS[{label}]")
+            else:
+                chains.append(_silence(label, d))
+            bed.append(f"[{label}]")
+        chains.append(f"{''.join(bed)}concat=n={len(bed)}:v=0:a=1[bed]")
+    voices = ["[bed]"] if keeps_sound else []
+    if narration is not None:
+        chains.append(f"[{narration}:a]{AUDIO_FORMAT},apad,atrim=duration={total:.3f}[narr]")
+        voices.append("[narr]")
+    if not voices:
+        chains.append(_silence("speech", total))
+    elif len(voices) == 1:
+        chains.append(f"{voices[0]}anull[speech]")
+    else:
+        chains.append(f"{''.join(voices)}amix=inputs={len(voices)}:normalize=0:"
+                      "duration=longest[speech]")
+    if music is not None:
+        chains += [
+            f"[{music}:a]{AUDIO_FORMAT},volume={music_gain_db:.1f}dB,"
+            f"atrim=duration={total:.3f}[music]",
+            "[speech]asplit=2[speech_main][speech_key]",
+            # The voice is the key: music drops by up to ~15 dB while anyone speaks.
+            "[music][speech_key]sidechaincompress=threshold=0.02:ratio=8:attack=20:"
+            "release=400[ducked]",
+            "[speech_main][ducked]amix=inputs=2:normalize=0:duration=first[mix]"]
+    else:
+        chains.append("[speech]anull[mix]")
+    chains.append(f"[mix]atrim=duration={total:.3f},{final_chain}[aout]")
+    return chains

@@ -1,0 +1,219 @@
+"""The compose stages for one remix request: narration per variant, then the rendered,
+checked video per variant. Like the ingest stages they read inputs from the media store,
+write outputs atomically, and skip work whose inputs have not changed (a fingerprint).
+
+Layout: ``remix_plan/<request>/variant-<n>.json`` (written by the remix stage) ->
+``remix_narration/<request>/variant-<n>.wav`` + ``.words.json`` ->
+``remix_video/<request>/variant-<n>.mp4`` + ``.jpg`` poster, ``.captions.json`` and
+``.checks.json`` (the quality outcomes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from pattern_pivot.errors import PatternPivotError
+from pattern_pivot.media.store import LocalMediaStore, MediaStore
+from pattern_pivot.quality.checks import (
+    CheckOutcome,
+    Expectations,
+    read_outcomes,
+    run_checks,
+    write_outcomes,
+)
+from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, variant_name
+from pattern_pivot.render.captions import write_captions_json
+from pattern_pivot.render.engine import RenderOptions, RenderResult, render_plan, write_poster
+from pattern_pivot.render.sources import SourceResolver
+from pattern_pivot.render.timeline import narration_cues
+from pattern_pivot.transcription.types import Transcriber
+from pattern_pivot.tts.engines import SpeechEngine, TTSConfig
+from pattern_pivot.tts.narrate import NarrationResult, narrate
+
+NARRATION_ASSET, VIDEO_ASSET = "remix_narration", "remix_video"
+_VERSION = "compose-v1"  # bump when rendering changes what the same inputs produce
+_VARIANT_FILE = re.compile(r"^variant-(\d+)\.json$")
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    plan: EditPlan
+    path: Path
+    fingerprint: str
+
+
+def load_plans(store: MediaStore, request_id: str) -> list[StoredPlan]:
+    """Every variant's plan for ``request_id``, in variant order."""
+    folder = store.path(PLAN_ASSET, request_id, "plan").parent
+    files = sorted((int(m.group(1)), p) for p in folder.glob("variant-*.json")
+                   if (m := _VARIANT_FILE.match(p.name))) if folder.is_dir() else []
+    if not files:
+        raise PatternPivotError(str(folder), "holds no edit plans (variant-<n>.json)",
+                                f"materialise remix_plan for partition {request_id} first")
+    plans = []
+    for _, path in files:
+        text = path.read_text(encoding="utf-8")
+        try:
+            plan = EditPlan.model_validate_json(text)
+        except ValueError as exc:
+            raise PatternPivotError(str(path), f"is not a valid edit plan ({exc})",
+                                    f"re-run remix_plan for partition {request_id}") from exc
+        plans.append(StoredPlan(plan, path, _digest(text)))
+    return plans
+
+
+def tts_fingerprint(config: TTSConfig) -> str:
+    return _digest(json.dumps(asdict(config), sort_keys=True))
+
+
+def narration_names(plan: EditPlan) -> tuple[str, str]:
+    name = variant_name(plan.variant)
+    return f"{name}.wav", f"{name}.words.json"
+
+
+@dataclass(frozen=True)
+class NarrationOutput:
+    narration: NarrationResult
+    fingerprint: str
+    cached: bool
+
+
+def store_narration(store: MediaStore, stored: StoredPlan, config: TTSConfig,
+                    engine: Callable[[], SpeechEngine],
+                    transcriber: Callable[[], Transcriber] | None = None
+                    ) -> NarrationOutput | None:
+    """Speak a variant's narration; None when the plan has nothing to say (supercut)."""
+    plan = stored.plan
+    cues = narration_cues(plan)
+    if not cues:
+        return None
+    wav_name, words_name = narration_names(plan)
+    fingerprint = _digest(stored.fingerprint, tts_fingerprint(config), _VERSION)
+    request = plan.request_id
+    if (store.is_current(NARRATION_ASSET, request, wav_name, fingerprint)
+            and store.is_current(NARRATION_ASSET, request, words_name, fingerprint)):
+        return NarrationOutput(NarrationResult.read(
+            store.path(NARRATION_ASSET, request, wav_name),
+            store.path(NARRATION_ASSET, request, words_name)), fingerprint, True)
+    with store.atomic_write(NARRATION_ASSET, request, wav_name, fingerprint) as tmp:
+        result = narrate(engine(), cues, tmp, config,
+                         transcriber() if transcriber and config.align == "asr" else None)
+    final = NarrationResult(store.path(NARRATION_ASSET, request, wav_name), result.duration,
+                            result.words, result.sentences, result.engine, result.timing_source,
+                            result.stats)
+    with store.atomic_write(NARRATION_ASSET, request, words_name, fingerprint) as tmp:
+        final.write_json(tmp)
+    return NarrationOutput(final, fingerprint, False)
+
+
+def stored_narration(store: MediaStore, plan: EditPlan) -> NarrationResult | None:
+    """The narration written by ``store_narration`` (None when the plan needs none)."""
+    if not narration_cues(plan):
+        return None
+    wav_name, words_name = narration_names(plan)
+    wav = store.path(NARRATION_ASSET, plan.request_id, wav_name)
+    words = store.path(NARRATION_ASSET, plan.request_id, words_name)
+    if not wav.is_file() or not words.is_file():
+        raise PatternPivotError(str(wav), "does not exist yet",
+                                f"materialise remix_narration for partition {plan.request_id}"
+                                " first")
+    return NarrationResult.read(wav, words)
+
+
+def _marker(path: Path) -> str:
+    marker = path.with_name(path.name + ".inputs")
+    return marker.read_text(encoding="utf-8").strip() if marker.is_file() else str(
+        path.stat().st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class VideoOutput:
+    variant: int
+    path: Path
+    poster: Path
+    captions: Path
+    checks: tuple[CheckOutcome, ...]
+    fingerprint: str
+    cached: bool
+    result: RenderResult | None = None  # None when cached
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
+def video_names(variant: int) -> dict[str, str]:
+    name = variant_name(variant)
+    return {"video": f"{name}.mp4", "poster": f"{name}.jpg",
+            "captions": f"{name}.captions.json", "checks": f"{name}.checks.json"}
+
+
+def expectations(plan: EditPlan, options: RenderOptions, captions) -> Expectations:
+    width, height = options.frame_size or plan.frame_size
+    return Expectations(width=width, height=height, target_seconds=plan.target_seconds,
+                        duration_tolerance=options.duration_tolerance,
+                        loudness_lufs=options.loudness_lufs, captions=tuple(captions))
+
+
+def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
+                narration: NarrationResult | None, options: RenderOptions,
+                inputs_fingerprint: str = "") -> VideoOutput:
+    """Render, poster and check one variant (skipped when nothing changed)."""
+    plan = stored.plan
+    names = video_names(plan.variant)
+    # The narration's own fingerprint marker changes whenever it is re-spoken.
+    narration_fp = (_marker(narration.wav_path) if narration else "-")
+    fingerprint = _digest(stored.fingerprint, narration_fp, repr(options), inputs_fingerprint,
+                          _VERSION)
+    request = plan.request_id
+    paths = {k: store.path(VIDEO_ASSET, request, v) for k, v in names.items()}
+    if all(store.is_current(VIDEO_ASSET, request, v, fingerprint) for v in names.values()):
+        return VideoOutput(plan.variant, paths["video"], paths["poster"], paths["captions"],
+                           tuple(read_outcomes(paths["checks"])), fingerprint, True)
+    with store.atomic_write(VIDEO_ASSET, request, names["video"], fingerprint) as tmp:
+        result = render_plan(plan, tmp, sources, narration, options)
+        outcomes = run_checks(tmp, expectations(plan, options, result.words))
+        with store.atomic_write(VIDEO_ASSET, request, names["poster"], fingerprint) as poster:
+            write_poster(tmp, poster, min(1.5, result.duration / 3))
+    with store.atomic_write(VIDEO_ASSET, request, names["captions"], fingerprint) as tmp:
+        write_captions_json(list(result.words), tmp)
+    with store.atomic_write(VIDEO_ASSET, request, names["checks"], fingerprint) as tmp:
+        write_outcomes(outcomes, tmp)
+    return VideoOutput(plan.variant, paths["video"], paths["poster"], paths["captions"],
+                       tuple(outcomes), fingerprint, False, result)
+
+
+@dataclass(frozen=True)
+class RenderedVariant:
+    variant: int
+    path: Path
+    poster: Path | None
+    checks: tuple[CheckOutcome, ...]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+
+def rendered_outputs(media_root: Path, request_id: str) -> list[RenderedVariant]:
+    """The rendered videos of a request and their check results (for the CLI)."""
+    store = LocalMediaStore(media_root)
+    folder = store.path(VIDEO_ASSET, request_id, "x").parent
+    found = []
+    for path in sorted(folder.glob("variant-*.mp4")) if folder.is_dir() else []:
+        variant = int(path.stem.split("-")[1])
+        names = video_names(variant)
+        checks = folder / names["checks"]
+        poster = folder / names["poster"]
+        found.append(RenderedVariant(variant, path, poster if poster.is_file() else None,
+                                     tuple(read_outcomes(checks)) if checks.is_file() else ()))
+    return sorted(found, key=lambda v: v.variant)

@@ -1,0 +1,114 @@
+"""Every quality check passes on a good file and fails on a file crafted to break it."""
+
+import pytest
+
+from pattern_pivot.quality import CHECK_NAMES, Expectations, run_checks
+from pattern_pivot.quality.analysis import analyse
+from pattern_pivot.transcription.types import Word
+from tests.conftest import ffmpeg
+
+W, H = 180, 320
+SECONDS = 6.0
+# Speech-like sound: a tone switched on and off, normalised to -14 LUFS.
+TONE = ("sine=f=330:d=6,volume=enable='between(mod(t,2),1.5,2)':volume=0,"
+        "loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000")
+WORDS = tuple(Word(start=s + i * 0.5, end=s + i * 0.5 + 0.45, text=f"w{i}")
+              for s in (0.0, 2.0, 4.0) for i in range(3))
+
+
+def _encode(path, video: str, audio: str | None = TONE, extra=()):
+    args = ["-f", "lavfi", "-i", video]
+    if audio:
+        args += ["-f", "lavfi", "-i", audio]
+    ffmpeg(*args, *extra, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+           "-c:a", "aac", "-movflags", "+faststart", str(path))
+    return path
+
+
+def _expect(**changes) -> Expectations:
+    return Expectations(**{"width": W, "height": H, "target_seconds": SECONDS,
+                           "captions": WORDS, **changes})
+
+
+def _failed(path, expected=None) -> set[str]:
+    return {o.name for o in run_checks(path, expected or _expect()) if not o.passed}
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    return _encode(tmp_path_factory.mktemp("q") / "good.mp4",
+                   f"testsrc2=s={W}x{H}:r=30:d={SECONDS}")
+
+
+def test_a_good_file_passes_every_check(good):
+    outcomes = run_checks(good, _expect())
+    assert [o.name for o in outcomes] == list(CHECK_NAMES)
+    assert all(o.passed for o in outcomes), [o for o in outcomes if not o.passed]
+    analysis = analyse(good)
+    assert analysis.facts.faststart and analysis.loudness.integrated == pytest.approx(-14, abs=1)
+
+
+def test_black_stretch(tmp_path):
+    video = (f"testsrc2=s={W}x{H}:r=30:d=1.5[a];color=c=black:s={W}x{H}:r=30:d=3[b];"
+             f"testsrc2=s={W}x{H}:r=30:d=1.5[c];[a][b][c]concat=n=3")
+    # Black is also a still picture, so it is frozen too; nothing else fails.
+    assert _failed(_encode(tmp_path / "black.mp4", video)) == {"no_black_stretch",
+                                                                 "no_frozen_stretch"}
+
+
+def test_frozen_stretch(tmp_path):
+    video = f"testsrc2=s={W}x{H}:r=30:d=2,tpad=stop_mode=clone:stop_duration=4"
+    assert _failed(_encode(tmp_path / "frozen.mp4", video)) == {"no_frozen_stretch"}
+
+
+def test_wrong_size(tmp_path):
+    bad = _encode(tmp_path / "wide.mp4", f"testsrc2=s={H}x{W}:r=30:d={SECONDS}")
+    assert _failed(bad) == {"resolution_and_aspect"}
+
+
+def test_truncated_file(tmp_path, good):
+    data = good.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    # The index (moov, at the front with faststart) still promises 6 s: only decoding the
+    # whole file finds the missing half.
+    assert "decodes_fully" in _failed(cut)
+    # A file whose tail is corrupted (index intact) also fails to decode cleanly.
+    broken = tmp_path / "broken.mp4"
+    middle = len(data) // 2
+    broken.write_bytes(data[:middle] + bytes(len(data) - middle))
+    assert "decodes_fully" in _failed(broken)
+
+
+def test_silent_audio(tmp_path):
+    bad = _encode(tmp_path / "silent.mp4", f"testsrc2=s={W}x{H}:r=30:d={SECONDS}",
+                  f"anullsrc=r=48000:cl=stereo:d={SECONDS}")
+    assert "loudness_in_range" in _failed(bad)
+
+
+def test_audio_shorter_than_video(tmp_path):
+    bad = _encode(tmp_path / "short_audio.mp4", f"testsrc2=s={W}x{H}:r=30:d={SECONDS}",
+                  "sine=f=330:d=3,loudnorm=I=-14,aresample=48000")
+    assert "audio_video_durations_match" in _failed(bad)
+
+
+def test_no_audio_at_all(tmp_path):
+    bad = _encode(tmp_path / "mute.mp4", f"testsrc2=s={W}x{H}:r=30:d={SECONDS}", None)
+    assert {"audio_video_durations_match", "loudness_in_range"} <= _failed(bad)
+
+
+def test_missing_captions(good):
+    assert _failed(good, _expect(captions=())) == {"captions_cover_speech"}
+    # Captions only over the first burst of sound do not cover the rest either.
+    assert _failed(good, _expect(captions=WORDS[:3])) == {"captions_cover_speech"}
+
+
+def test_wrong_duration(good):
+    assert _failed(good, _expect(target_seconds=20)) == {"duration_within_target"}
+    assert _failed(good, _expect(target_seconds=3)) == {"duration_within_target"}
+
+
+def test_too_quiet(tmp_path):
+    bad = _encode(tmp_path / "quiet.mp4", f"testsrc2=s={W}x{H}:r=30:d={SECONDS}",
+                  TONE.replace("I=-14", "I=-24"))
+    assert _failed(bad) == {"loudness_in_range"}
