@@ -218,10 +218,15 @@ def ingest(video_ids: List[str] = typer.Argument(None, help="Video ids (default:
 
 
 @app.command()
-def demo(count: int = typer.Option(5, help="Sample videos to create (1-5).")) -> None:
+def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
+         remix_too: bool = typer.Option(True, "--remix/--no-remix",
+                                        help="End with a 30 s 9:16 supercut of the first "
+                                             "topic, rendered and checked.")) -> None:
     """The main job on embedded defaults: make a sample channel in the watched folder,
-    register every video in it and ingest them all."""
+    register every video in it, ingest them all, then remix them into a short."""
+    from pattern_pivot.remix.request import parse_request
     from pattern_pivot.sample_channel import make_sample_channel
+    from pattern_pivot.sample_channel.scripts import SCRIPTS
     from sensors.runs import add_partitions, instance_for, run_ingest
 
     settings = Settings.from_env()
@@ -235,10 +240,15 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5).")) ->
     add_partitions(instance, [e.video_id for e in entries])
     failed = _report(run_ingest(instance, [e.video_id for e in entries]))
     typer.echo(f"\n{len(entries) - failed}/{len(entries)} videos ingested into "
-               f"{settings.media_root}\nOpen the UI: .venv/bin/pattern-pivot ui  "
-               "(then http://127.0.0.1:3000)")
+               f"{settings.media_root}")
     if failed:
         raise typer.Exit(code=1)
+    if remix_too:
+        topic = SCRIPTS[0].topic
+        typer.echo(f"\nremix: a 30 s 9:16 supercut on {topic!r}")
+        _run_remix_request(parse_request({"topic": topic, "mode": "supercut", "aspect": "9:16",
+                                          "length_seconds": 30}), settings)
+    typer.echo("\nOpen the UI: .venv/bin/pattern-pivot ui  (then http://127.0.0.1:3000)")
 
 
 @app.command()
@@ -359,13 +369,9 @@ def remix(
                                               help="Faceless: your own story text (UTF-8)."),
     as_json: bool = typer.Option(False, "--json", help="Print the request, plans and files."),
 ) -> None:
-    """Remix the catalog: store the request (a `remixes` partition) and run it now."""
-    from pattern_pivot.media.store import LocalMediaStore
+    """Remix the catalog: store the request (a `remixes` partition) and run it now: plan,
+    narration, rendered MP4 per variant and its quality checks."""
     from pattern_pivot.remix.request import parse_request
-    from pattern_pivot.remix.store import RemixStore
-    from pattern_pivot.remix.summary import summary
-    from sensors.remix_runs import run_remix
-    from sensors.runs import instance_for
 
     settings = Settings.from_env()
     try:
@@ -380,6 +386,17 @@ def remix(
                                  "story": story})
     except PatternPivotError as exc:
         _fail(exc)
+    _run_remix_request(request, settings, as_json)
+
+
+def _run_remix_request(request, settings: Settings, as_json: bool = False) -> None:
+    """Store a validated request, run remix_job for it here and print what it made."""
+    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.remix.store import RemixStore
+    from pattern_pivot.remix.summary import summary
+    from sensors.remix_runs import run_remix
+    from sensors.runs import instance_for
+
     store = RemixStore(settings.remix_store_path)
     store.save(request, source="cli")
     store.mark_requested([request.request_id])  # this command runs it; the sensor must not
