@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
@@ -19,6 +20,9 @@ from pattern_pivot import bundled_models
 from pattern_pivot.catalog import MEDIA_EXTENSIONS, Catalog
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.settings import Settings
+
+# Dagster flags BackfillPolicy (video_stats) as beta on every load: noise on a terminal.
+warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`")
 
 app = typer.Typer(help="PatternPivot: turn a video catalog into new short-form content.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
