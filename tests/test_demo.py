@@ -1,4 +1,5 @@
-"""The main job on the embedded defaults, as `./scripts/demo.sh` runs it (one video here)."""
+"""The main job on the embedded defaults, as `./scripts/demo.sh` runs it (one video here):
+sample channel, ingest, search, and a rendered, checked supercut."""
 
 import json
 import os
@@ -14,7 +15,7 @@ CLI = str(Path(sys.executable).with_name("pattern-pivot"))
 
 
 @pytest.mark.slow
-def test_demo_makes_a_channel_and_ingests_it(tmp_path):
+def test_demo_makes_a_channel_ingests_it_and_renders_a_checked_short(tmp_path):
     env = {**os.environ, "PATTERN_PIVOT_DATA_DIR": str(tmp_path / "var")}
     env.pop("DAGSTER_HOME", None)
     proc = subprocess.run([CLI, "demo", "--count", "1"], cwd=tmp_path, env=env,
@@ -33,5 +34,15 @@ def test_demo_makes_a_channel_and_ingests_it(tmp_path):
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert search.returncode == 0, search.stderr
     assert json.loads(search.stdout)[0]["video_id"] == transcript_file.parent.name
+    # It ends with a 9:16 supercut of the video, rendered and passing every quality check.
+    [short] = (tmp_path / "var/media/remix_video").glob("remix-*/variant-1.mp4")
+    assert f"video: {short}" in proc.stdout
+    assert "quality: 8/8 checks passed" in proc.stdout
+    checks = json.loads(short.with_suffix(".checks.json").read_text())
+    assert checks and all(c["passed"] for c in checks)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream=width,height", "-of", "csv=p=0", str(short)],
+                           capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "1080,1920"
     # The runs were recorded on the persistent instance the UI reads.
     assert (tmp_path / "var/dagster/history/runs.db").stat().st_size > 0
