@@ -1,25 +1,55 @@
-"""Fixtures for the remix tests: a small real catalog (Milvus Lite + stored transcripts)
-built from the sample channel's scripts with steady synthetic word timings, and a local
-HTTP server that speaks the OpenAI chat API for fallback tests."""
+"""Fixtures for the remix tests: small real catalogs of the sample channel's scripts, and a
+local HTTP server that speaks the OpenAI chat API for fallback tests.
+
+Two worlds: ``build_catalog`` (cheap: every script's transcript with steady synthetic word
+timings, indexed in Milvus Lite) for retrieval and planning, and ``build_media_catalog`` (real:
+the start of each script spoken by the bundled Piper voice over a moving test picture,
+registered in the catalog and ingested like any video, transcribed by tiny Whisper) for runs
+that render. Video ids are content ids either way; ``RemixWorld.ids`` maps script slugs to them.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from pattern_pivot import ingest
+from pattern_pivot.catalog import Catalog, local_video_id
 from pattern_pivot.ingest import TRANSCRIPT, TRANSCRIPT_NAME
 from pattern_pivot.media.store import LocalMediaStore
 from pattern_pivot.retrieval.chunking import ChunkOptions
 from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from pattern_pivot.retrieval.index import index_transcript
 from pattern_pivot.retrieval.milvus_store import MilvusChunkStore
-from pattern_pivot.sample_channel.scripts import SCRIPTS
+from pattern_pivot.sample_channel.narration import load_voice, narrate
+from pattern_pivot.sample_channel.scripts import SCRIPTS, Script
 from pattern_pivot.transcription.types import Segment, Transcript, Word
+from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
+from tests.conftest import ffmpeg
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
 
 SMALL_CHUNKS = ChunkOptions(target_seconds=10, max_seconds=16)
+# Seconds of each script the media world speaks: enough for a 20 s remix on one topic, and
+# about five seconds of synthesis, encoding and transcription per video on two cores.
+MEDIA_SECONDS = 32.0
+
+
+@dataclass(frozen=True)
+class RemixWorld:
+    media: LocalMediaStore
+    vectors: MilvusChunkStore
+    ids: dict[str, str]  # sample script slug -> catalog video id
+
+    def video_id(self, slug: str) -> str:
+        return self.ids[slug]
 
 
 def spoken(text: str) -> Transcript:
@@ -34,24 +64,63 @@ def spoken(text: str) -> Transcript:
                       model="reference")
 
 
-def video_id(slug: str) -> str:
-    return f"file-{slug}"
+def _stores(root: Path, embedder: SentenceEmbedder) -> tuple[LocalMediaStore, MilvusChunkStore]:
+    return LocalMediaStore(root / "media"), MilvusChunkStore(
+        str(root / "milvus.db"), model_name=embedder.name, dim=embedder.dimension)
 
 
-def build_catalog(root: Path, embedder: SentenceEmbedder) -> tuple[LocalMediaStore,
-                                                                    MilvusChunkStore]:
-    """Media store with each sample script's transcript, and its chunks in Milvus Lite."""
-    media = LocalMediaStore(root / "media")
-    vectors = MilvusChunkStore(str(root / "milvus.db"), model_name=embedder.name,
-                               dim=embedder.dimension)
+def build_catalog(root: Path, embedder: SentenceEmbedder) -> RemixWorld:
+    """Media store with each whole sample script's transcript (synthetic timings, no media
+    files), and its chunks in Milvus Lite, under a content id of the script's text."""
+    media, vectors = _stores(root, embedder)
+    ids = {}
     with vectors.session():
         for script in SCRIPTS:
             transcript = spoken(script.text)
-            vid = video_id(script.slug)
+            vid = local_video_id(hashlib.sha256(script.text.encode()).hexdigest())
             with media.atomic_write(TRANSCRIPT, vid, TRANSCRIPT_NAME, "fixture") as tmp:
                 transcript.write_json(tmp)
             index_transcript(vid, transcript, embedder, vectors, SMALL_CHUNKS)
-    return media, vectors
+            ids[script.slug] = vid
+    return RemixWorld(media, vectors, ids)
+
+
+def speaking_video(voice: PiperVoice, script: Script, folder: Path,
+                   seconds: float = MEDIA_SECONDS) -> Path:
+    """The first whole sentences of ``script`` (at most ``seconds``) spoken by Piper under a
+    moving test picture: a small, cheap H.264/AAC source whose sound is real speech."""
+    wav = folder / f"{script.slug}.wav"
+    narration = narrate(voice, script, wav, max_seconds=seconds)
+    video = folder / f"{script.slug}.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"testsrc2=s=256x144:r=10:d={narration.duration:.3f}",
+           "-i", str(wav), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+           "-g", "20", "-c:a", "aac", "-b:a", "64k", "-shortest", str(video))
+    wav.unlink()
+    return video
+
+
+def build_media_catalog(root: Path, catalog_path: Path, embedder: SentenceEmbedder,
+                        seconds: float = MEDIA_SECONDS) -> RemixWorld:
+    """A catalog of real speaking videos, one per sample script, ingested the way
+    ingest_job does it (stored source + probe + poster, speech audio, tiny.en transcript)
+    and indexed in Milvus Lite under their catalog ids."""
+    media, vectors = _stores(root, embedder)
+    catalog = Catalog(catalog_path)
+    folder = root / "sources"
+    folder.mkdir(parents=True, exist_ok=True)
+    voice = load_voice()
+    transcriber = FasterWhisperTranscriber("tiny.en", beam_size=1)
+    ids = {}
+    with vectors.session():
+        for script in SCRIPTS:
+            entry = catalog.register_file(speaking_video(voice, script, folder, seconds))
+            source, info = ingest.store_source(entry, media)
+            ingest.store_poster(entry, media, source, info)
+            audio = ingest.store_audio(entry, media, source, info)
+            _, transcript = ingest.store_transcript(entry, media, audio, transcriber)
+            index_transcript(entry.video_id, transcript, embedder, vectors, SMALL_CHUNKS)
+            ids[script.slug] = entry.video_id
+    return RemixWorld(media, vectors, ids)
 
 
 class FakeOpenAI:

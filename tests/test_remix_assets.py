@@ -1,5 +1,6 @@
 """Remixes in Dagster and from the CLI: requests from the launchpad job, a watched folder and
-the command line become `remixes` partitions whose runs write the plans compose reads."""
+the command line become `remixes` partitions whose runs plan, narrate, render and check
+videos, from a catalog of real speaking videos (tests/remix_support.build_media_catalog)."""
 
 from __future__ import annotations
 
@@ -14,22 +15,46 @@ import pytest
 
 from assets.partitions import remixes_partitions
 from pattern_pivot.definitions import build_definitions
+from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.remix.request import parse_request
 from pattern_pivot.remix.store import RemixStore
 from pattern_pivot.remix.types import PLAN_ASSET, EditPlan
+from pattern_pivot.render.stage import rendered_outputs
 from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from resources import LLMResource, RemixStoreResource
 from sensors.remix_requests import remix_requests_sensor
 from tests.conftest import REPO, make_settings
-from tests.remix_support import build_catalog
+from tests.remix_support import build_media_catalog
+from tests.render_support import streams
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """Settings whose media store and Milvus Lite hold the sample channel's transcripts."""
+def media_world(tmp_path_factory):
+    """Settings whose catalog, media store and Milvus Lite hold the sample channel's speaking
+    videos, ingested (built once for the module: 1-1.5 min on two busy cores)."""
     settings = make_settings(tmp_path_factory.mktemp("remix-world") / "data")
-    build_catalog(settings.data_dir, SentenceEmbedder())
-    return settings
+    world = build_media_catalog(settings.data_dir, settings.catalog_path, SentenceEmbedder())
+    return settings, world
+
+
+@pytest.fixture(scope="module")
+def world(media_world):
+    return media_world[0]
+
+
+@pytest.fixture(scope="module")
+def ids(media_world):
+    return media_world[1].ids
+
+
+def _assert_rendered(video: Path, size: tuple[int, int]) -> None:
+    """A real MP4 with an H.264 picture of ``size`` and an AAC sound track."""
+    assert video.is_file() and video.suffix == ".mp4"
+    info = streams(video)
+    assert "mp4" in info["format"]["format_name"]
+    kinds = {s["codec_type"]: s for s in info["streams"]}
+    assert kinds["video"]["codec_name"] == "h264" and kinds["audio"]["codec_name"] == "aac"
+    assert (kinds["video"]["width"], kinds["video"]["height"]) == size
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +70,7 @@ def _sensor(settings, instance, cursor=None):
     return remix_requests_sensor(context)
 
 
-def test_launchpad_request_then_sensor_run_writes_plans(world, defs):
+def test_launchpad_request_then_sensor_run_renders_checked_videos(world, defs, ids):
     instance = dg.DagsterInstance.ephemeral()
     config = {"ops": {"register_remix": {"config": {
         "topic": "watering and repotting houseplants", "mode": "narrated", "format": "1:1",
@@ -81,7 +106,17 @@ def test_launchpad_request_then_sensor_run_writes_plans(world, defs):
         path = world.media_root / PLAN_ASSET / request_id / f"variant-{n}.json"
         plan = EditPlan.model_validate_json(path.read_text())
         assert plan.aspect == "1:1" and plan.mode == "narrated" and plan.variant == n
-        assert all(s.span.video_id == "file-houseplant-care" for s in plan.shots)
+        assert all(s.span.video_id == ids["houseplant-care"] for s in plan.shots)
+    checks = run.get_asset_check_evaluations()
+    assert {c.check_name for c in checks} == set(CHECK_NAMES)
+    assert all(c.passed for c in checks), [(c.check_name, c.description) for c in checks
+                                           if not c.passed]
+    rendered = rendered_outputs(world.media_root, request_id)
+    assert [v.variant for v in rendered] == [1, 2]
+    for variant in rendered:
+        _assert_rendered(variant.path, (1080, 1080))
+        assert variant.passed and variant.poster.is_file()
+        assert {c.name for c in variant.checks} == set(CHECK_NAMES)
 
 
 def test_an_off_topic_request_fails_only_its_partition_with_a_clear_reason(world, defs):
@@ -97,7 +132,7 @@ def test_an_off_topic_request_fails_only_its_partition_with_a_clear_reason(world
     assert "the catalog has nothing on this topic" in description
 
 
-def test_cli_remix_json_prints_id_plan_sources_and_files(world):
+def test_cli_remix_json_prints_id_plan_sources_files_and_checks(world, ids):
     env = {**os.environ, "PYTHONPATH": str(REPO), "PATTERN_PIVOT_DATA_DIR": str(world.data_dir)}
     env.pop("DAGSTER_HOME", None)
     cli = [str(Path(sys.executable).with_name("pattern-pivot")), "remix"]
@@ -112,9 +147,15 @@ def test_cli_remix_json_prints_id_plan_sources_and_files(world):
     assert out["request_id"].startswith("remix-") and out["request"]["mode"] == "supercut"
     [variant] = out["variants"]
     assert variant["shots"][0]["role"] == "hook"
-    assert all(s["source"]["video_id"] == "file-sourdough-bread" for s in variant["shots"])
-    assert variant["outputs"]["plan"].endswith(f"{out['request_id']}/variant-1.json")
-    assert os.path.isfile(variant["outputs"]["plan"]) and variant["outputs"]["video"] is None
+    assert all(s["source"]["video_id"] == ids["sourdough-bread"] for s in variant["shots"])
+    files = variant["outputs"]
+    assert files["plan"].endswith(f"{out['request_id']}/variant-1.json")
+    assert os.path.isfile(files["plan"]) and os.path.isfile(files["audio"])
+    _assert_rendered(Path(files["video"]), (1080, 1920))
+    assert os.path.isfile(files["poster"])
+    quality = variant["quality"]
+    assert quality["passed"] is True and not quality["failed"], quality
+    assert set(quality["checks"]) == set(CHECK_NAMES)
     store = RemixStore(world.remix_store_path)
     assert out["request_id"] in store.ids() and out["request_id"] not in store.pending()
 

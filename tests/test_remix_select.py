@@ -27,7 +27,7 @@ from pattern_pivot.remix.writers.base import speech_seconds, word_count
 from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from pattern_pivot.retrieval.milvus_store import Hit
 from tests.conftest import LIBRIVOX
-from tests.remix_support import build_catalog, video_id
+from tests.remix_support import build_catalog
 
 BREAD = "sourdough starter and baking bread"
 
@@ -43,8 +43,14 @@ def remix_catalog(tmp_path_factory, embedder):
 
 
 @pytest.fixture
+def video_id(remix_catalog):
+    """A sample script's catalog id (a content id)."""
+    return remix_catalog.video_id
+
+
+@pytest.fixture
 def ctx(remix_catalog, embedder):
-    media, vectors = remix_catalog
+    media, vectors = remix_catalog.media, remix_catalog.vectors
     return RemixContext(media=media, embedder=embedder, vectors=vectors,
                         writer=FallbackWriter([]), transcripts=store_transcripts(media))
 
@@ -59,7 +65,7 @@ def test_off_topic_request_says_the_catalog_has_nothing_on_it(ctx):
         plan_remix(request, ctx)
 
 
-def test_candidates_are_relevant_and_spread_across_videos(ctx):
+def test_candidates_are_relevant_and_spread_across_videos(ctx, video_id):
     spans = candidates("lower electricity bills with solar and a household budget",
                        ctx.embedder, ctx.vectors)
     assert {s.video_id for s in spans} == {video_id("home-solar-power"),
@@ -124,7 +130,7 @@ def test_supercut_plan_hook_body_ending_on_word_boundaries(ctx):
     assert one.shots[0].span != two.shots[0].span  # variants open with different hooks
 
 
-def test_extractive_writer_is_deterministic_cited_and_fits_length(ctx):
+def test_extractive_writer_is_deterministic_cited_and_fits_length(ctx, video_id):
     request = parse_request({"topic": "how much energy solar panels and batteries give",
                              "mode": "narrated", "length": 30, "variants": 2})
     first = plan_remix(request, ctx)
@@ -147,7 +153,7 @@ def test_extractive_writer_is_deterministic_cited_and_fits_length(ctx):
             shot.span.video_id).duration - 0.01
 
 
-def test_faceless_story_scenes_get_stills_or_cards(ctx, tmp_path):
+def test_faceless_story_scenes_get_stills_or_cards(ctx, tmp_path, video_id):
     poster = tmp_path / "poster.jpg"
     poster.write_bytes(b"jpeg")
     ctx.stills = lambda vid: poster if vid == video_id("houseplant-care") else None
@@ -185,7 +191,7 @@ def test_audio_only_supercut_stitches_real_speech(tmp_path):
     assert abs(float(probe.stdout) - 3.2) < 0.1
 
 
-def test_extractive_writer_alone_needs_no_model(ctx):
+def test_extractive_writer_alone_needs_no_model(ctx, video_id):
     request = parse_request({"topic": "marathon long runs and taper", "length": 15})
     ranked = candidates(request.query, ctx.embedder, ctx.vectors)
     from pattern_pivot.remix.pipeline import _brief
@@ -212,7 +218,7 @@ def test_supercut_writes_its_audio_only_cut_next_to_the_plan(ctx, tmp_path):
     assert abs(float(probe.stdout) - out.plan.duration) < 0.2
 
 
-def test_faceless_topic_is_scripted_then_shown_as_stills_and_cards(ctx, tmp_path):
+def test_faceless_topic_is_scripted_then_shown_as_stills_and_cards(ctx, tmp_path, video_id):
     poster = tmp_path / "marathon.jpg"
     poster.write_bytes(b"jpeg")
     ctx.stills = lambda vid: poster if vid == video_id("marathon-training") else None
