@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pattern_pivot.errors import CatalogError, MediaError, UnsupportedMediaError
 from pattern_pivot.hashing import file_sha256
+from pattern_pivot.sqlite_db import open_sqlite
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg"})
 AUDIO_EXTENSIONS = frozenset({".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus"})
@@ -65,9 +66,7 @@ class Catalog:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn = open_sqlite(self.path)
         conn.execute(
             "CREATE TABLE IF NOT EXISTS videos ("
             " video_id TEXT PRIMARY KEY, source_kind TEXT NOT NULL, source_uri TEXT NOT NULL,"

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,7 @@ from pattern_pivot.sample_channel.scripts import SCRIPTS, Script
 from pattern_pivot.transcription.types import Segment, Transcript, Word
 from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
 from tests.conftest import ffmpeg
+from tests.http_support import LocalServer
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -123,7 +123,7 @@ def build_media_catalog(root: Path, catalog_path: Path, embedder: SentenceEmbedd
     return RemixWorld(media, vectors, ids)
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
     """A local stdlib HTTP server answering /v1/chat/completions from a queue of
     (status, body) or (status, body, delay seconds) replies, in the OpenAI API's real
     response shapes. Records requests."""
@@ -156,20 +156,11 @@ class FakeOpenAI:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def __enter__(self) -> "FakeOpenAI":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.root_url + "/v1"
 
 
 def completion(content: str) -> dict:

@@ -7,14 +7,16 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.http_support import LocalServer
 
 THROTTLED = {"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
              "message": "The level of configured provisioned throughput for the table was "
              "exceeded. Consider increasing your provisioning level with the UpdateTable API."}
 
 
-class ThrottlingProxy:
+class ThrottlingProxy(LocalServer):
     """Forwards every request to ``upstream``, except that the next ``throttle_puts`` PutItem
     calls are refused with HTTP 400 ProvisionedThroughputExceededException."""
 
@@ -56,8 +58,7 @@ class ThrottlingProxy:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def _take_throttle(self) -> bool:
         with self._lock:
@@ -69,12 +70,4 @@ class ThrottlingProxy:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> "ThrottlingProxy":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.root_url

@@ -11,11 +11,12 @@ YouTube.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+from tests.http_support import LocalServer
 
 API_KEY = "test-key-not-secret"
 
@@ -196,23 +197,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, _list("video", items, per_page=len(ids)))
 
 
-class FakeYouTubeServer:
+class FakeYouTubeServer(LocalServer):
     """Serves a FakeYouTube on 127.0.0.1 from a thread; use as a context manager."""
 
     def __init__(self, fake: FakeYouTube | None = None):
         self.fake = fake or FakeYouTube()
-        handler = type("Handler", (_Handler,), {"fake": self.fake})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(type("Handler", (_Handler,), {"fake": self.fake}))
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    def __enter__(self) -> "FakeYouTubeServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.root_url + "/"

@@ -13,6 +13,7 @@ from contextlib import closing
 from pathlib import Path
 
 from pattern_pivot.remix.request import RemixRequest, RemixRequestError
+from pattern_pivot.sqlite_db import open_sqlite
 
 
 class RemixStore:
@@ -20,9 +21,7 @@ class RemixStore:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn = open_sqlite(self.path)
         conn.execute("CREATE TABLE IF NOT EXISTS remix_requests ("
                      " request_id TEXT PRIMARY KEY, body TEXT NOT NULL, source TEXT NOT NULL,"
                      " created_at REAL NOT NULL, requested INTEGER NOT NULL DEFAULT 0)")

@@ -9,6 +9,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from pattern_pivot.sqlite_db import open_sqlite
 from pattern_pivot.stats.store import (
     StatsStoreError,
     VideoStats,
@@ -30,9 +31,7 @@ class SqliteStatsStore:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = open_sqlite(self.path)
         except (OSError, sqlite3.Error) as exc:
             raise StatsStoreError(str(self.path), f"cannot be opened ({exc})",
                                   "check PATTERN_PIVOT_DATA_DIR is writable") from None
