@@ -25,6 +25,9 @@ class RendererResource(dg.ConfigurableResource):
     frame_width: int = 0
     frame_height: int = 0
     duration_tolerance: float = 0.25
+    # Share of the time with sound that captions must cover; lower it for outputs with
+    # long music-only stretches (the check cannot tell music from speech).
+    min_caption_coverage: float = 0.7
 
     def options(self) -> RenderOptions:
         from pathlib import Path
@@ -39,4 +42,5 @@ class RendererResource(dg.ConfigurableResource):
                              background_audio=Path(self.background_audio)
                              if self.background_audio else None,
                              background_gain_db=self.background_gain_db, frame_size=size,
-                             duration_tolerance=self.duration_tolerance)
+                             duration_tolerance=self.duration_tolerance,
+                             min_caption_coverage=self.min_caption_coverage)

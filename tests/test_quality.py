@@ -112,3 +112,15 @@ def test_too_quiet(tmp_path):
     bad = _encode(tmp_path / "quiet.mp4", f"testsrc2=s={W}x{H}:r=30:d={SECONDS}",
                   TONE.replace("I=-14", "I=-24"))
     assert _failed(bad) == {"loudness_in_range"}
+
+
+def test_the_caption_coverage_threshold_is_configurable_on_the_renderer():
+    from pattern_pivot.remix.types import EditPlan, Shot
+    from pattern_pivot.render.stage import expectations
+    from resources import RendererResource
+
+    plan = EditPlan(request_id="remix-x", mode="faceless", aspect="1:1", target_seconds=4,
+                    shots=[Shot(kind="card", duration=4, text="hello")])
+    options = RendererResource(min_caption_coverage=0.2).options()
+    assert expectations(plan, options, []).min_caption_coverage == 0.2
+    assert expectations(plan, RendererResource().options(), []).min_caption_coverage == 0.7

@@ -57,6 +57,7 @@ class RenderOptions:
     background_gain_db: float = -12.0
     frame_size: tuple[int, int] | None = None  # override the aspect's size (tests, previews)
     duration_tolerance: float = 0.25  # quality check: allowed share off the target duration
+    min_caption_coverage: float = 0.7  # quality check: share of the sound time captioned
 
 
 @dataclass(frozen=True)

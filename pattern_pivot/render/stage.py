@@ -161,7 +161,8 @@ def expectations(plan: EditPlan, options: RenderOptions, captions) -> Expectatio
     width, height = options.frame_size or plan.frame_size
     return Expectations(width=width, height=height, target_seconds=plan.target_seconds,
                         duration_tolerance=options.duration_tolerance,
-                        loudness_lufs=options.loudness_lufs, captions=tuple(captions))
+                        loudness_lufs=options.loudness_lufs, captions=tuple(captions),
+                        min_caption_coverage=options.min_caption_coverage)
 
 
 def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
