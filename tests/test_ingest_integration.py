@@ -9,7 +9,7 @@ from assets.ingest import ingest_assets
 from assets.partitions import videos_partitions
 from pattern_pivot.catalog import Catalog
 from pattern_pivot.transcription import Transcript
-from resources import CatalogResource, MediaStoreResource, TranscriberResource
+from resources import CatalogResource, MediaStoreResource, TranscriberResource, YouTubeResource
 from tests.conftest import JFK, librivox_references, make_settings, word_error_rate
 
 
@@ -27,6 +27,7 @@ def ingested(tmp_path_factory):
                                    watch_dir=str(settings.watch_dir)),
         "media_store": MediaStoreResource(root=str(settings.media_root)),
         "transcriber": TranscriberResource(model="base"),
+        "youtube": YouTubeResource(),  # unconfigured: these are local files
     }
     results = {path: dg.materialize(ingest_assets, partition_key=key, instance=instance,
                                     resources=resources)
