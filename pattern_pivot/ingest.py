@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from pattern_pivot.catalog import CatalogEntry
 from pattern_pivot.errors import CatalogError, MediaError
-from pattern_pivot.hashing import file_sha256
+from pattern_pivot.hashing import copy_with_sha256
 from pattern_pivot.media.audio import extract_speech_audio
 from pattern_pivot.media.ffmpeg import run_ffmpeg
 from pattern_pivot.media.probe import MediaInfo, probe
@@ -57,12 +56,12 @@ def store_source(entry: CatalogEntry, store: MediaStore) -> tuple[StageOutput, M
         return StageOutput(store.path(SOURCE, entry.video_id, name), fingerprint, True), info
     original = Path(entry.source_uri)
     info = probe(original)
-    if file_sha256(original) != entry.sha256:
-        raise CatalogError(str(original), f"changed since it was added as {entry.video_id}",
-                           "add the file again (`pattern-pivot add FILE`): "
-                           "new content is a new video")
     with store.atomic_write(SOURCE, entry.video_id, name, fingerprint) as tmp:
-        shutil.copyfile(original, tmp)
+        # Verified while copying; a mismatch raises inside atomic_write, so nothing is kept.
+        if copy_with_sha256(original, tmp) != entry.sha256:
+            raise CatalogError(str(original), f"changed since it was added as {entry.video_id}",
+                               "add the file again (`pattern-pivot add FILE`): "
+                               "new content is a new video")
     target = store.path(SOURCE, entry.video_id, name)
     stored_info = MediaInfo(**{**info.__dict__, "path": str(target)})
     with store.atomic_write(SOURCE, entry.video_id, PROBE_NAME, fingerprint) as tmp:

@@ -109,3 +109,6 @@ def test_a_file_changed_after_registration_is_refused(pipeline, tmp_path):
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "changed since it was added" in failure.step_failure_data.user_failure_data.description
+    # Checked while copying: neither the copy nor a temporary file is left in the store.
+    stored = pipeline.settings.media_root / "source_video" / key
+    assert not stored.exists() or not any(stored.iterdir())

@@ -130,3 +130,13 @@ def test_bundled_model_assembles_and_detects_tampering(tmp_path):
 def test_unknown_whisper_model_names_the_choices():
     with pytest.raises(ModelError, match="base, tiny.en"):
         bundled_models.whisper_model_dir("large-v9")
+
+
+def test_copy_with_sha256_copies_the_bytes_and_hashes_them_in_one_read(tmp_path):
+    from pattern_pivot.hashing import copy_with_sha256, file_sha256
+
+    source = tmp_path / "in.bin"
+    source.write_bytes(np.random.default_rng(0).bytes(3 * (1 << 20) + 17))  # several blocks
+    target = tmp_path / "out.bin"
+    assert copy_with_sha256(source, target) == file_sha256(source)
+    assert target.read_bytes() == source.read_bytes()
