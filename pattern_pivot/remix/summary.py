@@ -7,7 +7,7 @@ from pathlib import Path
 from pattern_pivot.media.store import LocalMediaStore
 from pattern_pivot.remix.request import RemixRequest
 from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, Script, Shot, variant_name
-from pattern_pivot.render.stage import rendered_outputs
+from pattern_pivot.render.stage import RenderedVariant, rendered_outputs
 
 
 def _span(span) -> dict:
@@ -32,19 +32,18 @@ def _script(script: Script) -> dict:
             "providers_tried": script.meta.get("providers_tried", [])}
 
 
-def outputs_of(media: LocalMediaStore, request_id: str, variant: int) -> dict:
-    """The files of one variant. "video" is the rendered MP4: the render stage fills it in."""
+def _outputs(media: LocalMediaStore, request_id: str, variant: int,
+             rendered: RenderedVariant | None) -> dict:
+    """The files of one variant: its plan, the supercut audio, the rendered MP4 and poster."""
     plan = media.path(PLAN_ASSET, request_id, variant_name(variant) + ".json")
     audio = plan.with_suffix(".m4a")
-    rendered = {v.variant: v for v in rendered_outputs(media.root, request_id)}.get(variant)
     return {"plan": str(plan), "audio": str(audio) if audio.is_file() else None,
             "video": str(rendered.path) if rendered else None,
             "poster": str(rendered.poster) if rendered and rendered.poster else None}
 
 
-def quality_of(media: LocalMediaStore, request_id: str, variant: int) -> dict | None:
+def _quality(rendered: RenderedVariant | None) -> dict | None:
     """The rendered video's quality checks: {"passed": bool, "checks": {name: passed}}."""
-    rendered = {v.variant: v for v in rendered_outputs(media.root, request_id)}.get(variant)
     if rendered is None or not rendered.checks:
         return None
     return {"passed": rendered.passed,
@@ -53,14 +52,15 @@ def quality_of(media: LocalMediaStore, request_id: str, variant: int) -> dict | 
 
 
 def summary(request: RemixRequest, media: LocalMediaStore) -> dict:
+    rendered = {v.variant: v for v in rendered_outputs(media.root, request.request_id)}
     variants = []
     for n in range(1, request.variants + 1):
-        files = outputs_of(media, request.request_id, n)
+        files = _outputs(media, request.request_id, n, rendered.get(n))
         plan = EditPlan.model_validate_json(Path(files["plan"]).read_text(encoding="utf-8"))
         variants.append({"variant": n, "title": plan.title, "duration": round(plan.duration, 2),
                          "script": _script(plan.script) if plan.script else None,
                          "shots": [_shot(s) for s in plan.shots], "outputs": files,
-                         "quality": quality_of(media, request.request_id, n)})
+                         "quality": _quality(rendered.get(n))})
     return {"request_id": request.request_id, "request": request.model_dump(),
             "variants": variants}
 
