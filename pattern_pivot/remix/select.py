@@ -13,6 +13,7 @@ from pattern_pivot.remix.request import RemixRequestError
 from pattern_pivot.remix.types import SourceSpan
 from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from pattern_pivot.retrieval.milvus_store import Hit, MilvusChunkStore
+from pattern_pivot.stats.store import VideoStats
 
 # Cosine similarity (all-MiniLM-L6-v2) below which a chunk is not about the topic: measured on
 # the sample channel, on-topic chunks score 0.39-0.86, off-topic queries at most 0.25.
@@ -61,16 +62,11 @@ def engagement_value(views: float, likes: float = 0.0, comments: float = 0.0) ->
     return float(views) + 20.0 * float(likes) + 50.0 * float(comments)
 
 
-def engagement_from_stats(latest: Mapping[str, object]) -> dict[str, float]:
+def engagement_from_stats(latest: Mapping[str, VideoStats]) -> dict[str, float]:
     """Engagement per video from the stats store's latest snapshots (`StatsStore.latest`).
     Hidden counts count as 0; a video whose views are hidden has no engagement figure."""
-    out = {}
-    for video_id, stats in latest.items():
-        views = getattr(stats, "views", None)
-        if views is not None:
-            out[video_id] = engagement_value(views, getattr(stats, "likes", None) or 0,
-                                             getattr(stats, "comments", None) or 0)
-    return out
+    return {video_id: engagement_value(s.views, s.likes or 0, s.comments or 0)
+            for video_id, s in latest.items() if s.views is not None}
 
 
 def rerank(hits: Sequence[Hit], engagement: Mapping[str, float] | None = None,
