@@ -7,13 +7,29 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
+from typing import Iterator
+
+from moto.server import ThreadedMotoServer
 
 from tests.http_support import LocalServer
 
 THROTTLED = {"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
              "message": "The level of configured provisioned throughput for the table was "
              "exceeded. Consider increasing your provisioning level with the UpdateTable API."}
+
+
+@contextmanager
+def moto_dynamodb() -> Iterator[str]:
+    """moto's server (DynamoDB's real HTTP API) on 127.0.0.1; yields its URL."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
 
 
 class ThrottlingProxy(LocalServer):

@@ -5,21 +5,17 @@ import uuid
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from pattern_pivot.stats.config import open_stats_store
 from pattern_pivot.stats.dynamodb_store import DynamoStatsStore
 from pattern_pivot.stats.store import StatsStoreError, VideoStats
-from tests.stats_support import ThrottlingProxy
+from tests.stats_support import ThrottlingProxy, moto_dynamodb
 
 
 @pytest.fixture(scope="module")
 def moto_url():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_dynamodb() as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from moto.server import ThreadedMotoServer
 
 from assets.channel import channel_summary
 from pattern_pivot.catalog import Catalog
@@ -20,7 +19,7 @@ from pattern_pivot.definitions import build_definitions
 from pattern_pivot.stats.sqlite_store import SqliteStatsStore
 from resources import StatsStoreResource, TranscriberResource, YouTubeResource
 from tests.conftest import JFK
-from tests.stats_support import ThrottlingProxy
+from tests.stats_support import ThrottlingProxy, moto_dynamodb
 from tests.youtube_support import API_KEY, FakeYouTube, FakeYouTubeServer, video_item
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,11 +44,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def moto_url():
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    yield f"http://{host}:{port}"
-    moto.stop()
+    with moto_dynamodb() as url:
+        yield url
 
 
 @pytest.fixture

@@ -87,20 +87,21 @@ def _longest(intervals, end: float) -> float:
     return max((min(b, end) - a for a, b in intervals), default=0.0)
 
 
-def check_black(a: Analysis, e: Expectations) -> CheckOutcome:
-    longest = _longest(a.black, a.facts.container_seconds)
+def _no_long_stretch(kind: str, intervals, a: Analysis) -> CheckOutcome:
+    longest = _longest(intervals, a.facts.container_seconds)
     ok = longest <= MAX_STRETCH and bool(a.facts.video_codec)
-    return CheckOutcome("no_black_stretch", ok,
-                        f"Longest black stretch {longest:.2f} s (at most {MAX_STRETCH:.0f} s).",
-                        {"longest_black_s": round(longest, 3), "black_stretches": len(a.black)})
+    return CheckOutcome(f"no_{kind}_stretch", ok,
+                        f"Longest {kind} stretch {longest:.2f} s (at most {MAX_STRETCH:.0f} s).",
+                        {f"longest_{kind}_s": round(longest, 3),
+                         f"{kind}_stretches": len(intervals)})
+
+
+def check_black(a: Analysis, e: Expectations) -> CheckOutcome:
+    return _no_long_stretch("black", a.black, a)
 
 
 def check_frozen(a: Analysis, e: Expectations) -> CheckOutcome:
-    longest = _longest(a.frozen, a.facts.container_seconds)
-    ok = longest <= MAX_STRETCH and bool(a.facts.video_codec)
-    return CheckOutcome("no_frozen_stretch", ok,
-                        f"Longest frozen stretch {longest:.2f} s (at most {MAX_STRETCH:.0f} s).",
-                        {"longest_frozen_s": round(longest, 3), "frozen_stretches": len(a.frozen)})
+    return _no_long_stretch("frozen", a.frozen, a)
 
 
 def check_av_sync(a: Analysis, e: Expectations) -> CheckOutcome:
