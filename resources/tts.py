@@ -4,8 +4,10 @@ from typing import Optional
 import dagster as dg
 from pydantic import PrivateAttr
 
+from pattern_pivot.settings import user_cache_dir
 from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
 from pattern_pivot.tts.engines import SpeechEngine, TTSConfig, make_engine
+from pattern_pivot.tts.pace import words_per_second
 
 
 class TTSResource(dg.ConfigurableResource):
@@ -39,6 +41,13 @@ class TTSResource(dg.ConfigurableResource):
         if self._engine is None:
             self._engine = make_engine(self.config(), cache_dir)
         return self._engine
+
+    def words_per_second(self) -> float:
+        """The voice's measured pace (measured once per voice, then read from the cache),
+        so scripts are written to the length a request asks for."""
+        voice = f"{self.backend}|{self.model}|{self.config_path}|{self.voice}|{self.speed}"
+        return words_per_second(self.engine(), voice, self.sentence_pause,
+                                user_cache_dir() / "tts-pace.json")
 
     def aligner(self) -> FasterWhisperTranscriber:
         """The local Whisper that hears the narration to time its words (greedy: fast)."""

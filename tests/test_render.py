@@ -1,6 +1,9 @@
 """The render engine on real media: geometry, captions, loudness, supercut sound and
 captions, a full-size 1080x1920 render, and clear errors for bad plans."""
 
+import re
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -11,7 +14,7 @@ from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render import RenderOptions, render_plan
 from pattern_pivot.render.sources import FileSources
 from pattern_pivot.render.stage import expectations
-from pattern_pivot.render.timeline import narration_cues
+from pattern_pivot.render.timeline import narration_cues, paced
 from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
 from pattern_pivot.tts import TTSConfig, make_engine, narrate
 from tests.render_support import (
@@ -68,7 +71,8 @@ def test_narrated_render_captions_loudness_and_checks(tmp_path, narrated):
     assert (video["codec_name"], audio["codec_name"]) == ("h264", "aac")
     assert (video["width"], video["height"]) == SMALL and video["pix_fmt"] == "yuv420p"
     assert float(info["format"]["duration"]) == pytest.approx(result.duration, abs=0.1)
-    assert result.duration >= plan.duration
+    # Shots are timed to the voice: the video lasts as long as the narration.
+    assert result.duration == pytest.approx(paced(plan, narrated).duration, abs=0.1)
     assert measure_file(result.path).integrated == pytest.approx(-14.0, abs=1.0)
     # Captions where the plan speaks: the caption band differs from the caption-free render
     # while a word is spoken, and nowhere else in the frame.
@@ -177,3 +181,30 @@ def test_cli_say_and_render(tmp_path):
     bad = subprocess.run([cli, "render", str(plan), "-o", str(out)], capture_output=True,
                          text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "is not a readable edit plan" in bad.stderr
+
+
+def test_shots_follow_the_voice_so_no_line_leaves_dead_air(tmp_path, narrated):
+    """The plan only guesses each line's length (here 4-6 s for lines the voice says in 1-2
+    s); the narration speaks the lines back to back and the shots are timed to it."""
+    from pattern_pivot.render.timeline import NARRATION_TAIL
+    from pattern_pivot.tts.narrate import MIN_LINE_SECONDS
+
+    guessed = narrated_plan()
+    plan = guessed.model_copy(update={"shots": tuple(
+        s.model_copy(update={"duration": s.duration * 2}) for s in guessed.shots)})
+    assert narration_cues(plan) == narration_cues(guessed)  # the voice sets the pace
+    assert len(narrated.lines) == len(plan.shots)
+    for (start, end), (next_start, _) in zip(narrated.lines, narrated.lines[1:]):
+        assert next_start - end <= 0.4 or next_start == pytest.approx(start + MIN_LINE_SECONDS,
+                                                                      abs=0.01)
+    timed = paced(plan, narrated)
+    assert all(shot.duration >= MIN_LINE_SECONDS - 0.01 for shot in timed.shots)
+    assert timed.duration == pytest.approx(narrated.duration + NARRATION_TAIL, abs=0.01)
+    out = render_plan(plan, tmp_path / "paced.mp4", FileSources({"v1": COCKATOO}), narrated,
+                      RenderOptions(frame_size=SMALL, captions=False)).path
+    # Measured on the rendered sound, not the plan: no silence of 1 s anywhere inside.
+    log = subprocess.run(["ffmpeg", "-nostdin", "-i", str(out), "-af",
+                          "silencedetect=noise=-40dB:d=0.6", "-f", "null", "-"],
+                         capture_output=True, text=True).stderr
+    silences = [float(x) for x in re.findall(r"silence_duration: ([\d.]+)", log)]
+    assert max(silences, default=0.0) < 1.0, silences

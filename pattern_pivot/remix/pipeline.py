@@ -17,7 +17,7 @@ from pattern_pivot.remix.request import RemixRequest, RemixRequestError
 from pattern_pivot.remix.select import MIN_RELEVANCE, EngagementSource, candidates, retrieve
 from pattern_pivot.remix.spans import TranscriptLookup, sentences_of
 from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, SourceSpan, variant_name
-from pattern_pivot.remix.writers.base import ScriptBrief, ScriptWriter
+from pattern_pivot.remix.writers.base import WORDS_PER_SECOND, ScriptBrief, ScriptWriter
 from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from pattern_pivot.retrieval.milvus_store import MilvusChunkStore
 
@@ -36,6 +36,8 @@ class RemixContext:
     sources: Callable[[str], Path | None] = lambda video_id: None  # stored source media
     engagement: EngagementSource = field(default_factory=dict)
     min_relevance: float = MIN_RELEVANCE
+    # The narrating voice's pace: scripts are written to the requested length at it.
+    words_per_second: float = WORDS_PER_SECOND
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def _brief(request: RemixRequest, variant: int, ranked: list[SourceSpan],
     segments = tuple(ranked[:MAX_BRIEF_SEGMENTS])
     sentences = tuple(tuple(sentences_of(s, ctx.transcripts(s.video_id))) for s in segments)
     return ScriptBrief(request.request_id, variant, request.topic or request.label,
-                       request.length_seconds, segments, sentences)
+                       request.length_seconds, segments, sentences, ctx.words_per_second)
 
 
 def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
@@ -67,9 +69,10 @@ def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
             continue
         script = ctx.writer.write(_brief(request, variant, ranked, ctx))
         if request.mode == "narrated":
-            out.append(plans.narrated_plan(request, script, ctx.transcripts))
+            out.append(plans.narrated_plan(request, script, ctx.transcripts,
+                                           ctx.words_per_second))
         else:
-            out.append(plans.faceless_plan(request, script, ctx.stills))
+            out.append(plans.faceless_plan(request, script, ctx.stills, ctx.words_per_second))
     return out
 
 
@@ -88,7 +91,7 @@ def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
     title = request.topic or scenes[0]
     return [plans.faceless_plan(
         request, faceless.story_script(request.request_id, v, title, scenes, matches),
-        ctx.stills) for v in range(1, request.variants + 1)]
+        ctx.stills, ctx.words_per_second) for v in range(1, request.variants + 1)]
 
 
 def write_outputs(request: RemixRequest, plan_list: list[EditPlan],

@@ -14,7 +14,7 @@ from pattern_pivot.remix.request import RemixRequest
 from pattern_pivot.remix.select import fit_length
 from pattern_pivot.remix.spans import TranscriptLookup, snap
 from pattern_pivot.remix.types import EditPlan, Script, Shot, SourceSpan
-from pattern_pivot.remix.writers.base import speech_seconds, title_for
+from pattern_pivot.remix.writers.base import WORDS_PER_SECOND, speech_seconds, title_for
 
 HOOK_MAX_SECONDS = 8.0  # a hook longer than this is no longer a hook
 MIN_PIECE_SECONDS = 2.0
@@ -70,11 +70,13 @@ def _broll(source: SourceSpan, seconds: float, transcripts: TranscriptLookup) ->
     return source.model_copy(update={"end": round(max(end, source.start + 0.5), 3)})
 
 
-def narrated_plan(request: RemixRequest, script: Script,
-                  transcripts: TranscriptLookup) -> EditPlan:
+def narrated_plan(request: RemixRequest, script: Script, transcripts: TranscriptLookup,
+                  words_per_second: float = WORDS_PER_SECOND) -> EditPlan:
+    """One muted b-roll shot per line; durations are estimates at the voice's pace (the
+    render times each shot to its spoken line)."""
     shots = []
     for line in script.lines:
-        seconds = speech_seconds(line.text)
+        seconds = speech_seconds(line.text, words_per_second)
         shots.append(Shot(kind="source", duration=seconds, role=line.role,
                           span=_broll(line.sources[0], seconds, transcripts),
                           source_audio=False, narration=line.text))
@@ -88,11 +90,12 @@ def card_text(text: str, words: int = CARD_WORDS) -> str:
     return " ".join(kept).rstrip(".,;:!?") + ("..." if len(text.split()) > words else "")
 
 
-def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup) -> EditPlan:
+def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup,
+                  words_per_second: float = WORDS_PER_SECOND) -> EditPlan:
     """A still of the cited video when one exists, else a card with the line's key words."""
     shots = []
     for line in script.lines:
-        seconds = speech_seconds(line.text)
+        seconds = speech_seconds(line.text, words_per_second)
         image = next((stills(s.video_id) for s in line.sources if stills(s.video_id)), None)
         if image is not None:
             shots.append(Shot(kind="still", duration=seconds, role=line.role, image=str(image),

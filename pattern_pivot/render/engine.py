@@ -36,7 +36,7 @@ from pattern_pivot.render.graph import (
     video_graph,
 )
 from pattern_pivot.render.sources import SourceResolver, seeks_cleanly
-from pattern_pivot.render.timeline import place_shots, source_words
+from pattern_pivot.render.timeline import paced, place_shots, source_words
 from pattern_pivot.transcription.types import Word
 from pattern_pivot.tts.narrate import NarrationResult
 
@@ -113,6 +113,7 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
                 narration: NarrationResult | None = None,
                 options: RenderOptions = RenderOptions()) -> RenderResult:
     started = time.perf_counter()
+    plan = paced(plan, narration)  # narrated shots last as long as their lines are spoken
     width, height = options.frame_size or plan.frame_size
     out_path = Path(out_path).resolve()
     out_path.parent.mkdir(parents=True, exist_ok=True)

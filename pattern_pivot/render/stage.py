@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -36,7 +36,7 @@ from pattern_pivot.tts.engines import SpeechEngine, TTSConfig
 from pattern_pivot.tts.narrate import NarrationResult, narrate
 
 NARRATION_ASSET, VIDEO_ASSET = "remix_narration", "remix_video"
-_VERSION = "compose-v1"  # bump when rendering changes what the same inputs produce
+_VERSION = "compose-v2"  # bump when rendering changes what the same inputs produce
 _VARIANT_FILE = re.compile(r"^variant-(\d+)\.json$")
 
 
@@ -107,9 +107,7 @@ def store_narration(store: MediaStore, stored: StoredPlan, config: TTSConfig,
     with store.atomic_write(NARRATION_ASSET, request, wav_name, fingerprint) as tmp:
         result = narrate(engine(), cues, tmp, config,
                          transcriber() if transcriber and config.align == "asr" else None)
-    final = NarrationResult(store.path(NARRATION_ASSET, request, wav_name), result.duration,
-                            result.words, result.sentences, result.engine, result.timing_source,
-                            result.stats)
+    final = replace(result, wav_path=store.path(NARRATION_ASSET, request, wav_name))
     with store.atomic_write(NARRATION_ASSET, request, words_name, fingerprint) as tmp:
         final.write_json(tmp)
     return NarrationOutput(final, fingerprint, False)
