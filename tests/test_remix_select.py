@@ -15,7 +15,6 @@ from pattern_pivot.remix.request import RemixRequestError, parse_request
 from pattern_pivot.remix.select import (
     candidates,
     engagement_from_stats,
-    fit_length,
     mmr_order,
     rerank,
     retrieve,
@@ -103,15 +102,6 @@ def test_cuts_land_in_pauses_between_words(ctx):
     for t in (cut.start, cut.end):
         assert not any(w.start < t < w.end for w in transcript.words), t
     assert cut.text.rstrip().endswith((".", "!", "?")) or cut.duration < 6.0
-
-
-def test_fit_length_fills_the_target_and_skips_slivers():
-    def span(seconds):
-        return SourceSpan(video_id="file-x", start=0.0, end=seconds)
-
-    chosen = fit_length([span(10), span(1.5), span(8), span(9)], 21.0)
-    assert [use for _, use in chosen] == [10, 8, 3]  # the 1.5 s sliver is skipped
-    assert fit_length([span(10), span(10)], 11.0) == [(span(10), 10)]  # 1 s left: too short
 
 
 def test_supercut_plan_hook_body_ending_on_word_boundaries(ctx):

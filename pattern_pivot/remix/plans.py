@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from pattern_pivot.remix.request import RemixRequest
-from pattern_pivot.remix.select import fit_length
 from pattern_pivot.remix.spans import TranscriptLookup, snap
 from pattern_pivot.remix.types import EditPlan, Script, Shot, SourceSpan
 from pattern_pivot.remix.writers.base import WORDS_PER_SECOND, speech_seconds, title_for
@@ -108,4 +107,4 @@ def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup,
                     shots=tuple(shots), script=script, title=script.title)
 
 
-__all__ = ["faceless_plan", "fit_length", "narrated_plan", "supercut_plan"]
+__all__ = ["faceless_plan", "narrated_plan", "supercut_plan"]

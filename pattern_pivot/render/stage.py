@@ -164,15 +164,13 @@ def expectations(plan: EditPlan, options: RenderOptions, captions) -> Expectatio
 
 
 def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
-                narration: NarrationResult | None, options: RenderOptions,
-                inputs_fingerprint: str = "") -> VideoOutput:
+                narration: NarrationResult | None, options: RenderOptions) -> VideoOutput:
     """Render, poster and check one variant (skipped when nothing changed)."""
     plan = stored.plan
     names = video_names(plan.variant)
     # The narration's own fingerprint marker changes whenever it is re-spoken.
     narration_fp = (_marker(narration.wav_path) if narration else "-")
-    fingerprint = _digest(stored.fingerprint, narration_fp, repr(options), inputs_fingerprint,
-                          _VERSION)
+    fingerprint = _digest(stored.fingerprint, narration_fp, repr(options), _VERSION)
     request = plan.request_id
     paths = {k: store.path(VIDEO_ASSET, request, v) for k, v in names.items()}
     if all(store.is_current(VIDEO_ASSET, request, v, fingerprint) for v in names.values()):

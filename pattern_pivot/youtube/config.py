@@ -40,7 +40,3 @@ class YouTubeConfig:
             max_duration_s=_float("PATTERN_PIVOT_YOUTUBE_MAX_DURATION_S", 4 * 3600.0),
             captions=(env("PATTERN_PIVOT_YOUTUBE_CAPTIONS") or "1").strip().lower()
             not in ("0", "false", "no", "off"))
-
-    @staticmethod
-    def has_api_key() -> bool:
-        return bool(os.environ.get(API_KEY_ENV))

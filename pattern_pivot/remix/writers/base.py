@@ -14,9 +14,9 @@ _WORD = re.compile(r"\S+")
 
 
 class WriterError(Exception):
-    """A writer could not produce a usable script (the fallback chain moves on).
-    ``reason`` is a short machine-readable kind: rate_limited, timeout, server_error,
-    connection, invalid_output, not_configured, error."""
+    """A writer could not produce a usable script for a reason outside our code (the fallback
+    chain moves on). ``reason`` is a short machine-readable kind: rate_limited, timeout,
+    server_error, connection, unauthorized, http_<status>, invalid_output, not_configured."""
 
     def __init__(self, reason: str, detail: str):
         self.reason = reason
