@@ -17,10 +17,17 @@ from assets.channel import channel_summary
 from pattern_pivot.catalog import Catalog
 from pattern_pivot.definitions import build_definitions
 from pattern_pivot.stats.sqlite_store import SqliteStatsStore
+from pattern_pivot.youtube.api import API_ENDPOINT_ENV
 from resources import StatsStoreResource, TranscriberResource, YouTubeResource
 from tests.conftest import JFK
 from tests.stats_support import ThrottlingProxy, moto_dynamodb
-from tests.youtube_support import API_KEY, FakeYouTube, FakeYouTubeServer, video_item
+from tests.youtube_support import (
+    API_KEY,
+    FakeYouTube,
+    FakeYouTubeServer,
+    closed_port_url,
+    video_item,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 CHANNEL = "UCstatschannel0000000001"
@@ -37,8 +44,10 @@ def channel_fake() -> FakeYouTube:
 
 
 @pytest.fixture
-def server():
+def server(monkeypatch):
     with FakeYouTubeServer(channel_fake()) as srv:
+        # The only way to point the key somewhere: the environment.
+        monkeypatch.setenv(API_ENDPOINT_ENV, srv.url)
         yield srv
 
 
@@ -72,7 +81,7 @@ def run_stats(defs, instance, day):
 
 def make_defs(settings, server, stats_resource):
     return build_definitions(settings, transcriber=TranscriberResource(model="tiny.en"),
-                             youtube=YouTubeResource(api_key=API_KEY, api_endpoint=server.url),
+                             youtube=YouTubeResource(api_key=API_KEY),
                              stats_store=stats_resource)
 
 
@@ -107,8 +116,7 @@ def test_a_day_snapshots_youtube_videos_and_records_skips(settings, server, stat
 def test_api_failures_fail_the_day_clearly_and_write_nothing(settings, server, stats_resource,
                                                              problem):
     register_catalog(Catalog(settings.catalog_path))
-    youtube = YouTubeResource(api_key="" if problem == "no_key" else API_KEY,
-                              api_endpoint=server.url)
+    youtube = YouTubeResource(api_key="" if problem == "no_key" else API_KEY)
     defs = build_definitions(settings, youtube=youtube, stats_store=stats_resource)
     server.fake.quota_exceeded = problem == "quota"
     server.fake.malformed_next = int(problem == "malformed")
@@ -120,6 +128,50 @@ def test_api_failures_fail_the_day_clearly_and_write_nothing(settings, server, s
     assert re.search(expected, failure.description), failure.description
     store = stats_resource.store()
     assert store.day("2026-11-02") == [] and not store.is_complete("2026-11-02")
+
+
+def test_unreachable_youtube_fails_the_day_naming_the_endpoint_never_the_key(
+        settings, stats_resource, monkeypatch, caplog):
+    register_catalog(Catalog(settings.catalog_path))
+    url = closed_port_url()
+    monkeypatch.setenv(API_ENDPOINT_ENV, url)
+    defs = build_definitions(settings, youtube=YouTubeResource(api_key=API_KEY),
+                             stats_store=stats_resource)
+    result = run_stats(defs, dg.DagsterInstance.ephemeral(), "2026-11-06")
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data
+    assert failure.user_failure_data.description.startswith(
+        f"YouTube Data API at {url}: could not be reached")
+    assert "Fix: check PATTERN_PIVOT_YOUTUBE_API_ENDPOINT" in failure.user_failure_data.description
+    assert "ConnectionRefusedError" not in failure.error.to_string()  # no raw traceback
+    logged = "\n".join(str(e) for e in result.all_events) + caplog.text
+    assert API_KEY not in logged
+    assert not stats_resource.store().is_complete("2026-11-06")
+
+
+def test_run_config_cannot_send_the_key_to_another_endpoint(settings, server, stats_resource,
+                                                             monkeypatch):
+    """Run config can change resource fields per run (and read any env var); the endpoint
+    is not one of them, so the key only ever goes where the environment points."""
+    monkeypatch.setenv("PATTERN_PIVOT_YOUTUBE_API_KEY", API_KEY)
+    register_catalog(Catalog(settings.catalog_path))
+    defs = make_defs(settings, server, stats_resource)
+    with FakeYouTubeServer(channel_fake()) as elsewhere:
+        attempt = {"resources": {"youtube": {"config": {
+            "api_endpoint": elsewhere.url,
+            "api_key": {"env": "PATTERN_PIVOT_YOUTUBE_API_KEY"}}}}}
+        with pytest.raises(dg.DagsterInvalidConfigError, match="api_endpoint"):
+            defs.resolve_job_def("video_stats_job").execute_in_process(
+                partition_key="2026-11-07", run_config=attempt,
+                instance=dg.DagsterInstance.ephemeral())
+        assert elsewhere.fake.requests == []
+    # The same key, set per run, still only reaches the environment's endpoint.
+    allowed = {"resources": {"youtube": {"config": {
+        "api_key": {"env": "PATTERN_PIVOT_YOUTUBE_API_KEY"}}}}}
+    assert defs.resolve_job_def("video_stats_job").execute_in_process(
+        partition_key="2026-11-07", run_config=allowed,
+        instance=dg.DagsterInstance.ephemeral()).success
+    assert server.fake.requests == ["videos"]
 
 
 def test_dynamodb_throttling_fails_the_day_clearly_and_a_rerun_completes_it(

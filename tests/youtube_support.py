@@ -11,6 +11,7 @@ YouTube.
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -19,6 +20,14 @@ from urllib.parse import parse_qs, urlparse
 from tests.http_support import LocalServer
 
 API_KEY = "test-key-not-secret"
+
+
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens: connections to it are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
 
 
 def error_body(code: int, message: str, reason: str, domain: str = "global",
