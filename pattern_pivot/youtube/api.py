@@ -20,7 +20,12 @@ import httplib2
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from pattern_pivot.youtube.errors import YouTubeAuthError, YouTubeError, YouTubeQuotaError
+from pattern_pivot.youtube.errors import (
+    YouTubeAuthError,
+    YouTubeError,
+    YouTubeQuotaError,
+    YouTubeUnreachableError,
+)
 from pattern_pivot.youtube.types import (
     Channel,
     YouTubeVideo,
@@ -158,16 +163,16 @@ class YouTubeClient:
             return response
         raise AssertionError("unreachable")
 
-    def _unreachable(self, method: str, subject: str, exc: Exception) -> YouTubeError:
+    def _unreachable(self, method: str, subject: str, exc: Exception) -> YouTubeUnreachableError:
         if self.endpoint == DEFAULT_ENDPOINT:
             fix = ("check this machine can reach youtube.googleapis.com (network, DNS, proxy, "
                    "firewall), then run again")
         else:
             fix = ("check PATTERN_PIVOT_YOUTUBE_API_ENDPOINT (unset it to use Google's "
                    f"{DEFAULT_ENDPOINT}) and that the server there is running, then run again")
-        return YouTubeError(f"YouTube Data API at {self.endpoint}",
-                            f"could not be reached ({method} for {subject}: "
-                            f"{_network_problem(exc)})", fix)
+        return YouTubeUnreachableError(f"YouTube Data API at {self.endpoint}",
+                                       f"could not be reached ({method} for {subject}: "
+                                       f"{_network_problem(exc)})", fix)
 
     def resolve_channel(self, ref: str) -> Channel:
         """A channel by id (``UC...``) or handle (``@name``)."""
