@@ -27,9 +27,11 @@ def aws_credentials(monkeypatch):
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store(request, tmp_path, moto_url):
-    return open_stats_store(request.param, sqlite_path=str(tmp_path / "stats.sqlite"),
-                            dynamodb_table=f"stats-{uuid.uuid4().hex[:8]}",
-                            dynamodb_endpoint=moto_url)
+    store = open_stats_store(request.param, sqlite_path=str(tmp_path / "stats.sqlite"),
+                             dynamodb_table=f"stats-{uuid.uuid4().hex[:8]}",
+                             dynamodb_endpoint=moto_url)
+    store.create()  # as `pattern-pivot stats create-table` does, once
+    return store
 
 
 def rows(day, fetched_at, views=100, ids=("yt-a", "yt-b", "yt-c")):
@@ -97,6 +99,31 @@ def test_dynamodb_table_design(moto_url):
     assert [k["AttributeName"] for k in index["KeySchema"]] == ["channel_id", "snapshot_date"]
 
 
+def test_dynamodb_store_on_an_existing_table_never_calls_create_table(moto_url):
+    """A least-privilege role may read and write items, not create tables."""
+    DynamoStatsStore("least-privilege", endpoint_url=moto_url).create()
+    with ThrottlingProxy(moto_url, deny={"CreateTable"}) as proxy:
+        store = DynamoStatsStore("least-privilege", endpoint_url=proxy.url)
+        assert store.write_day("2026-11-01", rows("2026-11-01", 1.0)).written == 3
+        assert store.is_complete("2026-11-01") and len(store.day("2026-11-01")) == 3
+        assert set(store.latest(["yt-a", "yt-c"])) == {"yt-a", "yt-c"}
+        assert len(DynamoStatsStore("least-privilege", endpoint_url=proxy.url)
+                   .channel_history("UC1")) == 2
+        assert store.create() is False  # create-table on an existing table: DescribeTable only
+    assert "PutItem" in proxy.operations and "CreateTable" not in proxy.operations
+
+
+def test_dynamodb_missing_table_says_to_create_it(moto_url):
+    store = DynamoStatsStore("never-created", endpoint_url=moto_url)
+    for read_or_write in (lambda: store.write_day("2026-11-01", rows("2026-11-01", 1.0)),
+                          lambda: store.latest(["yt-a"])):
+        with pytest.raises(StatsStoreError, match="table 'never-created' at .*: does not exist."
+                           " Fix: run `pattern-pivot stats create-table`"):
+            read_or_write()
+    names = boto3.client("dynamodb", endpoint_url=moto_url).list_tables()["TableNames"]
+    assert "never-created" not in names  # nothing created behind the operator's back
+
+
 def test_dynamodb_throttling_is_retried_then_reported_clearly(moto_url):
     with ThrottlingProxy(moto_url, throttle_puts=2) as proxy:
         store = DynamoStatsStore("throttled", endpoint_url=proxy.url, max_attempts=4)
@@ -113,6 +140,19 @@ def test_dynamodb_throttling_is_retried_then_reported_clearly(moto_url):
     assert not direct.is_complete("2026-11-02")
     direct.write_day("2026-11-02", rows("2026-11-02", 2.0))
     assert direct.is_complete("2026-11-02") and len(direct.day("2026-11-02")) == 3
+
+
+def test_sqlite_foreign_file_is_a_stats_store_error(tmp_path):
+    """Every SQLite failure is a StatsStoreError: optional readers (the remix) rely on it."""
+    import sqlite3
+
+    foreign = tmp_path / "stats.sqlite"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE video_stats (video_id TEXT)")  # another tool's table
+    conn.close()
+    with pytest.raises(StatsStoreError, match="stats.sqlite: failed reading .*no such column.*"
+                       "Fix: check PATTERN_PIVOT_STATS_DB"):
+        open_stats_store("sqlite", str(foreign), "t").latest(["yt-a"])
 
 
 def test_dynamodb_unreachable_is_a_clear_error():

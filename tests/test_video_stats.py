@@ -2,6 +2,7 @@
 fake Data API, both stats backends, recorded skips, failures that write nothing, and a
 3-day backfill through the real `dagster` CLI."""
 
+import logging
 import os
 import re
 import subprocess
@@ -14,12 +15,19 @@ import dagster as dg
 import pytest
 
 from assets.channel import channel_summary
+from assets.partitions import remixes_partitions
+from assets.remix import remix_plan
 from pattern_pivot.catalog import Catalog
 from pattern_pivot.definitions import build_definitions
+from pattern_pivot.remix.request import parse_request
+from pattern_pivot.remix.store import RemixStore
+from pattern_pivot.remix.types import PLAN_ASSET, EditPlan
+from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from pattern_pivot.stats.sqlite_store import SqliteStatsStore
 from pattern_pivot.youtube.api import API_ENDPOINT_ENV
 from resources import StatsStoreResource, TranscriberResource, YouTubeResource
-from tests.conftest import JFK
+from tests.conftest import JFK, make_settings
+from tests.remix_support import build_catalog
 from tests.stats_support import ThrottlingProxy, moto_dynamodb
 from tests.youtube_support import (
     API_KEY,
@@ -62,8 +70,10 @@ def stats_resource(request, settings, moto_url, monkeypatch) -> StatsStoreResour
     if getattr(request, "param", "sqlite") == "dynamodb":
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             monkeypatch.setenv(key, "testing")
-        return StatsStoreResource(backend="dynamodb", dynamodb_endpoint=moto_url,
-                                  dynamodb_table=f"stats-{uuid.uuid4().hex[:8]}")
+        resource = StatsStoreResource(backend="dynamodb", dynamodb_endpoint=moto_url,
+                                      dynamodb_table=f"stats-{uuid.uuid4().hex[:8]}")
+        resource.store().create()  # `pattern-pivot stats create-table`, once
+        return resource
     return StatsStoreResource(sqlite_path=str(settings.data_dir / "stats.sqlite"))
 
 
@@ -181,6 +191,9 @@ def test_dynamodb_throttling_fails_the_day_clearly_and_a_rerun_completes_it(
     register_catalog(Catalog(settings.catalog_path))
     instance = dg.DagsterInstance.ephemeral()
     table = f"stats-{uuid.uuid4().hex[:8]}"
+    direct = StatsStoreResource(backend="dynamodb", dynamodb_endpoint=moto_url,
+                                dynamodb_table=table)
+    direct.store().create()
     with ThrottlingProxy(moto_url, throttle_puts=10**6) as proxy:
         throttled = StatsStoreResource(backend="dynamodb", dynamodb_endpoint=proxy.url,
                                        dynamodb_table=table, max_attempts=2)
@@ -188,8 +201,6 @@ def test_dynamodb_throttling_fails_the_day_clearly_and_a_rerun_completes_it(
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
     assert "throttled" in failure.description and "re-run the day" in failure.description
-    direct = StatsStoreResource(backend="dynamodb", dynamodb_endpoint=moto_url,
-                                dynamodb_table=table)
     assert not direct.store().is_complete("2026-11-05")
     assert run_stats(make_defs(settings, server, direct), instance, "2026-11-05").success
     assert direct.store().is_complete("2026-11-05") and len(direct.store().day("2026-11-05")) == 3
@@ -265,3 +276,27 @@ def test_cli_backfill_of_three_days(tmp_path, server):
     instance = dg.DagsterInstance.from_config(str(home))
     materialized = instance.get_materialized_partitions(dg.AssetKey("video_stats"))
     assert materialized == {"2026-11-01", "2026-11-02", "2026-11-03"}
+
+
+def test_remix_plan_ranks_by_relevance_alone_when_the_stats_store_is_down(tmp_path):
+    """Engagement is optional: a stats-store outage costs the re-rank, with a warning, not the
+    remix."""
+    settings = make_settings(tmp_path / "data")
+    world = build_catalog(settings.data_dir, SentenceEmbedder())
+    request = parse_request({"topic": "sourdough starter and baking bread", "mode": "narrated"})
+    RemixStore(settings.remix_store_path).save(request)
+    down = StatsStoreResource(backend="dynamodb", dynamodb_endpoint=closed_port_url().rstrip("/"),
+                              max_attempts=1)
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(remixes_partitions.name, [request.request_id])
+    result = dg.materialize([remix_plan], partition_key=request.request_id, instance=instance,
+                            resources=build_definitions(settings, stats_store=down).resources)
+    assert result.success
+    meta = result.asset_materializations_for_node(PLAN_ASSET)[0].metadata
+    plan = EditPlan.model_validate_json(Path(meta["variant_1_plan"].value).read_text())
+    used = {shot.span.video_id for shot in plan.shots if shot.span is not None}
+    assert used and used <= set(world.ids.values())  # retrieved and cut all the same
+    warnings = [e.user_message for e in instance.all_logs(result.run_id)
+                if e.level == logging.WARNING]
+    assert any(w.startswith("ranking by relevance only, without engagement: the stats store "
+                            "failed (DynamoDB table") and "Fix:" in w for w in warnings), warnings
