@@ -2,6 +2,7 @@
 moto's server on 127.0.0.1)."""
 
 import uuid
+from datetime import datetime, timezone
 
 import boto3
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from pattern_pivot.stats.config import open_stats_store
 from pattern_pivot.stats.dynamodb_store import DynamoStatsStore
 from pattern_pivot.stats.store import StatsStoreError, VideoStats
+from pattern_pivot.stats.summary import summarise
 from tests.stats_support import ThrottlingProxy, moto_dynamodb
 
 
@@ -78,6 +80,44 @@ def test_latest_history_and_channel_index(store):
     channel = store.channel_history("UC1")
     assert len(channel) == 7 and {r.video_id for r in channel} == {"yt-a", "yt-b"}
     assert [r.snapshot_date for r in channel] == sorted(r.snapshot_date for r in channel)
+
+
+def at(day: str, hour: float) -> float:
+    """Unix seconds of ``hour`` o'clock UTC on ``day``."""
+    return datetime.fromisoformat(day).replace(tzinfo=timezone.utc).timestamp() + hour * 3600
+
+
+def test_growth_comes_only_from_days_read_on_their_own_day(store):
+    store.write_day("2026-11-01", rows("2026-11-01", at("2026-11-01", 23.5), views=100))
+    store.write_day("2026-11-03", rows("2026-11-03", at("2026-11-03", 23.5), views=700))
+    # A backfill of the 2nd, run on the 3rd: YouTube gives the 3rd's numbers.
+    store.write_day("2026-11-02", rows("2026-11-02", at("2026-11-03", 23.9), views=700))
+    history = store.channel_history("UC1")
+    assert {(r.snapshot_date, r.fetched_on_day) for r in history} == {
+        ("2026-11-01", True), ("2026-11-02", False), ("2026-11-03", True)}
+    summary = summarise("UC1", history)
+    assert summary.days == ("2026-11-01", "2026-11-03")
+    assert summary.total_views == (201, 1401)  # yt-a and yt-b (yt-c is another channel)
+    assert summary.growth_per_day == (600.0,)  # 1,200 views over two days, not all on one
+    assert summary.skipped_days == (("2026-11-02", "backfilled: numbers read on 2026-11-03"),)
+    assert {t.video_id: t.views_per_day for t in summary.top} == {"yt-a": 300.0, "yt-b": 300.0}
+
+
+def test_a_backfill_never_replaces_numbers_read_on_their_day(store):
+    store.write_day("2026-11-01", rows("2026-11-01", at("2026-11-01", 23.5), views=100))
+    later = store.write_day("2026-11-01", rows("2026-11-01", at("2026-11-04", 9), views=999))
+    assert (later.written, later.kept) == (0, 3)
+    assert [r.views for r in store.day("2026-11-01")] == [100, 101, 102]
+    assert store.is_complete("2026-11-01")
+    # A re-run on the day itself still brings fresher numbers, a few minutes past midnight too.
+    again = store.write_day("2026-11-01", rows("2026-11-01", at("2026-11-02", 0.2), views=150))
+    assert again.written == 3 and store.day("2026-11-01")[0].views == 150
+    # A backfilled day takes fresher backfilled numbers, and gives way to its own day's.
+    store.write_day("2026-11-02", rows("2026-11-02", at("2026-11-04", 9), views=800))
+    assert store.write_day("2026-11-02", rows("2026-11-02", at("2026-11-05", 9),
+                                              views=900)).written == 3
+    own = store.write_day("2026-11-02", rows("2026-11-02", at("2026-11-02", 23.5), views=400))
+    assert own.written == 3 and store.day("2026-11-02")[0].fetched_on_day
 
 
 def test_bad_day_and_unknown_backend_are_clear(store, tmp_path):

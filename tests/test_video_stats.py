@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -220,9 +221,18 @@ def test_channel_summary_ranks_videos_and_charts_growth(settings, server, stats_
     register_catalog(Catalog(settings.catalog_path))
     defs = make_defs(settings, server, stats_resource)
     instance = dg.DagsterInstance.ephemeral()
+    # A run of the asset stores today's numbers whatever its day (a backfill, here)...
+    assert run_stats(defs, instance, "2026-11-03").success
+    store = stats_resource.store()
+    backfilled = store.day("2026-11-03")
+    read_on = datetime.fromtimestamp(backfilled[0].fetched_at, timezone.utc).date()
+    # ...while the daily schedule reads each day on the day: 23:30 UTC, as its snapshot.
     for n, day in enumerate(["2026-11-01", "2026-11-02", "2026-11-04"]):
-        server.fake.videos["popular0001"]["statistics"]["viewCount"] = str(5000 + 600 * n)
-        assert run_stats(defs, instance, day).success
+        read_at = datetime.fromisoformat(f"{day}T23:30:00+00:00").timestamp()
+        store.write_day(day, [replace(row, snapshot_date=day, fetched_at=read_at,
+                                      views=None if row.views is None else
+                                      row.views + (600 * n if "popular" in row.video_id else 0))
+                              for row in backfilled])
     result = dg.materialize([channel_summary], instance=instance,
                             resources=defs.resources)
     meta = result.asset_materializations_for_node("channel_summary")[0].metadata
@@ -233,6 +243,9 @@ def test_channel_summary_ranks_videos_and_charts_growth(settings, server, stats_
     assert "| 6,200 |" in table and "| hidden |" in table
     growth = meta["growth_per_day"].value[CHANNEL]
     assert growth == {"2026-11-02": 600.0, "2026-11-04": 300.0}  # 600 over a 2-day gap
+    assert meta["skipped_days"].value == {
+        CHANNEL: {"2026-11-03": f"backfilled: numbers read on {read_on.isoformat()}"}}
+    assert "Growth leaves out the days not read on their own day: 2026-11-03 (backfilled" in table
 
 
 def test_definitions_load_without_any_youtube_config(monkeypatch):

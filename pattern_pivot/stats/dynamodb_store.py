@@ -11,8 +11,9 @@ Table design (on-demand billing):
 - day markers: ``video_id = "#day"``, ``snapshot_date = <day>``, ``row_count``, written after
   every row of the day. They have no ``channel_id``, so the index never sees them.
 
-Each row is a conditional PutItem (``attribute_not_exists(video_id) OR fetched_at <=
-:fetched_at``): idempotent, and never replaces fresher numbers with older ones. DynamoDB
+Each row is a conditional PutItem (``attribute_not_exists(video_id) OR fetched_at <
+:fetched``, and a row read on its own day only gives way to another such row):
+idempotent, and never replaces fresher numbers with older ones. DynamoDB
 has no multi-item transaction big enough for a 2,000-video day, so a day is made safe by
 idempotence instead: a crash leaves no marker and re-running the day completes it.
 Throttling is retried by botocore (standard mode, exponential backoff with jitter) and then
@@ -41,6 +42,7 @@ from pattern_pivot.stats.store import (
     WriteSummary,
     check_day,
     check_rows,
+    day_window,
 )
 
 CHANNEL_INDEX = "by_channel"
@@ -131,6 +133,7 @@ class DynamoStatsStore:
     def _put_row(self, row: VideoStats) -> bool:
         """One conditional PutItem; False when a row at least as fresh is already there."""
         fetched_at = _decimal(row.fetched_at)
+        start, end = day_window(row.snapshot_date)
         item = {"video_id": row.video_id, "snapshot_date": row.snapshot_date,
                 "channel_id": row.channel_id, "title": row.title, "fetched_at": fetched_at}
         for name in ("views", "likes", "comments"):
@@ -139,10 +142,15 @@ class DynamoStatsStore:
         try:
             # The resource's client is thread-safe (the resource is not), so rows go in
             # parallel; boto3 serialises plain Python values for it.
+            # As in SQLite: fresher wins, but a row read on its own day (fetched_at inside
+            # the day's window) only gives way to another one read on its day.
+            combine = "OR" if row.fetched_on_day else "AND"
             self._client.put_item(
                 TableName=self.table_name, Item=item,
-                ConditionExpression="attribute_not_exists(video_id) OR fetched_at < :fetched",
-                ExpressionAttributeValues={":fetched": fetched_at})
+                ConditionExpression="attribute_not_exists(video_id) OR (NOT (fetched_at >= "
+                f":start AND fetched_at < :end) {combine} fetched_at < :fetched)",
+                ExpressionAttributeValues={":fetched": fetched_at, ":start": _decimal(start),
+                                           ":end": _decimal(end)})
             return True
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":

@@ -16,6 +16,7 @@ from pattern_pivot.stats.store import (
     WriteSummary,
     check_day,
     check_rows,
+    day_window,
 )
 
 _COLUMNS = "video_id, snapshot_date, channel_id, views, likes, comments, fetched_at, title"
@@ -67,17 +68,22 @@ class SqliteStatsStore:
     def write_day(self, day: str, rows: Sequence[VideoStats]) -> WriteSummary:
         check_rows(day, rows)
         written = 0
+        start, end = day_window(day)
         with self._connect(f"writing day {day}") as conn:  # one transaction: all or nothing
             for row in rows:
+                # Fresher numbers replace older ones, except that a row read on its own day
+                # is only replaced by another one read on its day (see store.py).
+                combine = "OR" if row.fetched_on_day else "AND"
                 cursor = conn.execute(
                     f"INSERT INTO video_stats ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT(video_id, snapshot_date) DO UPDATE SET"
                     " channel_id=excluded.channel_id, views=excluded.views,"
                     " likes=excluded.likes, comments=excluded.comments,"
                     " fetched_at=excluded.fetched_at, title=excluded.title"
-                    " WHERE excluded.fetched_at > video_stats.fetched_at",
+                    " WHERE NOT (video_stats.fetched_at >= ? AND video_stats.fetched_at < ?)"
+                    f" {combine} excluded.fetched_at > video_stats.fetched_at",
                     (row.video_id, row.snapshot_date, row.channel_id, row.views, row.likes,
-                     row.comments, row.fetched_at, row.title))
+                     row.comments, row.fetched_at, row.title, start, end))
                 written += cursor.rowcount
             conn.execute("INSERT OR REPLACE INTO stats_days VALUES (?, ?, ?)",
                          (day, len(rows), time.time()))
