@@ -11,6 +11,7 @@ from tests.youtube_support import (
     FakeYouTube,
     FakeYouTubeServer,
     closed_port_url,
+    hang_up_server,
     video_item,
 )
 
@@ -118,6 +119,16 @@ def test_unreachable_endpoint_names_it_and_the_fix_without_the_key(caplog):
     assert failure.value.__suppress_context__  # no ConnectionRefusedError traceback behind it
     assert delays == []  # a closed port is a setting to fix, not a blip to retry
     assert API_KEY not in message and API_KEY not in caplog.text
+
+
+def test_dropped_connections_are_retried_then_reported_clearly():
+    delays = []
+    with hang_up_server() as url:
+        yt = YouTubeClient(API_KEY, api_endpoint=url, sleep=delays.append, max_retries=2)
+        with pytest.raises(YouTubeError, match=f"at {url}: could not be reached .*closed the "
+                           "connection without answering.*Fix: check"):
+            yt.resolve_channel("@tester")
+    assert len(delays) == 2  # a dropped connection may be a blip: retried with backoff
 
 
 def test_server_errors_are_retried_with_backoff(server):

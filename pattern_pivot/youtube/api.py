@@ -8,6 +8,7 @@ charged even when it fails, so retries are counted too.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import random
@@ -84,6 +85,8 @@ def _reasons(exc: HttpError) -> set[str]:
 
 def _network_problem(exc: Exception) -> str:
     """What went wrong on the wire, without the request URL (it carries the key)."""
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "the server closed the connection without answering"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     if isinstance(exc, httplib2.ServerNotFoundError):
