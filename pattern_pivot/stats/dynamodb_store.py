@@ -139,12 +139,12 @@ class DynamoStatsStore:
         for name in ("views", "likes", "comments"):
             if getattr(row, name) is not None:
                 item[name] = int(getattr(row, name))
+        # As in SQLite: fresher wins, but a row read on its own day (fetched_at inside the
+        # day's window) only gives way to another one read on its day.
+        combine = "OR" if row.fetched_on_day else "AND"
         try:
             # The resource's client is thread-safe (the resource is not), so rows go in
             # parallel; boto3 serialises plain Python values for it.
-            # As in SQLite: fresher wins, but a row read on its own day (fetched_at inside
-            # the day's window) only gives way to another one read on its day.
-            combine = "OR" if row.fetched_on_day else "AND"
             self._client.put_item(
                 TableName=self.table_name, Item=item,
                 ConditionExpression="attribute_not_exists(video_id) OR (NOT (fetched_at >= "
