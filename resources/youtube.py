@@ -30,8 +30,9 @@ class YouTubeResource(dg.ConfigurableResource):
         return bool(self.api_key)
 
     def client(self, meter: QuotaMeter | None = None) -> YouTubeClient:
-        return YouTubeClient(self.api_key, api_endpoint=os.environ.get(API_ENDPOINT_ENV, ""),
-                             max_retries=self.max_retries, meter=meter)
+        endpoint = os.environ.get(API_ENDPOINT_ENV, "").strip()
+        return YouTubeClient(self.api_key, api_endpoint=endpoint, max_retries=self.max_retries,
+                             meter=meter)
 
     def limits(self) -> DownloadLimits:
         return DownloadLimits(max_height=self.max_height, max_filesize_mb=self.max_filesize_mb,
