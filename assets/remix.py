@@ -7,6 +7,7 @@ import dagster as dg
 
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
+from pattern_pivot.remix.engagement import stats_engagement
 from pattern_pivot.remix.pipeline import (
     RemixContext,
     plan_remix,
@@ -15,7 +16,6 @@ from pattern_pivot.remix.pipeline import (
 )
 from pattern_pivot.remix.request import parse_request
 from pattern_pivot.remix.script_check import check_script
-from pattern_pivot.remix.select import engagement_from_stats
 from pattern_pivot.remix.spans import store_transcripts
 from pattern_pivot.remix.summary import plan_markdown
 from pattern_pivot.remix.types import PLAN_ASSET
@@ -52,11 +52,9 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
         vectors = vector_store.store(model.name, model.dimension)
         media = media_store.store()
         sources, stills = stored_media_lookups(media, Path(catalog.path))
-        stats = stats_store.store()
-
-        def engagement_for(video_ids: list[str]) -> dict[str, float]:
-            # The source videos' latest views/likes/comments (video_stats) lift engaging ones.
-            return engagement_from_stats(stats.latest(video_ids))
+        # The source videos' latest views/likes/comments (video_stats) lift engaging ones;
+        # optional: a stats-store outage degrades the ranking with a warning, not the remix.
+        engagement_for = stats_engagement(stats_store.store, context.log.warning)
         # Scripts are written to length at the narrating voice's measured pace.
         pace = tts.words_per_second() if request.mode != "supercut" else WORDS_PER_SECOND
         with llm.writer() as writer:

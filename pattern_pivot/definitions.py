@@ -38,7 +38,7 @@ def youtube_resource_from_env() -> YouTubeResource:
     config = YouTubeConfig.from_env()
     return YouTubeResource(
         api_key=dg.EnvVar(API_KEY_ENV) if os.environ.get(API_KEY_ENV) else "",
-        api_endpoint=config.api_endpoint, channels=list(config.channels),
+        channels=list(config.channels),
         download_url_template=config.download_url_template, max_height=config.max_height,
         max_filesize_mb=config.max_filesize_mb, max_duration_s=config.max_duration_s,
         captions=config.captions)
