@@ -187,3 +187,18 @@ def test_a_store_from_before_submissions_keeps_its_pending_requests(tmp_path):
     assert store.pending() == [old.request_id]
     store.save(ran)
     assert store.pending() == [old.request_id, ran.request_id]
+
+
+def test_a_binary_or_huge_story_file_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pattern_pivot.cli import app
+
+    monkeypatch.setenv("PATTERN_PIVOT_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "story.bin").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "story.txt").write_text("Once upon a time. " * 10_000)
+    for name, words in [("story.bin", "is not UTF-8 text"), ("story.txt", "over 128 KiB")]:
+        result = CliRunner().invoke(app, ["remix", "--mode", "faceless", "--story-file",
+                                          str(tmp_path / name)])
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+        assert name in result.output and words in result.output and "Fix:" in result.output
