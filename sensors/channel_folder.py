@@ -7,11 +7,17 @@ import dagster as dg
 from assets.partitions import videos_partitions
 from pattern_pivot import discovery
 from pattern_pivot.errors import PatternPivotError
+from pattern_pivot.filenames import printable
 from resources import CatalogResource
 from sensors.jobs import ingest_job
 
 # A first look at a 2,000-video folder must not launch 2,000 runs at once.
 MAX_NEW_FILES_PER_TICK = 20
+# Each new file is hashed whole (its id is its SHA-256) inside the tick, and a tick that
+# outlasts the sensor timeout (60 s) is thrown away, cursor and all. 1 GiB hashes in a few
+# seconds on a local disk and in about 20 s at 50 MB/s; the oldest file is taken even if it
+# is bigger, alone, so every tick moves the cursor on.
+MAX_NEW_BYTES_PER_TICK = 1 << 30
 
 
 @dg.sensor(job=ingest_job, minimum_interval_seconds=30,
@@ -19,11 +25,18 @@ MAX_NEW_FILES_PER_TICK = 20
 def channel_folder_sensor(context: dg.SensorEvaluationContext,
                           catalog: CatalogResource) -> dg.SensorResult:
     """Registers new media files in the watched folder and requests their ingest runs,
-    at most 20 per evaluation."""
-    seen = discovery.load_cursor(context.cursor)
+    at most 20 files and 1 GiB per evaluation. A file that cannot be registered is logged
+    and tried again when it changes."""
+    cursor = discovery.load_cursor(context.cursor)
     scan = discovery.scan_folder(
-        Path(catalog.watch_dir), seen, set(catalog.extensions), limit=MAX_NEW_FILES_PER_TICK,
+        Path(catalog.watch_dir), cursor.handled(), set(catalog.extensions),
+        limit=MAX_NEW_FILES_PER_TICK, max_bytes=MAX_NEW_BYTES_PER_TICK,
         settle_seconds=catalog.settle_seconds)
+    for found in scan.undecodable:
+        context.log.warning(f"skipping {printable(found.relpath)!r}: its name is not valid "
+                            "UTF-8, so it cannot be catalogued. Fix: rename it (e.g. "
+                            "`convmv -f latin1 -t utf8 --notest FILE`)")
+        cursor.rejected(found)
     store = catalog.catalog()
     known = set(context.instance.get_dynamic_partitions(videos_partitions.name))
     new_keys: list[str] = []
@@ -31,19 +44,23 @@ def channel_folder_sensor(context: dg.SensorEvaluationContext,
         try:
             entry = store.register_file(found.path)
         except (PatternPivotError, OSError) as exc:
-            # Not marked seen: the next evaluation tries this file again.
-            context.log.warning(f"could not register {found.path}: {exc}")
+            context.log.warning(f"could not register {found.relpath}: {exc} (tried again "
+                                "when the file changes)")
+            cursor.rejected(found)
             continue
-        seen[found.relpath] = found.state
+        cursor.registered(found)
         if entry.video_id not in known and entry.video_id not in new_keys:
             new_keys.append(entry.video_id)
     for relpath in scan.ignored:
         context.log.info(f"ignoring {relpath}: not a supported media file")
     if not new_keys:
         return dg.SensorResult(skip_reason=f"no new videos ({scan.pending} pending)",
-                               cursor=discovery.dump_cursor(seen))
+                               cursor=discovery.dump_cursor(cursor))
+    if scan.pending:
+        context.log.info(f"{len(scan.new)} files registered, {scan.pending} left for later "
+                         "ticks")
     return dg.SensorResult(
         dynamic_partitions_requests=[videos_partitions.build_add_request(new_keys)],
         run_requests=[dg.RunRequest(partition_key=key, run_key=key) for key in new_keys],
-        cursor=discovery.dump_cursor(seen),
+        cursor=discovery.dump_cursor(cursor),
     )
