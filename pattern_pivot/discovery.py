@@ -16,6 +16,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from pattern_pivot.filenames import is_utf8_name
 
@@ -26,6 +27,7 @@ class FoundFile:
     relpath: str
     state: str  # "size:mtime_ns"
     size: int = 0
+    changed_ns: int = 0  # st_ctime_ns: any write, rename or chmod moves it
 
 
 @dataclass
@@ -39,8 +41,10 @@ class FolderScan:
 
 
 def scan_folder(folder: Path, seen: dict[str, str], extensions: set[str], *, limit: int,
-                max_bytes: int | None = None, settle_seconds: float = 0.0,
-                now: float | None = None) -> FolderScan:
+                max_bytes: int | None = None, cost: Callable[[FoundFile], int] | None = None,
+                settle_seconds: float = 0.0, now: float | None = None) -> FolderScan:
+    """``cost``: the bytes a file will take to register (default its size; 0 for a file
+    whose hash is already known)."""
     now = time.time() if now is None else now
     scan = FolderScan()
     if not folder.is_dir():
@@ -60,7 +64,7 @@ def scan_folder(folder: Path, seen: dict[str, str], extensions: set[str], *, lim
             state = f"{stat.st_size}:{stat.st_mtime_ns}"
             if seen.get(relpath) == state:
                 continue
-            found = FoundFile(path, relpath, state, stat.st_size)
+            found = FoundFile(path, relpath, state, stat.st_size, stat.st_ctime_ns)
             if not is_utf8_name(relpath):
                 scan.undecodable.append(found)
                 continue
@@ -74,11 +78,12 @@ def scan_folder(folder: Path, seen: dict[str, str], extensions: set[str], *, lim
     candidates.sort(key=lambda item: (item[0], item[1].relpath))
     total = 0
     for _, found in candidates:
+        size = found.size if cost is None else cost(found)
         if len(scan.new) >= limit or (
-                scan.new and max_bytes is not None and total + found.size > max_bytes):
+                scan.new and max_bytes is not None and total + size > max_bytes):
             break
         scan.new.append(found)
-        total += found.size
+        total += size
     scan.pending += len(candidates) - len(scan.new)
     return scan
 

@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.partitions import videos_partitions
 from pattern_pivot import discovery
+from pattern_pivot.catalog import Catalog, CatalogEntry
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.filenames import printable
 from resources import CatalogResource
@@ -16,8 +17,34 @@ MAX_NEW_FILES_PER_TICK = 20
 # Each new file is hashed whole (its id is its SHA-256) inside the tick, and a tick that
 # outlasts the sensor timeout (60 s) is thrown away, cursor and all. 1 GiB hashes in a few
 # seconds on a local disk and in about 20 s at 50 MB/s; the oldest file is taken even if it
-# is bigger, alone, so every tick moves the cursor on.
+# is bigger, alone, so every tick moves the cursor on. Files the catalog already hashed cost
+# nothing.
 MAX_NEW_BYTES_PER_TICK = 1 << 30
+
+
+_CLOCK_MARGIN_S = 1.0
+
+
+class _HashedFiles:
+    """Catalog entries whose hash is still good for a file found in the folder: registered
+    from this very path (by `pattern-pivot add`, or a tick whose result was lost) after the
+    file last changed, with the same size. Those are not hashed again."""
+
+    def __init__(self, store: Catalog):
+        self._by_path = {e.source_uri: e for e in store.entries() if e.source_kind == "file"}
+
+    def entry(self, found: discovery.FoundFile) -> CatalogEntry | None:
+        if not self._by_path:
+            return None
+        try:
+            entry = self._by_path.get(str(found.path.resolve()))
+        except OSError:
+            return None
+        # A margin for file systems whose clocks are coarse (a few ms) or a little off.
+        if entry and entry.size_bytes == found.size and \
+                found.changed_ns / 1e9 < entry.added_at - _CLOCK_MARGIN_S:
+            return entry
+        return None
 
 
 @dg.sensor(job=ingest_job, minimum_interval_seconds=30,
@@ -28,21 +55,23 @@ def channel_folder_sensor(context: dg.SensorEvaluationContext,
     at most 20 files and 1 GiB per evaluation. A file that cannot be registered is logged
     and tried again when it changes."""
     cursor = discovery.load_cursor(context.cursor)
+    store = catalog.catalog()
+    hashed = _HashedFiles(store)
     scan = discovery.scan_folder(
         Path(catalog.watch_dir), cursor.handled(), set(catalog.extensions),
         limit=MAX_NEW_FILES_PER_TICK, max_bytes=MAX_NEW_BYTES_PER_TICK,
+        cost=lambda found: 0 if hashed.entry(found) else found.size,
         settle_seconds=catalog.settle_seconds)
     for found in scan.undecodable:
         context.log.warning(f"skipping {printable(found.relpath)!r}: its name is not valid "
                             "UTF-8, so it cannot be catalogued. Fix: rename it (e.g. "
                             "`convmv -f latin1 -t utf8 --notest FILE`)")
         cursor.rejected(found)
-    store = catalog.catalog()
     known = set(context.instance.get_dynamic_partitions(videos_partitions.name))
     new_keys: list[str] = []
     for found in scan.new:
         try:
-            entry = store.register_file(found.path)
+            entry = hashed.entry(found) or store.register_file(found.path)
         except (PatternPivotError, OSError) as exc:
             context.log.warning(f"could not register {found.relpath}: {exc} (tried again "
                                 "when the file changes)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import dagster as dg
 
@@ -161,3 +162,26 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_registered(setting
     assert [os.fsencode(name) for name in cursor["failed"]] == [b"caf\xe9.wav"]
     _apply(instance, result)
     assert not _evaluate(settings, instance, cursor=result.cursor).run_requests
+
+
+def test_files_the_catalog_already_hashed_cost_no_hashing(settings, catalog, monkeypatch):
+    """`pattern-pivot add` (or a tick whose result was lost) already hashed them: the next
+    tick reuses those entries, unless the file changed since."""
+    settings.watch_dir.mkdir(parents=True)
+    source = JFK.read_bytes()
+    paths = [settings.watch_dir / f"clip{i}.wav" for i in range(4)]
+    for i, path in enumerate(paths[:3]):
+        path.write_bytes(source + bytes([i]))
+        _set_mtime(path, 50 - i)
+    time.sleep(1.1)  # registered more than the clock margin after the files last changed
+    registered = [catalog.register_file(path).video_id for path in paths[:3]]
+    paths[3].write_bytes(source + b"new")
+    _set_mtime(paths[3], 10)
+    paths[0].write_bytes(source + b"X")  # same size, new content, after it was registered
+    monkeypatch.setattr(sensors.channel_folder, "MAX_NEW_BYTES_PER_TICK",
+                        int(len(source) * 1.5), raising=False)
+    batches, _ = _ticks(settings, dg.DagsterInstance.ephemeral())
+    assert [len(b) for b in batches] == [3, 1]  # clip1, clip2 (free), clip3; then clip0
+    assert batches[0][:2] == registered[1:]
+    assert batches[1][0] != registered[0]  # clip0 was hashed anew: a new video
+    assert catalog.get(batches[1][0]).sha256 != catalog.get(registered[0]).sha256
