@@ -20,8 +20,8 @@ MAX_NEW_FILES_PER_TICK = 20
 # is bigger, alone, so every tick moves the cursor on. Files the catalog already hashed cost
 # nothing.
 MAX_NEW_BYTES_PER_TICK = 1 << 30
-
-
+# A file must have last changed this long before its catalog entry was made for the entry
+# to be reused: file system clocks are coarse (a few ms) or a little off.
 _CLOCK_MARGIN_S = 1.0
 
 
@@ -40,7 +40,6 @@ class _HashedFiles:
             entry = self._by_path.get(str(found.path.resolve()))
         except OSError:
             return None
-        # A margin for file systems whose clocks are coarse (a few ms) or a little off.
         if entry and entry.size_bytes == found.size and \
                 found.changed_ns / 1e9 < entry.added_at - _CLOCK_MARGIN_S:
             return entry
