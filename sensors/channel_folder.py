@@ -31,9 +31,13 @@ class _HashedFiles:
     file last changed, with the same size. Those are not hashed again."""
 
     def __init__(self, store: Catalog):
-        self._by_path = {e.source_uri: e for e in store.entries() if e.source_kind == "file"}
+        self._store = store
+        self._by_path: dict[str, CatalogEntry] | None = None  # read when a file is new
 
     def entry(self, found: discovery.FoundFile) -> CatalogEntry | None:
+        if self._by_path is None:
+            self._by_path = {e.source_uri: e for e in self._store.entries()
+                             if e.source_kind == "file"}
         if not self._by_path:
             return None
         try:
