@@ -92,7 +92,9 @@ def _short(value: object, limit: int = 60) -> str:
 
 
 def _kind(value: object) -> str:
-    return {dict: "a mapping", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+    kinds = {dict: "a mapping", list: "a list", bool: "true/false", int: "a number",
+             float: "a number"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
 
 
 def _text(fields: dict, name: str, label: str, default: str, *, numbers: bool = False) -> str:
