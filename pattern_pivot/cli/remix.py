@@ -30,16 +30,19 @@ def remix(
 ) -> None:
     """Remix the catalog: store the request (a `remixes` partition) and run it now: plan,
     narration, rendered MP4 per variant and its quality checks."""
-    from pattern_pivot.remix.request import parse_request
+    from pattern_pivot.filenames import printable
+    from pattern_pivot.remix.request import parse_request, read_text_file
 
     settings = Settings.from_env()
     try:
         story = ""
         if story_file is not None:
             if not story_file.is_file():
-                raise PatternPivotError(str(story_file), "does not exist",
+                raise PatternPivotError(printable(story_file), "does not exist",
                                         "give the path of a UTF-8 text file")
-            story = story_file.read_text(encoding="utf-8")
+            # Bounded and strictly UTF-8: a binary or huge file is a clear error, not a
+            # traceback (or minutes of reading).
+            story = read_text_file(story_file, "story file")
         request = parse_request({"topic": topic, "mode": mode, "aspect": frame,
                                  "length_seconds": length, "variants": variants,
                                  "story": story})
