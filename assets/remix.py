@@ -107,6 +107,7 @@ class RemixRequestConfig(dg.Config):
     length: float = 45.0
     variants: int = 1
     story: str = ""
+    allow_shorter: bool = False
 
 
 @dg.op

@@ -208,3 +208,62 @@ def test_shots_follow_the_voice_so_no_line_leaves_dead_air(tmp_path, narrated):
                          capture_output=True, text=True).stderr
     silences = [float(x) for x in re.findall(r"silence_duration: ([\d.]+)", log)]
     assert max(silences, default=0.0) < 1.0, silences
+
+
+def test_supercut_cuts_fall_in_the_speakers_pauses_by_the_sound(tmp_path, tiny_transcriber):
+    """Cut JFK's speech where snap() says, render it, and listen at each cut: just before
+    and after it the output is quiet (a pause), while the shots themselves carry speech."""
+    from pattern_pivot.media.audio import extract_speech_audio
+    from pattern_pivot.remix.spans import snap
+
+    talk = talk_source(tmp_path / "talk.mp4")
+    extract_speech_audio(talk, tmp_path / "talk.wav")
+    transcript = tiny_transcriber.transcriber().transcribe(tmp_path / "talk.wav")
+    # JFK pauses after "...can do for you": both cuts must find that pause, the second one
+    # by starting after it rather than inside "ask not what your country...".
+    cuts = [snap(SourceSpan(video_id="jfk", start=0.0, end=11.0), transcript, max_seconds=8.5),
+            snap(SourceSpan(video_id="jfk", start=3.0, end=11.0), transcript)]
+    assert all(cuts), cuts
+    assert cuts[1].text.lower().startswith("ask what"), cuts[1]
+    shots = tuple(Shot(kind="source", duration=round(c.duration, 3), source_audio=True, span=c)
+                  for c in cuts)
+    plan = EditPlan(request_id="remix-cuts", mode="supercut", aspect="9:16",
+                    target_seconds=sum(s.duration for s in shots), shots=shots)
+    out = render_plan(plan, tmp_path / "cuts.mp4", FileSources({"jfk": talk}, {"jfk": transcript}),
+                      None, RenderOptions(frame_size=SMALL, captions=False)).path
+    pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", str(out), "-ac", "1", "-ar", "16000",
+                          "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    audio = np.frombuffer(pcm, dtype="<i2").astype(float) / 32768
+
+    def level(a: float, b: float) -> float:  # dBFS RMS of the output between a and b s
+        part = audio[int(a * 16000):int(b * 16000)]
+        return 20 * np.log10(np.sqrt(np.mean(part ** 2)) + 1e-9)
+
+    t, speech = 0.0, []
+    for shot in shots[:-1]:
+        t += shot.duration
+        speech.append(level(t - shot.duration, t))
+        # Outside the 30 ms fades: what a listener hears around the cut is the pause.
+        assert level(t - 0.12, t - 0.04) < max(speech) - 20, (t, level(t - 0.12, t - 0.04))
+        assert level(t + 0.04, t + 0.12) < max(speech) - 20, (t, level(t + 0.04, t + 0.12))
+
+
+def test_snap_refuses_to_cut_inside_a_phrase():
+    from pattern_pivot.remix.spans import snap
+    from pattern_pivot.transcription.types import Segment, Transcript, Word
+
+    text = "when you share your creative wealth with others it grows. Then more."
+    words, t = [], 0.0
+    for token in text.split():  # a steady speaker: no pause inside the first sentence
+        words.append(Word(start=round(t, 2), end=round(t + 0.3, 2), text=token))
+        t += 0.35 if not token.endswith(".") else 0.9
+    transcript = Transcript(language="en", language_probability=1.0, duration=t,
+                            segments=(Segment(start=0.0, end=t, text=text, words=tuple(words)),),
+                            model="test")
+    whole = SourceSpan(video_id="v", start=0.0, end=t)
+    assert snap(whole, transcript, max_seconds=2.0) is None  # no clean cut that short
+    cut = snap(whole, transcript, max_seconds=5.0)
+    assert cut is not None and cut.text.endswith("grows.")
+    # A span that starts inside the phrase starts at the next sentence instead.
+    later = snap(SourceSpan(video_id="v", start=1.0, end=t), transcript)
+    assert later is not None and later.text == "Then more."

@@ -115,3 +115,21 @@ def test_scripts_on_the_sample_catalog_pass_the_rubric(catalog_ctx, topic):
         assert all(f.passed for f in findings), [f for f in findings if not f.passed]
         assert 2 <= plan.script.meta["points"] <= 6
     assert plans[0].script.lines[0].text != plans[1].script.lines[0].text
+
+
+@pytest.mark.parametrize("mode", ["supercut", "narrated"])
+def test_thin_material_is_named_before_anything_renders(catalog_ctx, mode):
+    from pattern_pivot.remix.request import RemixRequestError
+
+    topic = "feeding a sourdough starter"
+    with pytest.raises(RemixRequestError) as info:
+        plan_remix(parse_request({"topic": topic, "mode": mode, "length": 600}), catalog_ctx)
+    message = str(info.value)
+    assert "the catalog has about" in message and "you asked for 600 s" in message
+    assert "--allow-shorter" in message and "lower --length" in message
+    [plan] = plan_remix(parse_request({"topic": topic, "mode": mode, "length": 600,
+                                       "allow_shorter": True}), catalog_ctx)
+    assert plan.target_seconds < 600 * 0.75
+    assert plan.duration == pytest.approx(plan.target_seconds, rel=0.25)
+    assert parse_request({"topic": topic}).request_id == parse_request(
+        {"topic": topic, "allow_shorter": False}).request_id

@@ -26,6 +26,9 @@ def remix(
     variants: int = typer.Option(1, "--variants", help="How many variants (different hooks)."),
     story_file: Optional[Path] = typer.Option(None, "--story-file",
                                               help="Faceless: your own story text (UTF-8)."),
+    allow_shorter: bool = typer.Option(
+        False, "--allow-shorter",
+        help="Render what the catalog has when it holds less than --length on the topic."),
     as_json: bool = typer.Option(False, "--json", help="Print the request, plans and files."),
 ) -> None:
     """Remix the catalog: store the request (a `remixes` partition) and run it now: plan,
@@ -45,7 +48,7 @@ def remix(
             story = read_text_file(story_file, "story file")
         request = parse_request({"topic": topic, "mode": mode, "aspect": frame,
                                  "length_seconds": length, "variants": variants,
-                                 "story": story})
+                                 "story": story, "allow_shorter": allow_shorter})
     except PatternPivotError as exc:
         exit_with_error(exc)
     run_remix_request(request, settings, as_json)
@@ -65,6 +68,8 @@ def run_remix_request(request, settings: Settings, as_json: bool = False) -> Non
     outcome = run_remix(instance_for(settings), request.request_id)
     if not outcome.success:
         typer.secho(f"error: {outcome.error}", fg=typer.colors.RED, err=True)
+        if as_json:  # what was made (a rejected video, its checks' measurements) still shows
+            _print_partial_summary(request, settings, outcome)
         raise typer.Exit(code=1)
     result = summary(request, LocalMediaStore(settings.media_root))
     result["run_id"] = outcome.run_id
@@ -196,3 +201,18 @@ def render(
         typer.echo(f"  {mark} {outcome.name}: {outcome.description}")
     if any(not o.passed for o in outcomes):
         raise typer.Exit(code=1)
+
+
+def _print_partial_summary(request, settings: Settings, outcome) -> None:
+    """--json after a failed run: the plans, the rendered (rejected) videos and each check's
+    measured value, as far as the run got; just the error when it made no plan."""
+    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.remix.summary import summary
+
+    try:
+        result = summary(request, LocalMediaStore(settings.media_root))
+    except (OSError, ValueError):  # no plan was written: the error says why
+        result = {"request_id": request.request_id, "request": request.model_dump(),
+                  "variants": []}
+    result.update(run_id=outcome.run_id, error=outcome.error, passed=False)
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=1))

@@ -22,6 +22,9 @@ from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from pattern_pivot.retrieval.milvus_store import MilvusChunkStore
 
 MAX_BRIEF_SEGMENTS = 8
+# Material this much shorter than asked for is named before anything renders (the same band
+# as the rendered video's duration check).
+SHORT_TOLERANCE = 0.25
 _PLAN_VERSION = "plan-v1"
 
 
@@ -62,6 +65,15 @@ def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
     with ctx.vectors.session():
         ranked = candidates(request.query, ctx.embedder, ctx.vectors,
                             engagement=ctx.engagement, min_relevance=ctx.min_relevance)
+    available = material_seconds(request, ranked, ctx.words_per_second)
+    short = available < request.length_seconds * (1 - SHORT_TOLERANCE)
+    if short and not request.allow_shorter:
+        raise RemixRequestError(
+            f"topic {request.label[:80]!r}",
+            f"the catalog has about {available:.0f} s on it; you asked for "
+            f"{request.length_seconds:g} s",
+            "lower --length, add and ingest more videos about it, or pass --allow-shorter "
+            "to render what there is")
     out = []
     for variant in range(1, request.variants + 1):
         if request.mode == "supercut":
@@ -73,7 +85,20 @@ def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
                                            ctx.words_per_second))
         else:
             out.append(plans.faceless_plan(request, script, ctx.stills, ctx.words_per_second))
+    if short:  # --allow-shorter: the target is what the catalog holds
+        out = [p.model_copy(update={"target_seconds": round(min(p.duration, available), 2)})
+               for p in out]
     return out
+
+
+def material_seconds(request: RemixRequest, ranked: list[SourceSpan],
+                     words_per_second: float) -> float:
+    """How long a remix the relevant material can fill: the speakers' own seconds for a
+    supercut; for a script, the retrieved words read at the voice's pace."""
+    if request.mode == "supercut":
+        return sum(span.duration for span in ranked)
+    words = sum(len(span.text.split()) for span in ranked[:MAX_BRIEF_SEGMENTS])
+    return words / words_per_second
 
 
 def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from pattern_pivot.remix.request import RemixRequest
+from pattern_pivot.remix.request import RemixRequest, RemixRequestError
 from pattern_pivot.remix.spans import TranscriptLookup, snap
 from pattern_pivot.remix.types import EditPlan, Script, Shot, SourceSpan
 from pattern_pivot.remix.writers.base import WORDS_PER_SECOND, speech_seconds, title_for
@@ -31,16 +31,20 @@ def supercut_plan(request: RemixRequest, variant: int, ranked: Sequence[SourceSp
     order = [ranked[hook_at], *ranked[:hook_at], *ranked[hook_at + 1:]]
     pieces: list[SourceSpan] = []
     left = request.length_seconds
-    for n, span in enumerate(order):
+    for span in order:
         if left < MIN_PIECE_SECONDS:
             break
-        limit = min(left, HOOK_MAX_SECONDS) if n == 0 else left
-        cut = snap(span, transcripts(span.video_id),
-                   max_seconds=limit if span.duration > limit else None)
-        if cut.duration < MIN_PIECE_SECONDS and n > 0:
-            continue
+        limit = min(left, HOOK_MAX_SECONDS) if not pieces else left
+        cut = snap(span, transcripts(span.video_id), max_seconds=limit)
+        if cut is None or (cut.duration < MIN_PIECE_SECONDS and pieces):
+            continue  # no clean cut of it fits: a cut inside a phrase garbles the words
         pieces.append(cut)
         left -= cut.duration
+    if not pieces:
+        raise RemixRequestError(
+            f"topic {request.label[:80]!r}",
+            "has no passage that can be cut cleanly (at sentence ends or pauses) to fit",
+            "raise --length, or add videos that talk about it at more length")
     hook, rest = pieces[0], pieces[1:]
     ending = rest[0] if len(rest) >= 2 else None
     body = [p for p in rest if p is not ending]

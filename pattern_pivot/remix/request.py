@@ -51,6 +51,8 @@ class RemixRequest(BaseModel):
     length_seconds: float = 45.0
     variants: int = 1
     story: str = ""
+    # Render what the catalog has when it holds less than ``length_seconds`` on the topic.
+    allow_shorter: bool = False
 
     @property
     def request_id(self) -> str:
@@ -73,7 +75,9 @@ def _normal_text(text: str) -> str:
 def request_id(request: RemixRequest) -> str:
     content = json.dumps({"topic": request.topic.lower(), "mode": request.mode,
                           "aspect": request.aspect, "length": round(request.length_seconds, 1),
-                          "variants": request.variants, "story": request.story},
+                          "variants": request.variants, "story": request.story,
+                          # only when set, so the ids of earlier requests stay the same
+                          **({"allow_shorter": True} if request.allow_shorter else {})},
                          sort_keys=True)
     return REQUEST_ID_PREFIX + hashlib.sha256(content.encode()).hexdigest()[:16]
 
@@ -180,12 +184,16 @@ def parse_request(data: dict) -> RemixRequest:
         raise _field_error("topic", "is empty",
                            "say what the remix is about, e.g. \"sourdough starter\""
                            + (" (or give a story file)" if mode == "faceless" else ""))
+    allow_shorter = fields.get("allow_shorter", False)
+    if not isinstance(allow_shorter, bool):
+        raise _field_error("allow_shorter", f"is {_kind(allow_shorter)}, not true or false",
+                           "write allow_shorter: true (or leave it out)")
     if len(topic) > 300:
         raise _field_error("topic", f"has {len(topic)} characters",
                            "keep the topic under 300 characters; put long text in a story")
     try:
         return RemixRequest(topic=topic, mode=mode, aspect=aspect, length_seconds=length,
-                            variants=variants, story=story)
+                            variants=variants, story=story, allow_shorter=allow_shorter)
     except ValidationError as exc:  # not reached for the fields above; a safety net
         raise RemixRequestError("remix request", str(exc), "check the fields") from exc
 
