@@ -1,4 +1,5 @@
-"""Where PatternPivot keeps its data, read from environment variables.
+"""Where PatternPivot keeps its data, read from environment variables, and how typed
+variables are read without one bad value taking the code location down.
 
 Every default is local and needs no server; every path can be moved with one variable.
 """
@@ -17,9 +18,9 @@ T = TypeVar("T")
 
 
 class SettingError(PatternPivotError):
-    """An environment variable holds a value PatternPivot cannot use. Raised by the stage
-    that needs the value, never while the code location loads: one bad setting must not
-    take down ingest of local files."""
+    """An environment variable holds a value PatternPivot cannot use. A parsed value (a
+    number, a flag, a template) is raised by the stage that needs it, never while the code
+    location loads: one bad setting must not take down ingest of local files."""
 
     def __init__(self, name: str, value: str, problem: str, fix: str):
         self.name, self.value = name, value
@@ -87,7 +88,13 @@ class EnvReader:
 
 def _path(var: str, default: Path) -> Path:
     value = os.environ.get(var)
-    return Path(value).expanduser().resolve() if value else default.resolve()
+    if not value:
+        return default.resolve()
+    try:
+        return Path(value).expanduser().resolve()
+    except RuntimeError:  # "~someone/..." for a user this machine does not have
+        raise SettingError(var, value, "names the home folder of an unknown user",
+                           "use an absolute path, or ~/ for your own home folder") from None
 
 
 def user_cache_dir() -> Path:

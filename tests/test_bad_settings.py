@@ -117,3 +117,10 @@ def _clean_env() -> dict[str, str]:
 
     return {k: v for k, v in os.environ.items() if not k.startswith("PATTERN_PIVOT_")
             or k == "PATTERN_PIVOT_CACHE_DIR"}
+
+
+def test_a_path_under_an_unknown_users_home_is_named(monkeypatch):
+    monkeypatch.setenv("PATTERN_PIVOT_DATA_DIR", "~no-such-user-here/data")
+    with pytest.raises(SettingError, match=r"PATTERN_PIVOT_DATA_DIR='~no-such-user-here/data': "
+                                           r"names the home folder of an unknown user"):
+        Settings.from_env()
