@@ -116,12 +116,16 @@ def test_a_poster_that_does_not_decode_is_an_error(tmp_path):
 
 def test_whole_files_pass_the_completeness_check(tmp_path):
     """Healthy files in the containers people use pass, including a variable-bitrate MP3
-    without a length header, whose duration ffprobe can only estimate."""
+    without a length header, whose duration ffprobe can only estimate, and a slide-show
+    video at one frame per 5 s, whose packets (in decode order) end 15 s before it does."""
     vbr = tmp_path / "vbr.mp3"
     ffmpeg("-i", str(JFK), "-c:a", "libmp3lame", "-q:a", "4", "-write_xing", "0", str(vbr))
     webm = tmp_path / "cockatoo.mkv"
     ffmpeg("-i", str(COCKATOO), "-c:v", "copy", "-c:a", "aac", str(webm))
-    for path in (COCKATOO, TALKING_HEAD_NO_AUDIO, JFK, vbr, webm,
+    slides = tmp_path / "slides.mp4"
+    ffmpeg("-f", "lavfi", "-i", "color=c=navy:s=160x120:r=0.2", "-t", "20", "-c:v", "libx264",
+           str(slides))
+    for path in (COCKATOO, TALKING_HEAD_NO_AUDIO, JFK, vbr, webm, slides,
                  _faststart(COCKATOO, tmp_path / "fast.mp4")):
         check_complete(probe(path))
     half = _head(webm, tmp_path / "half.mkv", webm.stat().st_size // 2)

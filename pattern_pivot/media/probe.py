@@ -65,10 +65,11 @@ def _seconds(value: str | None) -> float:
 
 
 def shortfall_tolerance(duration: float, fps: float = 0.0) -> float:
-    """How much shorter than declared the media may end and still be whole: the last
-    packet starts one frame before the end, and containers round; a cut-off copy loses far
-    more."""
-    return max(1.0, 0.01 * duration) + (1.0 / fps if fps > 0 else 0.0)
+    """How much shorter than declared the media may end and still be whole: containers
+    round, and the packets read are timed by decode order, which trails the last frame
+    shown by its own duration plus the B-frame reordering (up to ~3 frames, seconds in a
+    slide-show video at 0.2 fps); a cut-off copy loses far more."""
+    return max(1.0, 0.01 * duration) + (4.0 / fps if fps > 0 else 0.0)
 
 
 def check_complete(info: MediaInfo) -> None:
