@@ -41,7 +41,8 @@ def youtube_resource_from_env() -> YouTubeResource:
         channels=list(config.channels),
         download_url_template=config.download_url_template, max_height=config.max_height,
         max_filesize_mb=config.max_filesize_mb, max_duration_s=config.max_duration_s,
-        captions=config.captions)
+        captions=config.captions,
+        invalid_setting=config.problems[0].parts() if config.problems else [])
 
 
 def stats_store_resource_for(settings: Settings) -> StatsStoreResource:

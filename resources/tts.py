@@ -4,9 +4,9 @@ from typing import Optional
 import dagster as dg
 from pydantic import PrivateAttr
 
-from pattern_pivot.settings import user_cache_dir
+from pattern_pivot.settings import SettingError, user_cache_dir
 from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
-from pattern_pivot.tts.engines import SpeechEngine, TTSConfig, make_engine
+from pattern_pivot.tts.engines import BACKENDS, SpeechEngine, TTSConfig, make_engine
 from pattern_pivot.tts.pace import words_per_second
 
 
@@ -39,6 +39,10 @@ class TTSResource(dg.ConfigurableResource):
     def engine(self, cache_dir: Optional[Path] = None) -> SpeechEngine:
         # Loaded on first use: runs whose narration is cached never load a voice.
         if self._engine is None:
+            if self.backend not in BACKENDS:  # the code location reads it from this variable
+                raise SettingError("PATTERN_PIVOT_TTS_BACKEND", self.backend,
+                                   "is not a TTS backend",
+                                   f"set it to {', '.join(BACKENDS)}, or unset it (piper)")
             self._engine = make_engine(self.config(), cache_dir)
         return self._engine
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pattern_pivot.settings import raise_setting_error
 from pattern_pivot.youtube.api import API_ENDPOINT_ENV, QuotaMeter, YouTubeClient
 from pattern_pivot.youtube.config import WATCH_URL
 from pattern_pivot.youtube.download import Downloaded, DownloadLimits, download
@@ -24,6 +25,9 @@ class YouTubeResource(dg.ConfigurableResource):
     max_duration_s: float = 4 * 3600.0
     captions: bool = True
     max_retries: int = 4
+    # An unusable download setting read from the environment ([variable, value, problem,
+    # fix]): downloads raise it, so the code location and local files are unaffected.
+    invalid_setting: list[str] = []
 
     @property
     def configured(self) -> bool:
@@ -35,10 +39,12 @@ class YouTubeResource(dg.ConfigurableResource):
                              meter=meter)
 
     def limits(self) -> DownloadLimits:
+        raise_setting_error(self.invalid_setting)
         return DownloadLimits(max_height=self.max_height, max_filesize_mb=self.max_filesize_mb,
                               max_duration_s=self.max_duration_s, captions=self.captions)
 
     def download_url(self, youtube_id: str) -> str:
+        raise_setting_error(self.invalid_setting)
         return self.download_url_template.format(id=youtube_id)
 
     def download(self, url: str, dest_dir: Path) -> Downloaded:

@@ -113,6 +113,9 @@ def _day(value: Optional[str], end_of_day: bool = False) -> Optional[int]:
     return int(day.timestamp()) + (86399 if end_of_day else 0)
 
 
+MAX_QUERY_CHARS = 1000
+
+
 @app.command()
 def search(
     query: str = typer.Argument(..., help="What to look for, in plain words."),
@@ -124,21 +127,36 @@ def search(
     until: Optional[str] = typer.Option(None, help="Published/added on or before YYYY-MM-DD."),
 ) -> None:
     """Semantic search over every transcript chunk in the catalog (Milvus)."""
-    from pattern_pivot.retrieval.embeddings import SentenceEmbedder
-    from pattern_pivot.retrieval.index import search_catalog
+    # Every input is checked before the embedding model loads (tens of seconds on a laptop).
+    # The bound: the bundled model reads 256 word pieces (about 1,000 characters) and drops
+    # the rest, so a longer query would be searched for as something it does not say.
+    if not query.strip():
+        exit_with_error(PatternPivotError("search query", "is empty",
+                                          'say what to look for, e.g. "how to prune roses"'))
+    if len(query) > MAX_QUERY_CHARS:
+        exit_with_error(PatternPivotError(
+            "search query", f"is {len(query):,} characters long; at most "
+            f"{MAX_QUERY_CHARS:,} are read", "shorten it to the words that matter"))
     from pattern_pivot.retrieval.milvus_store import MilvusChunkStore, SearchFilters
 
     settings = Settings.from_env()
     filters = SearchFilters(video_ids=tuple(video), channel=channel,
                             published_from=_day(since), published_to=_day(until, True))
     try:
+        filters.expression()  # refuses malformed video ids
+    except ValueError as exc:
+        typer.secho(f"error: --video: {exc}. Fix: pass ids as `pattern-pivot add` prints "
+                    "them, e.g. file-0123456789abcdef or yt-dQw4w9WgXcQ", fg=typer.colors.RED,
+                    err=True)
+        raise typer.Exit(code=2) from None
+    from pattern_pivot.retrieval.embeddings import SentenceEmbedder
+    from pattern_pivot.retrieval.index import search_catalog
+
+    try:
         embedder = SentenceEmbedder(settings.embedding_model)
         store = MilvusChunkStore(settings.vector_uri, model_name=embedder.name,
                                  dim=embedder.dimension)
         hits = search_catalog(query, embedder, store, top, filters)
-    except ValueError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from None
     except PatternPivotError as exc:
         exit_with_error(exc)
     if as_json:
