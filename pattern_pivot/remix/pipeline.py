@@ -84,7 +84,7 @@ def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
             out.append(plans.narrated_plan(request, script, ctx.transcripts,
                                            ctx.words_per_second))
         else:
-            out.append(plans.faceless_plan(request, script, ctx.stills, ctx.words_per_second))
+            out.append(_faceless(request, script, ctx))
     if short:  # --allow-shorter: the target is what the catalog holds
         out = [p.model_copy(update={"target_seconds": round(min(p.duration, available), 2)})
                for p in out]
@@ -114,9 +114,15 @@ def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
             matches.append([SourceSpan(video_id=h.video_id, start=h.start, end=h.end,
                                        text=h.text, score=h.score) for h in hits])
     title = request.topic or scenes[0]
-    return [plans.faceless_plan(
-        request, faceless.story_script(request.request_id, v, title, scenes, matches),
-        ctx.stills, ctx.words_per_second) for v in range(1, request.variants + 1)]
+    return [_faceless(request, faceless.story_script(request.request_id, v, title, scenes,
+                                                     matches), ctx)
+            for v in range(1, request.variants + 1)]
+
+
+def _faceless(request: RemixRequest, script, ctx: RemixContext) -> EditPlan:
+    return plans.faceless_plan(request, script, ctx.stills, ctx.words_per_second,
+                               transcripts=ctx.transcripts,
+                               has_footage=lambda video_id: ctx.sources(video_id) is not None)
 
 
 def write_outputs(request: RemixRequest, plan_list: list[EditPlan],

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from pattern_pivot.remix.request import RemixRequest, RemixRequestError
-from pattern_pivot.remix.spans import TranscriptLookup, snap
+from pattern_pivot.remix.spans import TranscriptLookup, sentences_of, snap
 from pattern_pivot.remix.types import EditPlan, Script, Shot, SourceSpan
 from pattern_pivot.remix.writers.base import WORDS_PER_SECOND, speech_seconds, title_for
+from pattern_pivot.remix.writers.sentences import content_words
+from pattern_pivot.tts.text import sentences as split_sentences
 
 HOOK_MAX_SECONDS = 8.0  # a hook longer than this is no longer a hook
 MIN_PIECE_SECONDS = 2.0
-CARD_WORDS = 7
 
 # video id -> a still image of it (the ingest poster frame), or None
 StillLookup = Callable[[str], "Path | None"]
@@ -88,24 +89,57 @@ def narrated_plan(request: RemixRequest, script: Script, transcripts: Transcript
                     shots=tuple(shots), script=script, title=script.title)
 
 
-def card_text(text: str, words: int = CARD_WORDS) -> str:
-    kept = text.split()[:words]
-    return " ".join(kept).rstrip(".,;:!?") + ("..." if len(text.split()) > words else "")
+def card_text(text: str) -> str:
+    """What a title card shows: the line's first sentence, whole (cards shrink and wrap
+    their text to fit; a card that ends in "..." reads as broken)."""
+    return split_sentences(text)[0] if text.strip() else text
+
+
+def _best_sentence(span: SourceSpan, line: str, transcripts: TranscriptLookup) -> SourceSpan:
+    """The sentence of ``span`` whose words best match ``line`` (word-level precision: the
+    footage starts where the speaker says what the line is about)."""
+    options = sentences_of(span, transcripts(span.video_id))
+    wanted = content_words(line)
+    return max(options, key=lambda s: (len(wanted & content_words(s.text)), -s.start))
+
+
+def _overlaps(a: SourceSpan, b: SourceSpan) -> bool:
+    return a.video_id == b.video_id and a.start < b.end and b.start < a.end
 
 
 def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup,
-                  words_per_second: float = WORDS_PER_SECOND) -> EditPlan:
-    """A still of the cited video when one exists, else a card with the line's key words."""
-    shots = []
+                  words_per_second: float = WORDS_PER_SECOND, *,
+                  transcripts: TranscriptLookup = lambda video_id: None,
+                  has_footage: Callable[[str], bool] = lambda video_id: False) -> EditPlan:
+    """Each line over the catalog footage that best matches its words (muted, from the
+    sentence that matches best); no footage or still is shown twice while another match is
+    left; a video's still when its footage is not stored here; a title card otherwise."""
+    shots: list[Shot] = []
+    used_spans: list[SourceSpan] = []
+    used_stills: set[str] = set()
     for line in script.lines:
         seconds = speech_seconds(line.text, words_per_second)
-        image = next((stills(s.video_id) for s in line.sources if stills(s.video_id)), None)
-        if image is not None:
-            shots.append(Shot(kind="still", duration=seconds, role=line.role, image=str(image),
-                              narration=line.text))
-        else:
-            shots.append(Shot(kind="card", duration=seconds, role=line.role,
-                              text=card_text(line.text), narration=line.text))
+        shot = None
+        for source in line.sources:
+            if not has_footage(source.video_id):
+                continue
+            span = _broll(_best_sentence(source, line.text, transcripts), seconds, transcripts)
+            if not any(_overlaps(span, used) for used in used_spans):
+                used_spans.append(span)
+                shot = Shot(kind="source", duration=seconds, role=line.role, span=span,
+                            source_audio=False, narration=line.text)
+                break
+        if shot is None:
+            image = next((str(img) for img in (stills(s.video_id) for s in line.sources)
+                          if img is not None and str(img) not in used_stills), None)
+            if image is not None:
+                used_stills.add(image)
+                shot = Shot(kind="still", duration=seconds, role=line.role, image=image,
+                            narration=line.text)
+        if shot is None:
+            shot = Shot(kind="card", duration=seconds, role=line.role,
+                        text=card_text(line.text), narration=line.text)
+        shots.append(shot)
     return EditPlan(request_id=request.request_id, variant=script.variant, mode="faceless",
                     aspect=request.aspect, target_seconds=request.length_seconds,
                     shots=tuple(shots), script=script, title=script.title)
