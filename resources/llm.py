@@ -1,3 +1,4 @@
+import os
 from contextlib import ExitStack, contextmanager
 from typing import Iterator
 
@@ -5,7 +6,7 @@ import dagster as dg
 
 from pattern_pivot.llm.chain import writer_chain
 from pattern_pivot.llm.local_server import LocalLLMServer
-from pattern_pivot.llm.providers import parse_providers
+from pattern_pivot.llm.providers import PROVIDERS_ENV, parse_providers
 from pattern_pivot.remix.writers.fallback import FallbackWriter
 
 
@@ -28,7 +29,10 @@ class LLMResource(dg.ConfigurableResource):
     @contextmanager
     def writer(self) -> Iterator[FallbackWriter]:
         """The chain; a local server it started is stopped on exit."""
-        providers = parse_providers(self.providers_json, "llm resource providers_json")
+        # Name where the JSON came from: the environment, or the launchpad's run config.
+        source = PROVIDERS_ENV if self.providers_json == os.environ.get(PROVIDERS_ENV, "") \
+            else "llm resource providers_json (run config)"
+        providers = parse_providers(self.providers_json, source)
         for provider in providers:  # fail the run before any request, not at the first key
             provider.check_key_destination()
         with ExitStack() as stack:
