@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from pattern_pivot.cli.dead_runs import WORKER_TAG, reap_dead_runs, worker_tags
+from sensors.dead_runs import dead_runs_sensor
 from tests.conftest import JFK, LIBRIVOX, REPO, ffmpeg
 
 CLI = str(Path(sys.executable).with_name("pattern-pivot"))
@@ -37,14 +38,19 @@ def _asr_holders(instance: dg.DagsterInstance) -> set[str]:
     return {s.run_id for s in instance.event_log_storage.get_concurrency_info("asr").claimed_slots}
 
 
-def test_only_runs_whose_worker_is_gone_or_that_ended_lose_their_slots(tmp_path):
-    instance = dg.DagsterInstance.local_temp(str(tmp_path))
-    instance.event_log_storage.set_concurrency_slots("asr", 10)
+def _dead_worker() -> dict:
+    """The worker tag of a process that has exited."""
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child_start = psutil.Process(child.pid).create_time()
     child.wait()
+    return {WORKER_TAG: f"{socket.gethostname()} {child.pid} {child_start:.3f}"}
+
+
+def test_only_runs_whose_worker_is_gone_or_that_ended_lose_their_slots(tmp_path):
+    instance = dg.DagsterInstance.local_temp(str(tmp_path))
+    instance.event_log_storage.set_concurrency_slots("asr", 10)
     host, me, my_start = worker_tags()[WORKER_TAG].split()
-    dead = _run_holding_asr(instance, {WORKER_TAG: f"{host} {child.pid} {child_start:.3f}"})
+    dead = _run_holding_asr(instance, _dead_worker())
     reused = _run_holding_asr(instance, {WORKER_TAG: f"{host} {me} {float(my_start) - 60:.3f}"})
     alive = _run_holding_asr(instance, worker_tags())
     elsewhere = _run_holding_asr(instance, {WORKER_TAG: f"not-{socket.gethostname()} 1 0"})
@@ -63,6 +69,17 @@ def test_only_runs_whose_worker_is_gone_or_that_ended_lose_their_slots(tmp_path)
     for run_id in (alive, elsewhere, untagged):
         assert instance.get_run_by_id(run_id).status == RUNNING
     assert reap_dead_runs(instance) == []  # idempotent
+
+
+def test_the_sensor_fails_dead_cli_runs_while_only_the_ui_is_up(tmp_path):
+    instance = dg.DagsterInstance.local_temp(str(tmp_path))
+    instance.event_log_storage.set_concurrency_slots("asr", 1)
+    dead = _run_holding_asr(instance, _dead_worker())
+    with dg.build_sensor_context(instance=instance) as context:
+        result = dead_runs_sensor(context)
+    assert f"run {dead[:8]}: its worker process" in result.skip_message
+    assert instance.get_run_by_id(dead).status == FAILED
+    assert _asr_holders(instance) == set()
 
 
 def _speech(path: Path) -> Path:
