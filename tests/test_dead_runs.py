@@ -16,6 +16,7 @@ import dagster as dg
 import psutil
 import pytest
 
+from pattern_pivot.catalog import Catalog
 from pattern_pivot.cli.dead_runs import WORKER_TAG, reap_dead_runs, worker_tags
 from sensors.dead_runs import dead_runs_sensor
 from tests.conftest import JFK, LIBRIVOX, REPO, ffmpeg
@@ -125,7 +126,7 @@ def test_a_killed_run_frees_its_pool_and_a_waiting_run_stops_on_ctrl_c(tmp_path)
 
     try:
         # 1. A run that holds the asr slot, frozen mid-transcript: alive, so it keeps it.
-        first = start("add", str(speech), "--run")
+        first = start("add", str(speech), str(JFK), "--run")
         first_run = None
         for _ in range(6000):  # at most ~10 min: the step starts after the model loads
             assert first.poll() is None, first.communicate()
@@ -137,15 +138,18 @@ def test_a_killed_run_frees_its_pool_and_a_waiting_run_stops_on_ctrl_c(tmp_path)
             time.sleep(0.1)
         first.send_signal(signal.SIGSTOP)
         video_id = instance.get_run_by_id(first_run).tags["dagster/partition"]
+        [other_id] = {e.video_id for e in Catalog(tmp_path / "data/catalog.sqlite").entries()
+                      } - {video_id}
 
-        # 2. The next run waits for it, says so, and Ctrl-C stops it (it used to spin for ever).
-        waiting = start("ingest", video_id)
+        # 2. The next run waits for it, says so, and Ctrl-C stops it (it used to spin for ever)
+        # and the command: the second video is not started.
+        waiting = start("ingest", video_id, other_id)
         said = _Lines(waiting.stderr).wait_for("waiting:", timeout=300)
         assert "pool 'asr'" in said and first_run[:8] in said and f"pid {first.pid}" in said
         waiting.send_signal(signal.SIGINT)
         assert waiting.wait(timeout=120) == 130
-        blocked_run = next(r for r in instance.get_runs() if r.run_id != first_run)
-        assert blocked_run.status == FAILED
+        [blocked_run] = [r for r in instance.get_runs() if r.run_id != first_run]
+        assert blocked_run.status == FAILED and blocked_run.tags["dagster/partition"] == video_id
         assert _asr_holders(instance) == {first_run}
 
         # 3. kill -9 the first run: the next ingest fails it, frees its slot and completes.
