@@ -26,6 +26,7 @@ from resources import (
     YouTubeResource,
 )
 from sensors.channel_folder import channel_folder_sensor
+from sensors.dead_runs import dead_runs_sensor
 from sensors.jobs import ingest_job, register_remix_job, remix_job, video_stats_job
 from sensors.remix_requests import remix_requests_sensor
 from sensors.schedules import video_stats_schedule
@@ -67,7 +68,7 @@ def build_definitions(settings: Settings | None = None,
                 *compose_assets],
         jobs=[ingest_job, video_stats_job, remix_job, register_remix_job],
         sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),
-                 remix_requests_sensor],
+                 remix_requests_sensor, dead_runs_sensor],
         schedules=[video_stats_schedule],
         resources={
             "catalog": CatalogResource(path=str(settings.catalog_path),

@@ -70,10 +70,10 @@ def youtube_sync(
     run: bool = typer.Option(False, "--run", help="Also ingest them now (downloads)."),
 ) -> None:
     """Register a channel's uploads not yet in the catalog as `yt-<id>` partitions."""
+    from pattern_pivot.cli.runs import add_partitions, instance_for, run_ingest
     from pattern_pivot.youtube.api import QuotaMeter, YouTubeClient
     from pattern_pivot.youtube.config import API_KEY_ENV, YouTubeConfig
     from pattern_pivot.youtube.sync import STATE_NAME, sync_uploads
-    from sensors.runs import add_partitions, instance_for, run_ingest
 
     settings = Settings.from_env()
     config = YouTubeConfig.from_env()

@@ -56,11 +56,10 @@ def remix(
 
 def run_remix_request(request, settings: Settings, as_json: bool = False) -> None:
     """Store a validated request, run remix_job for it here and print what it made."""
+    from pattern_pivot.cli.runs import instance_for, run_remix
     from pattern_pivot.media.store import LocalMediaStore
     from pattern_pivot.remix.store import RemixStore
     from pattern_pivot.remix.summary import summary
-    from sensors.remix_runs import run_remix
-    from sensors.runs import instance_for
 
     store = RemixStore(settings.remix_store_path)
     store.save(request, source="cli")
