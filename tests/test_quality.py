@@ -132,7 +132,8 @@ def test_captions_are_measured_in_the_picture_not_taken_from_the_plan(tmp_path, 
     partial = _caption_check(first)
     assert not partial.passed and 0.2 < partial.metadata["coverage"] < 0.5
     # Captions drawn somewhere else than the renderer's caption band are not captions.
-    assert not _caption_check(good, caption_band=caption_band(W, H, CaptionStyle(bottom_ratio=0.6))).passed
+    higher = caption_band(W, H, CaptionStyle(bottom_ratio=0.6))
+    assert not _caption_check(good, caption_band=higher).passed
     # Without a band to look in, the check cannot pass.
     assert not _caption_check(good, caption_band=None).passed
 
