@@ -4,9 +4,12 @@ import pytest
 
 from pattern_pivot.quality import CHECK_NAMES, Expectations, run_checks
 from pattern_pivot.quality.analysis import analyse
+from pattern_pivot.quality.caption_pixels import MIN_GLYPH_AREA
 from pattern_pivot.render.captions import CaptionStyle, ass_document, caption_band
 from pattern_pivot.transcription.types import Word
 from tests.conftest import ffmpeg
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 W, H = 270, 480
 SECONDS = 6.0
@@ -120,8 +123,16 @@ def test_captions_are_measured_in_the_picture_not_taken_from_the_plan(tmp_path, 
     assert passed.passed and passed.metadata["coverage"] >= 0.9
     assert passed.metadata["planned_words_shown"] >= 0.9
     # The same picture and sound without burned-in captions fails, although the plan's
-    # words still cover the speech: coverage is what the frames show.
-    bare = _encode(tmp_path / "bare.mp4", f"testsrc2=s={W}x{H}:r=30:d={SECONDS}", words=())
+    # words still cover the speech: coverage is what the frames show. White screen text
+    # with a black border sitting in the caption band (a source's own subtitles) is no
+    # caption: every caption highlights its current word.
+    band = caption_band(W, H)
+    screen_text = (f"drawtext=fontfile={FONT}:text='ask not what your':fontcolor=white:"
+                   f"borderw=2:bordercolor=black:fontsize={band.font_px}:x=(w-tw)/2:"
+                   f"y={(band.top + band.bottom) / 2 * H:.0f}-th/2")
+    bare = _encode(tmp_path / "bare.mp4", f"testsrc2=s={W}x{H}:r=30:d={SECONDS}",
+                   extra=("-vf", screen_text), words=())
+    assert max(f.glyph_area for f in analyse(bare, band).caption_samples) > MIN_GLYPH_AREA
     assert _failed(bare) == {"captions_cover_speech"}
     missing = _caption_check(bare)
     assert missing.metadata["coverage"] == 0.0 and missing.metadata["min_coverage"] == 0.7

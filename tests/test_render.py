@@ -95,18 +95,19 @@ def test_captions_are_checked_in_the_picture_over_text_heavy_cards(tmp_path, nar
     from pattern_pivot.quality.analysis import analyse
     from pattern_pivot.quality.caption_pixels import MIN_GLYPH_AREA
     from pattern_pivot.render.captions import caption_band
-    from pattern_pivot.sample_channel.cards import section_card, title_card
+    from pattern_pivot.sample_channel.cards import title_card
     from pattern_pivot.sample_channel.scripts import SCRIPTS
 
-    script = SCRIPTS[2]  # a yellow accent, close to the caption highlight
-    title, section = tmp_path / "title.png", tmp_path / "section.png"
-    title_card(script, script.sections[0].heading, (1280, 720))[0].save(title)
-    section_card(script, 1, 3, script.sections[0], (1280, 720)).save(section)
+    # White title text enclosed by a dark card (as caption strokes are by their outline),
+    # and a yellow accent close to the caption highlight.
+    white, yellow = tmp_path / "white.png", tmp_path / "yellow.png"
+    for script, path in ((SCRIPTS[3], white), (SCRIPTS[2], yellow)):
+        title_card(script, script.sections[0].heading, (1280, 720))[0].save(path)
     base = narrated_plan()
     plan = base.model_copy(update={"shots": (
-        base.shots[0].model_copy(update={"kind": "still", "image": str(title), "text": None}),
+        base.shots[0].model_copy(update={"kind": "still", "image": str(white), "text": None}),
         base.shots[1],
-        base.shots[2].model_copy(update={"image": str(section)}))})
+        base.shots[2].model_copy(update={"image": str(yellow)}))})
     sources = FileSources({"v1": COCKATOO})
     size = (270, 480)
     failed = {}
