@@ -52,7 +52,6 @@ class CaptionBand:
 class BandSampler:
     """The crop-and-scale that the analysis pass streams, and how to read one frame."""
     band: CaptionBand
-    x: int
     y: int
     crop_width: int
     crop_height: int
@@ -67,7 +66,7 @@ class BandSampler:
         font = band.font_px * height / max(band.frame_height, 1)
         scale = min(1.0, FONT_PX / max(font, 1.0))
         scaled = max(2, int(crop_height * scale) // 2 * 2)
-        return cls(band, 0, y, width, crop_height, max(2, int(width * scale) // 2 * 2), scaled,
+        return cls(band, y, width, crop_height, max(2, int(width * scale) // 2 * 2), scaled,
                    font * scaled / crop_height)
 
     @property
@@ -76,7 +75,7 @@ class BandSampler:
 
     def filter_chain(self) -> str:
         return (f"fps={SAMPLES_PER_SECOND},crop={self.crop_width}:{self.crop_height}:"
-                f"{self.x}:{self.y},scale={self.width}:{self.height}:flags=area,"
+                f"0:{self.y},scale={self.width}:{self.height}:flags=area,"
                 "format=rgb24")
 
     def measure(self, raw: bytes) -> FrameCaption:
@@ -154,7 +153,7 @@ def measure_frame(frame: np.ndarray, font_px: float, colour: str = "FFFFFF",
     highlight_area = 0.0
     if distinct:
         # Chroma is subsampled (4:2:0), so thin strokes keep only part of their colour:
-        # accept a pixel whose chroma points at least half way towards the highlight's.
+        # accept a pixel whose chroma goes part of the way from the line's to the highlight's.
         norm = float(np.hypot(hu - cu, hv - cv))
         towards = ((u - cu) * (hu - cu) + (v - cv) * (hv - cv)) / norm
         highlight_area = float((strokes & (towards >= norm * HIGHLIGHT_CHROMA)).sum()) / area
