@@ -92,6 +92,43 @@ def test_narrated_render_captions_loudness_and_checks(tmp_path, narrated):
     assert all(o.passed for o in outcomes), [o for o in outcomes if not o.passed]
 
 
+def test_captions_are_checked_in_the_picture_over_text_heavy_cards(tmp_path, narrated):
+    """The same plan rendered with captions on and off, over sample-channel cards whose own
+    text (white and yellow, shadowed) crosses the caption band: only burned-in captions
+    count, so the render without them fails the caption check and nothing else."""
+    from pattern_pivot.quality.analysis import analyse
+    from pattern_pivot.quality.caption_pixels import MIN_GLYPH_AREA
+    from pattern_pivot.render.captions import caption_band
+    from pattern_pivot.sample_channel.cards import title_card
+    from pattern_pivot.sample_channel.scripts import SCRIPTS
+
+    # White title text enclosed by a dark card (as caption strokes are by their outline),
+    # and a yellow accent close to the caption highlight.
+    white, yellow = tmp_path / "white.png", tmp_path / "yellow.png"
+    for script, path in ((SCRIPTS[3], white), (SCRIPTS[2], yellow)):
+        title_card(script, script.sections[0].heading, (1280, 720))[0].save(path)
+    base = narrated_plan()
+    plan = base.model_copy(update={"shots": (
+        base.shots[0].model_copy(update={"kind": "still", "image": str(white), "text": None}),
+        base.shots[1],
+        base.shots[2].model_copy(update={"image": str(yellow)}))})
+    sources = FileSources({"v1": COCKATOO})
+    size = (270, 480)
+    failed = {}
+    for captions in (True, False):
+        options = RenderOptions(frame_size=size, captions=captions)
+        result = render_plan(plan, tmp_path / f"{captions}.mp4", sources, narrated, options)
+        outcomes = run_checks(result.path, expectations(plan, options, result.words))
+        failed[captions] = {o.name: o for o in outcomes if not o.passed}
+    assert failed[True] == {}, failed[True]
+    assert set(failed[False]) == {"captions_cover_speech"}
+    assert failed[False]["captions_cover_speech"].metadata["coverage"] == 0.0
+    # The cards really put caption-like strokes in the band, yet no frame counts as captioned.
+    cards = analyse(tmp_path / "False.mp4", caption_band(*size)).caption_samples
+    assert not any(frame.present for frame in cards)
+    assert max(frame.glyph_area for frame in cards) > MIN_GLYPH_AREA
+
+
 def test_supercut_keeps_the_speakers_voice_with_their_words_as_captions(tmp_path,
                                                                          tiny_transcriber):
     from pattern_pivot.media.audio import extract_speech_audio

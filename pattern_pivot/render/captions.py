@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pattern_pivot.quality.caption_pixels import CaptionBand
 from pattern_pivot.transcription.types import Word
 
 FONT = "DejaVu Sans"
@@ -74,12 +75,34 @@ def caption_events(words: list[Word]) -> list[tuple[float, float, list[Word], in
     return events
 
 
+@dataclass(frozen=True)
+class CaptionGeometry:
+    size: int  # font size in pixels
+    outline: float  # outline width in pixels
+    margin_v: int  # bottom of the caption text box above the frame's bottom edge
+
+
+def caption_geometry(width: int, height: int, style: CaptionStyle) -> CaptionGeometry:
+    size = round(height * style.size_ratio if height > width else width * style.size_ratio)
+    return CaptionGeometry(max(12, min(size, round(height * 0.09))),
+                           max(1.0, round(height * style.outline, 1)),
+                           round(height * style.bottom_ratio))
+
+
+def caption_band(width: int, height: int, style: CaptionStyle = CaptionStyle()) -> CaptionBand:
+    """Where the bottom caption line is drawn, for the quality check that looks for it."""
+    geometry = caption_geometry(width, height, style)
+    bottom = height - geometry.margin_v + geometry.outline + 0.15 * geometry.size
+    top = height - geometry.margin_v - 1.15 * geometry.size - geometry.outline
+    return CaptionBand(top=max(0.0, top / height), bottom=min(1.0, bottom / height),
+                       font_px=geometry.size, frame_height=height, colour=style.colour,
+                       highlight=style.highlight)
+
+
 def ass_document(words: list[Word], width: int, height: int,
                  style: CaptionStyle = CaptionStyle()) -> str:
-    size = round(height * style.size_ratio if height > width else width * style.size_ratio)
-    size = max(12, min(size, round(height * 0.09)))
-    outline = max(1.0, round(height * style.outline, 1))
-    margin_v = round(height * style.bottom_ratio)
+    geometry = caption_geometry(width, height, style)
+    size, outline, margin_v = geometry.size, geometry.outline, geometry.margin_v
     header = "\n".join([
         "[Script Info]", "ScriptType: v4.00+", f"PlayResX: {width}", f"PlayResY: {height}",
         "WrapStyle: 0", "ScaledBorderAndShadow: yes", "",

@@ -27,7 +27,7 @@ from pattern_pivot.quality.checks import (
     write_outcomes,
 )
 from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, variant_name
-from pattern_pivot.render.captions import write_captions_json
+from pattern_pivot.render.captions import caption_band, write_captions_json
 from pattern_pivot.render.engine import RenderOptions, RenderResult, render_plan, write_poster
 from pattern_pivot.render.sources import SourceResolver
 from pattern_pivot.render.timeline import narration_cues
@@ -160,7 +160,8 @@ def expectations(plan: EditPlan, options: RenderOptions, captions) -> Expectatio
     return Expectations(width=width, height=height, target_seconds=plan.target_seconds,
                         duration_tolerance=options.duration_tolerance,
                         loudness_lufs=options.loudness_lufs, captions=tuple(captions),
-                        min_caption_coverage=options.min_caption_coverage)
+                        min_caption_coverage=options.min_caption_coverage,
+                        caption_band=caption_band(width, height, options.caption_style))
 
 
 def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
