@@ -304,3 +304,18 @@ def test_snap_refuses_to_cut_inside_a_phrase():
     # A span that starts inside the phrase starts at the next sentence instead.
     later = snap(SourceSpan(video_id="v", start=1.0, end=t), transcript)
     assert later is not None and later.text == "Then more."
+
+
+def test_a_caption_line_never_runs_across_a_cut():
+    from pattern_pivot.render.captions import caption_events, group_lines
+    from pattern_pivot.transcription.types import Word
+
+    words = [Word(start=0.0, end=0.3, text="when"), Word(start=0.35, end=0.6, text="you"),
+             Word(start=0.65, end=1.0, text="share"), Word(start=1.1, end=1.4, text="It's"),
+             Word(start=1.45, end=1.8, text="easy.")]
+    assert [len(line) for line in group_lines(words)] == [4, 1]  # one line across the cut
+    assert [[w.text for w in line] for line in group_lines(words, cuts=[1.05])] == [
+        ["when", "you", "share"], ["It's", "easy."]]
+    events = caption_events(words, cuts=[1.05])
+    share = next(e for e in events if e[2][e[3]].text == "share")
+    assert share[1] <= 1.05  # the line is gone when the shot changes
