@@ -9,7 +9,7 @@ import pytest
 
 from pattern_pivot.errors import CatalogError, MediaError
 from pattern_pivot.media.loudness import measure_file
-from pattern_pivot.quality import run_checks
+from pattern_pivot.quality import CHECK_NAMES, run_checks
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render import RenderOptions, render_plan
 from pattern_pivot.render.sources import FileSources
@@ -212,7 +212,7 @@ def test_cli_say_and_render(tmp_path):
                            f"v1={COCKATOO}", "--width", "180", "--height", "320"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count("ok     ") == 8 and "FAILED" not in done.stdout
+    assert done.stdout.count("ok     ") == len(CHECK_NAMES) and "FAILED" not in done.stdout
     assert out.is_file() and (tmp_path / "out" / "video.captions.json").is_file()
     plan.write_text("{}")
     bad = subprocess.run([cli, "render", str(plan), "-o", str(out)], capture_output=True,
