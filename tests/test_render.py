@@ -319,3 +319,27 @@ def test_a_caption_line_never_runs_across_a_cut():
     events = caption_events(words, cuts=[1.05])
     share = next(e for e in events if e[2][e[3]].text == "share")
     assert share[1] <= 1.05  # the line is gone when the shot changes
+
+
+def test_long_pauses_inside_a_supercut_piece_are_cut_out():
+    from pattern_pivot.remix.spans import MAX_INNER_PAUSE, tighten
+    from pattern_pivot.transcription.types import Segment, Transcript, Word
+
+    timed = [("After", 36.45, 36.75), ("four", 36.75, 37.03), ("rounds,", 37.03, 37.39),
+             ("it", 37.5, 37.6), ("is", 37.6, 37.7), ("smooth.", 37.7, 38.2),
+             ("Now", 39.4, 39.6), ("comes", 39.6, 39.9), ("bulk", 39.9, 40.2),
+             ("fermentation.", 40.2, 41.0), ("Cover", 41.2, 41.5), ("it.", 41.5, 41.8)]
+    words = tuple(Word(start=a, end=b, text=t) for t, a, b in timed)
+    transcript = Transcript(language="en", language_probability=1.0, duration=50.0,
+                            segments=(Segment(start=36.45, end=41.8, text="", words=words),),
+                            model="test")
+    span = SourceSpan(video_id="v", start=36.2, end=42.05)
+    parts = tighten(span, transcript)
+    assert [p.text for p in parts] == ["After four rounds, it is smooth.",
+                                       "Now comes bulk fermentation. Cover it."]
+    assert parts[0].start == span.start and parts[-1].end == span.end
+    removed = span.duration - sum(p.duration for p in parts)
+    assert removed > 1.2 - 2 * 0.25 - 0.01  # the 1.2 s pause, less the padding kept
+    assert parts[1].start - parts[0].end == pytest.approx(removed)
+    assert all(b.start - a.end <= MAX_INNER_PAUSE for p in parts
+               for a, b in zip(words, words[1:]) if p.start <= a.start and b.end <= p.end)
