@@ -1,69 +1,35 @@
 """faster-whisper (CTranslate2) transcription with word timestamps and VAD.
 
-The WAV is read in blocks (``block_seconds``, cut at the quietest moment near each block's
-end so no word is split), so memory stays flat however long the video is; faster-whisper
-itself would decode the whole file into memory. The language is detected on the first block
-and kept for the rest; each block is prompted with the end of the previous block's text.
+The WAV is read in blocks cut in real pauses (see ``blocks``), so memory stays flat however
+long the video is; faster-whisper itself would decode the whole file into memory. The language
+is detected on the first block and kept for the rest. Blocks are transcribed independently:
+prompting a block with the previous block's text let Whisper copy that text into a short block
+(a loop of an earlier sentence), and the loop depended on the CPU's int8 kernels. Whisper's own
+guards are on (temperature fallback on repetitive or improbable output, skipping hallucinated
+text in long silences) and ``repetition`` drops any sentence Whisper still repeats.
 """
 
 from __future__ import annotations
 
 import os
 import time
-import wave
 from pathlib import Path
-from typing import Iterator
-
-import numpy as np
 
 from pattern_pivot.bundled_models import whisper_model_dir
-from pattern_pivot.errors import MediaError
 from pattern_pivot.media.audio import SPEECH_SAMPLE_RATE
+from pattern_pivot.transcription.blocks import iter_wav_blocks
+from pattern_pivot.transcription.repetition import RepeatFilter
 from pattern_pivot.transcription.types import Segment, Transcript, Word
 
-_PROMPT_CHARS = 200
-_FRAME = SPEECH_SAMPLE_RATE // 10  # 100 ms energy frames when looking for a quiet cut
-
-
-def _quietest_cut(block: np.ndarray, search_samples: int) -> int:
-    """Index near the end of ``block`` where the 100 ms energy is lowest."""
-    start = max(0, len(block) - search_samples)
-    tail = block[start:]
-    frames = len(tail) // _FRAME
-    if frames < 2:
-        return len(block)
-    energy = np.square(tail[: frames * _FRAME].reshape(frames, _FRAME)).mean(axis=1)
-    return start + int(np.argmin(energy)) * _FRAME + _FRAME // 2
-
-
-def iter_wav_blocks(wav_path: Path, block_seconds: float) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (offset seconds, float32 samples) blocks of a 16 kHz mono 16-bit WAV."""
-    try:
-        reader = wave.open(str(wav_path), "rb")
-    except (wave.Error, EOFError) as exc:
-        raise MediaError(str(wav_path), f"is not a readable WAV file ({exc})",
-                         "re-run the audio step (it is regenerated from the source video)") from exc
-    with reader:
-        if (reader.getframerate(), reader.getnchannels(), reader.getsampwidth()) != (
-                SPEECH_SAMPLE_RATE, 1, 2):
-            raise MediaError(str(wav_path), "is not 16 kHz mono 16-bit PCM",
-                             "extract speech audio with pattern_pivot.media.audio first")
-        block_samples = max(int(block_seconds * SPEECH_SAMPLE_RATE), SPEECH_SAMPLE_RATE)
-        search = min(30 * SPEECH_SAMPLE_RATE, block_samples // 4)
-        carry = np.zeros(0, dtype=np.float32)
-        offset = 0
-        while True:
-            raw = reader.readframes(block_samples - len(carry))
-            fresh = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-            block = np.concatenate([carry, fresh]) if len(carry) else fresh
-            if len(block) < block_samples:  # the end of the file
-                if len(block):
-                    yield offset / SPEECH_SAMPLE_RATE, block
-                return
-            cut = _quietest_cut(block, search)
-            yield offset / SPEECH_SAMPLE_RATE, block[:cut]
-            carry = block[cut:].copy()
-            offset += cut
+# Bump when the way blocks are cut or decoded changes, so cached transcripts are redone.
+_METHOD = "pause-blocks,no-prompt,guards:1"
+# Decoding guards (faster-whisper's defaults for the first three, named here on purpose):
+# retry at higher temperature when a window's text compresses too well (a loop) or is too
+# improbable; drop windows Whisper itself hears as silence; and skip over silences longer than
+# this many seconds around a word run that looks hallucinated (needs word timestamps).
+_GUARDS = dict(compression_ratio_threshold=2.4, log_prob_threshold=-1.0,
+               no_speech_threshold=0.6, hallucination_silence_threshold=2.0,
+               condition_on_previous_text=False)
 
 
 class FasterWhisperTranscriber:
@@ -90,7 +56,8 @@ class FasterWhisperTranscriber:
     def fingerprint(self) -> str:
         """Changes whenever the same audio could transcribe differently."""
         return (f"{self._model_dir.name}|{self.compute_type}|beam={self.beam_size}"
-                f"|vad={self.vad_filter}|lang={self.language}|block={self.block_seconds}")
+                f"|vad={self.vad_filter}|lang={self.language}|block={self.block_seconds}"
+                f"|{_METHOD}")
 
     def _load(self):
         if self._model is None:
@@ -106,24 +73,26 @@ class FasterWhisperTranscriber:
         started = time.perf_counter()
         language, language_probability = self.language, 1.0 if self.language else 0.0
         segments: list[Segment] = []
+        repeats = RepeatFilter()
         total = 0.0
         blocks = 0
         for offset, samples in iter_wav_blocks(Path(wav_path), self.block_seconds):
             blocks += 1
             total = offset + len(samples) / SPEECH_SAMPLE_RATE
-            prompt = " ".join(s.text.strip() for s in segments[-3:])[-_PROMPT_CHARS:] or None
             pieces, info = model.transcribe(
                 samples, language=language, beam_size=self.beam_size, word_timestamps=True,
-                vad_filter=self.vad_filter, initial_prompt=prompt)
+                vad_filter=self.vad_filter, **_GUARDS)
             for piece in pieces:
-                words = tuple(
-                    Word(start=round(offset + float(w.start), 3),
-                         end=round(offset + float(w.end), 3),
-                         text=w.word.strip(), prob=round(float(w.probability), 4))
-                    for w in (piece.words or ()) if w.word.strip())
-                if words:
-                    segments.append(Segment(start=words[0].start, end=words[-1].end,
-                                            text=piece.text.strip(), words=words))
+                words = [Word(start=round(offset + float(w.start), 3),
+                              end=round(offset + float(w.end), 3),
+                              text=w.word.strip(), prob=round(float(w.probability), 4))
+                         for w in (piece.words or ()) if w.word.strip()]
+                kept = repeats.keep(words)
+                if kept:
+                    text = (piece.text.strip() if len(kept) == len(words)
+                            else " ".join(w.text for w in kept))
+                    segments.append(Segment(start=kept[0].start, end=kept[-1].end,
+                                            text=text, words=tuple(kept)))
             if language is None:
                 language, language_probability = info.language, float(info.language_probability)
         elapsed = time.perf_counter() - started
@@ -134,4 +103,4 @@ class FasterWhisperTranscriber:
             duration=round(total, 3), segments=tuple(segments), model=self.name,
             stats={"seconds": round(elapsed, 3), "blocks": blocks,
                    "real_time_factor": round(elapsed / total, 4) if total else 0.0,
-                   "fingerprint": self.fingerprint})
+                   "repeats_dropped": repeats.dropped, "fingerprint": self.fingerprint})
