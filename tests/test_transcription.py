@@ -14,7 +14,7 @@ import pytest
 from pattern_pivot.transcription.blocks import iter_wav_blocks
 from pattern_pivot.transcription.repetition import RepeatFilter
 from pattern_pivot.transcription.types import Word
-from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
+from pattern_pivot.transcription.whisper import FasterWhisperTranscriber, whole_words
 from tests.conftest import REPO, ffmpeg, librivox_references, word_error_rate
 
 
@@ -92,7 +92,7 @@ def test_blocked_transcripts_keep_the_word_error_rate(reading, whole, block_seco
 
 _OTHER_KERNELS = """
 import json, sys
-from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
+from pattern_pivot.transcription.whisper import FasterWhisperTranscriber, whole_words
 asr = FasterWhisperTranscriber("tiny.en")
 for block_seconds in (7, 15):
     asr.block_seconds = block_seconds
@@ -146,3 +146,24 @@ def test_repeat_filter_drops_a_looping_sentence_but_keeps_real_speech():
         "He was not an ill-disposed young man!",
     ]
     assert repeats.dropped == 2
+
+
+def test_hyphenated_words_stay_whole(whole):
+    # Whisper heard "ill-disposed" and "cold-hearted" as " ill" + "-disposed" ...: each
+    # segment's words, joined by spaces, must read as the segment's own text.
+    transcript, _ = whole
+    assert any("-" in w.text for w in transcript.words)
+    for segment in transcript.segments:
+        assert " ".join(w.text for w in segment.words) == segment.text
+
+
+def test_whole_words_glue_only_a_hyphen_right_after_a_word():
+    from faster_whisper.transcribe import Word as Piece
+
+    pieces = [Piece(0.0, 0.4, " We", 0.9), Piece(0.5, 0.7, " re", 0.9),
+              Piece(0.7, 1.0, "-use", 0.6), Piece(1.1, 1.3, " it", 0.9),
+              Piece(1.4, 1.5, " -", 0.5), Piece(1.6, 2.0, " twice.", 0.8)]
+    words = whole_words(pieces, offset=10.0)
+    assert [(w.start, w.end, w.text, w.prob) for w in words] == [
+        (10.0, 10.4, "We", 0.9), (10.5, 11.0, "re-use", 0.6), (11.1, 11.3, "it", 0.9),
+        (11.4, 11.5, "-", 0.5), (11.6, 12.0, "twice.", 0.8)]

@@ -32,6 +32,27 @@ _GUARDS = dict(compression_ratio_threshold=2.4, log_prob_threshold=-1.0,
                condition_on_previous_text=False)
 
 
+def whole_words(pieces, offset: float) -> list[Word]:
+    """Our words from faster-whisper's, ``offset`` seconds later. Whisper splits a hyphenated
+    word before the hyphen (" re", "-use"); a piece that starts with "-" right after a word (no
+    space: a spaced dash comes as " -") is glued back, so "re-use" stays one word."""
+    words: list[Word] = []
+    for piece in pieces:
+        text = piece.word.strip()
+        if not text:
+            continue
+        word = Word(start=round(offset + float(piece.start), 3),
+                    end=round(offset + float(piece.end), 3),
+                    text=text, prob=round(float(piece.probability), 4))
+        if words and piece.word.startswith("-"):
+            last = words[-1]
+            word = Word(start=last.start, end=word.end, text=last.text + word.text,
+                        prob=min(last.prob, word.prob))
+            words.pop()
+        words.append(word)
+    return words
+
+
 class FasterWhisperTranscriber:
     """Local Whisper via faster-whisper; ``model`` is a bundled size or a model directory."""
 
@@ -83,10 +104,7 @@ class FasterWhisperTranscriber:
                 samples, language=language, beam_size=self.beam_size, word_timestamps=True,
                 vad_filter=self.vad_filter, **_GUARDS)
             for piece in pieces:
-                words = [Word(start=round(offset + float(w.start), 3),
-                              end=round(offset + float(w.end), 3),
-                              text=w.word.strip(), prob=round(float(w.probability), 4))
-                         for w in (piece.words or ()) if w.word.strip()]
+                words = whole_words(piece.words or (), offset)
                 kept = repeats.keep(words)
                 if kept:
                     text = (piece.text.strip() if len(kept) == len(words)
