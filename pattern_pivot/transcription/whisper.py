@@ -6,7 +6,8 @@ is detected on the first block and kept for the rest. Blocks are transcribed ind
 prompting a block with the previous block's text let Whisper copy that text into a short block
 (a loop of an earlier sentence), and the loop depended on the CPU's int8 kernels. Whisper's own
 guards are on (temperature fallback on repetitive or improbable output, skipping hallucinated
-text in long silences) and ``repetition`` drops any sentence Whisper still repeats.
+text in long silences); on top, a segment that fails Whisper's hallucination test is dropped
+wherever it is, and ``repetition`` drops any sentence Whisper still repeats.
 """
 
 from __future__ import annotations
