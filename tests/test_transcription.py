@@ -234,3 +234,24 @@ def test_a_glossary_spells_channel_terms_and_adds_nothing(channel_talk, reading,
     assert not [t for t in GLOSSARY if normalise(t) in normalise(text)], text
     assert "music" not in normalise(text).split(), text  # Whisper's favourite hallucination
     assert word_error_rate([reference], [text]) <= whole[1] + 0.08, text
+
+
+def test_what_whisper_still_hears_close_to_a_term_is_spelled_as_the_term():
+    from pattern_pivot.transcription.glossary import apply_glossary, clean_terms, terms_from_title
+    from pattern_pivot.transcription.types import Segment, Transcript, Word
+
+    assert terms_from_title("Creative Commons explained: why ComfyUI beats Automatic1111") == [
+        "Creative Commons", "ComfyUI", "Automatic1111"]
+    heard = ("Sharing under Creative comments is easy with comfy UI. Creative Commons is "
+             "the licence.").split()
+    words = tuple(Word(start=i * 0.5, end=i * 0.5 + 0.4, text=t) for i, t in enumerate(heard))
+    transcript = Transcript(language="en", language_probability=1.0, duration=20.0,
+                            segments=(Segment(0.0, 20.0, " ".join(heard), words),),
+                            model="test")
+    fixed = apply_glossary(transcript, clean_terms(["Creative Commons", "ComfyUI"]))
+    assert fixed.text == ("Sharing under Creative Commons is easy with ComfyUI. Creative "
+                          "Commons is the licence.")
+    comfy = next(w for w in fixed.words if w.text == "ComfyUI.")
+    assert (comfy.start, comfy.end) == (words[7].start, words[8].end)  # timing kept
+    assert fixed.stats["glossary_respelled"] == 2
+    assert apply_glossary(transcript, ()) is transcript

@@ -22,6 +22,7 @@ from typing import Sequence
 from pattern_pivot.bundled_models import whisper_model_dir
 from pattern_pivot.media.audio import SPEECH_SAMPLE_RATE
 from pattern_pivot.transcription.blocks import iter_wav_blocks
+from pattern_pivot.transcription.glossary import apply_glossary
 from pattern_pivot.transcription.repetition import RepeatFilter
 from pattern_pivot.transcription.types import Segment, Transcript, Word
 
@@ -166,10 +167,11 @@ class FasterWhisperTranscriber:
         elapsed = time.perf_counter() - started
         if not segments:  # silence: whatever language detection guessed means nothing
             language, language_probability = self.language, 1.0 if self.language else 0.0
-        return Transcript(
+        return apply_glossary(Transcript(
             language=language or "unknown", language_probability=round(language_probability, 4),
             duration=round(total, 3), segments=tuple(segments), model=self.name,
             stats={"seconds": round(elapsed, 3), "blocks": blocks,
                    "real_time_factor": round(elapsed / total, 4) if total else 0.0,
                    "repeats_dropped": repeats.dropped,
-                   "hallucinations_dropped": hallucinations, "fingerprint": self.fingerprint})
+                   "hallucinations_dropped": hallucinations, "fingerprint": self.fingerprint}),
+            self.glossary)  # what Whisper still heard close to a term, spelled as the term
