@@ -193,6 +193,7 @@ def test_bad_plans_fail_clearly_and_leave_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_cli_say_and_render(tmp_path):
     import os
     import subprocess

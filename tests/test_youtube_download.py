@@ -142,6 +142,7 @@ def _ingest_defs(settings, server, **youtube):
         youtube=YouTubeResource(download_url_template=server.url + "watch/{id}", **youtube))
 
 
+@pytest.mark.slow
 def test_youtube_partition_downloads_and_transcribes_from_captions(server, settings):
     defs = _ingest_defs(settings, server)
     catalog = Catalog(settings.catalog_path)
@@ -178,6 +179,7 @@ def test_youtube_partition_downloads_and_transcribes_from_captions(server, setti
     assert len(server.fake.requests) == served
 
 
+@pytest.mark.slow
 def test_too_long_video_fails_only_its_partition_clearly(server, settings):
     defs = _ingest_defs(settings, server, max_duration_s=1.0)
     entry = Catalog(settings.catalog_path).register_youtube("abcdefghijk", "UCx", "Cockatoo")
