@@ -40,7 +40,7 @@ def narrated(tmp_path_factory):
 
 def test_scale_then_crop_keeps_the_centre_at_full_height(tmp_path):
     source = stripes_source(tmp_path / "stripes.mp4")
-    plan = supercut_plan("remix-geo", "s", 1.0, 2.0)
+    plan = supercut_plan("remix-geo", "s", 1.0, 2.0).model_copy(update={"framing": "center"})
     out = render_plan(plan, tmp_path / "geo.mp4", FileSources({"s": source}),
                       options=RenderOptions(frame_size=SMALL, captions=False)).path
     frame = frame_at(out, 1.0).astype(int)

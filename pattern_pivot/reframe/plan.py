@@ -7,11 +7,12 @@ Times are seconds on the source's timeline; boxes are in display pixels of the s
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Literal, get_args
+
+from pattern_pivot.remix.types import Framing
 
 Layout = Literal["crop", "fit", "inset"]
-Framing = Literal["auto", "center", "fit"]
-FRAMINGS: tuple[str, ...] = ("auto", "center", "fit")
+FRAMINGS: tuple[str, ...] = get_args(Framing)
 
 
 @dataclass(frozen=True)

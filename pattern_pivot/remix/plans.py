@@ -57,7 +57,8 @@ def supercut_plan(request: RemixRequest, variant: int, ranked: Sequence[SourceSp
         shots.append(Shot(kind="source", duration=round(ending.duration, 3), role="ending",
                           span=ending, source_audio=True))
     return EditPlan(request_id=request.request_id, variant=variant, mode="supercut",
-                    aspect=request.aspect, target_seconds=request.length_seconds,
+                    aspect=request.aspect, framing=request.framing,
+                    target_seconds=request.length_seconds,
                     shots=tuple(shots), title=title_for(request.topic))
 
 
@@ -79,7 +80,8 @@ def narrated_plan(request: RemixRequest, script: Script,
                           span=_broll(line.sources[0], seconds, transcripts),
                           source_audio=False, narration=line.text))
     return EditPlan(request_id=request.request_id, variant=script.variant, mode="narrated",
-                    aspect=request.aspect, target_seconds=request.length_seconds,
+                    aspect=request.aspect, framing=request.framing,
+                    target_seconds=request.length_seconds,
                     shots=tuple(shots), script=script, title=script.title)
 
 
@@ -101,7 +103,8 @@ def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup) ->
             shots.append(Shot(kind="card", duration=seconds, role=line.role,
                               text=card_text(line.text), narration=line.text))
     return EditPlan(request_id=request.request_id, variant=script.variant, mode="faceless",
-                    aspect=request.aspect, target_seconds=request.length_seconds,
+                    aspect=request.aspect, framing=request.framing,
+                    target_seconds=request.length_seconds,
                     shots=tuple(shots), script=script, title=script.title)
 
 

@@ -16,9 +16,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pattern_pivot.errors import PatternPivotError
-from pattern_pivot.remix.types import FRAME_SIZES, Aspect, Mode
+from pattern_pivot.remix.types import FRAME_SIZES, Aspect, Framing, Mode
 
 MODES: tuple[str, ...] = get_args(Mode)
+FRAMINGS: tuple[str, ...] = get_args(Framing)
 MIN_SECONDS, MAX_SECONDS = 5.0, 600.0
 MAX_VARIANTS = 5
 MAX_STORY_CHARS = 20_000
@@ -41,6 +42,7 @@ class RemixRequest(BaseModel):
     length_seconds: float = 45.0
     variants: int = 1
     story: str = ""
+    framing: Framing = "auto"
 
     @property
     def request_id(self) -> str:
@@ -63,7 +65,10 @@ def _normal_text(text: str) -> str:
 def request_id(request: RemixRequest) -> str:
     content = json.dumps({"topic": request.topic.lower(), "mode": request.mode,
                           "aspect": request.aspect, "length": round(request.length_seconds, 1),
-                          "variants": request.variants, "story": request.story},
+                          "variants": request.variants, "story": request.story,
+                          # Only a non-default framing joins the id: ids made before the
+                          # field existed stay the same.
+                          **({"framing": request.framing} if request.framing != "auto" else {})},
                          sort_keys=True)
     return REQUEST_ID_PREFIX + hashlib.sha256(content.encode()).hexdigest()[:16]
 
@@ -99,6 +104,10 @@ def parse_request(data: dict) -> RemixRequest:
     if aspect not in FRAME_SIZES:
         raise _field_error("format", f"{aspect!r} is not a supported frame format",
                            f"use one of {', '.join(FRAME_SIZES)}")
+    framing = str(fields.get("framing", "auto")).strip().lower()
+    if framing not in FRAMINGS:
+        raise _field_error("framing", f"{framing!r} is not a framing",
+                           f"use one of {', '.join(FRAMINGS)}")
     try:
         length = float(fields.get("length_seconds", 45.0))
     except (TypeError, ValueError):
@@ -129,7 +138,7 @@ def parse_request(data: dict) -> RemixRequest:
                            "keep the topic under 300 characters; put long text in a story")
     try:
         return RemixRequest(topic=topic, mode=mode, aspect=aspect, length_seconds=length,
-                            variants=variants, story=story)
+                            variants=variants, story=story, framing=framing)
     except ValidationError as exc:  # not reached for the fields above; a safety net
         raise RemixRequestError("remix request", str(exc), "check the fields") from exc
 
