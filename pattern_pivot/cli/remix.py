@@ -26,6 +26,8 @@ def remix(
     variants: int = typer.Option(1, "--variants", help="How many variants (different hooks)."),
     story_file: Optional[Path] = typer.Option(None, "--story-file",
                                               help="Faceless: your own story text (UTF-8)."),
+    framing: str = typer.Option("auto", "--framing", help="auto (follow faces, fit screens "
+                                "and slides), center or fit."),
     as_json: bool = typer.Option(False, "--json", help="Print the request, plans and files."),
 ) -> None:
     """Remix the catalog: store the request (a `remixes` partition) and run it now: plan,
@@ -42,7 +44,7 @@ def remix(
             story = story_file.read_text(encoding="utf-8")
         request = parse_request({"topic": topic, "mode": mode, "aspect": frame,
                                  "length_seconds": length, "variants": variants,
-                                 "story": story})
+                                 "story": story, "framing": framing})
     except PatternPivotError as exc:
         exit_with_error(exc)
     run_remix_request(request, settings, as_json)

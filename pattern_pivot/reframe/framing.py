@@ -103,11 +103,14 @@ def _shot(samples: list[Sample], start: float, end: float, source: tuple[int, in
                            f"over screen-like content ({flat:.0%} one colour): face on top, "
                            "screen below", most, face=_inset_box(face, source,
                                                                  (target[0], face_panel)))
-    widths = sorted(b.w for b in boxes)
-    wide = widths[int(0.9 * (len(widths) - 1))] * (1 + 2 * rules.min_margin)
-    if wide > cw:
-        return ShotFraming(start, end, "fit", f"the face ({wide:.0f} px with its least "
-                           f"margin) is wider than the {cw:.0f} px window: cropping would "
+    # A face that does not fit the window (in 9 samples out of 10) would be cut by any crop.
+    widths, heights = sorted(b.w for b in boxes), sorted(b.h for b in boxes)
+    p90 = int(0.9 * (len(boxes) - 1))
+    wide, tall = (v * (1 + 2 * rules.min_margin) for v in (widths[p90], heights[p90]))
+    if wide > cw or tall > ch:
+        side, size, room = ("wider", wide, cw) if wide > cw else ("taller", tall, ch)
+        return ShotFraming(start, end, "fit", f"the face ({size:.0f} px with its least "
+                           f"margin) is {side} than the {room:.0f} px window: cropping would "
                            "cut it", most)
     # The path spans the whole shot: the first and last subject held to its edges.
     times, held = [start], [boxes[0]]
@@ -127,7 +130,8 @@ def _shot(samples: list[Sample], start: float, end: float, source: tuple[int, in
                 rules.dead_zone * cw, rules.max_speed * cw)
     # Headroom: the face's centre at ``headroom`` of the window's height, the top of the
     # head (with margin) always inside.
-    ys = follow(times, [b.y - rules.margin * b.h for b in boxes],
+    my = [min(rules.margin * b.h, max(0.0, (ch - b.h) / 2)) for b in boxes]
+    ys = follow(times, [b.y - m for b, m in zip(boxes, my)],
                 [max(b.y + b.h, b.cy - rules.headroom * ch + ch) for b in boxes], ch, sh - ch,
                 rules.dead_zone * ch, rules.max_speed * ch) if ch < sh - 1 else [0.0] * len(times)
     path = _merge(keyframes(times, xs), keyframes(times, ys), times, xs, ys)
