@@ -7,8 +7,8 @@ splits the stream, trims each shot out by frame number, frames it, and concatena
 
 from __future__ import annotations
 
-from pattern_pivot.reframe.plan import CropPlan, Keyframe, ShotFraming
 from pattern_pivot.reframe.framing import inset_panels
+from pattern_pivot.reframe.plan import CropPlan, Keyframe, ShotFraming
 
 BLUR_DOWNSCALE = 8  # the fit layout's background is blurred at 1/8 size: cheap and soft
 
