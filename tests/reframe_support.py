@@ -4,6 +4,7 @@ judge: OpenCV's Haar cascade (not the YuNet detector the framing stage uses)."""
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -16,25 +17,19 @@ HAAR = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_de
 
 
 def judge_faces(frame_bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
-    gray = cv2.equalizeHist(cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY))
-    side = min(gray.shape[:2])
-    found = HAAR.detectMultiScale(gray, 1.1, 5, minSize=(max(24, side // 10),) * 2)
+    gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
+    found = HAAR.detectMultiScale(gray, 1.1, 5, minSize=(20, 20))
     return [tuple(int(v) for v in f) for f in found]
 
 
 def sampled_frames(video: Path, fps: float = 2.0, width: int = 0) -> list[np.ndarray]:
-    """Decoded BGR frames at ``fps`` (all held in memory: tests use short clips)."""
-    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0",
-                            "-show_entries", "stream=width,height", "-of", "csv=p=0",
-                            str(video)], capture_output=True, text=True, check=True)
-    w, h = (int(v) for v in probe.stdout.strip().split(",")[:2])
+    """Decoded BGR frames at ``fps``, as players show them (rotation applied); PNG files
+    so their size comes from the decoder, not from the stream's stored size."""
     scale = f",scale={width}:-2" if width else ""
-    if width:
-        h, w = int(round(h * width / w / 2)) * 2, width
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-vf", f"fps={fps}{scale}",
-                          "-f", "rawvideo", "-pix_fmt", "bgr24", "-"],
-                         capture_output=True, check=True).stdout
-    return [f for f in np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)]
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-vf", f"fps={fps}{scale}",
+                        str(Path(tmp) / "%05d.png")], check=True)
+        return [cv2.imread(str(p)) for p in sorted(Path(tmp).glob("*.png"))]
 
 
 def inside_with_margin(face: tuple[int, int, int, int], shape: tuple[int, ...],
@@ -45,11 +40,15 @@ def inside_with_margin(face: tuple[int, int, int, int], shape: tuple[int, ...],
     return x >= mx and y >= my and x + w <= width - mx and y + h <= height - my
 
 
-def framed_share(source: Path, output: Path, fps: float = 2.0) -> tuple[int, float]:
+def framed_share(source: Path, output: Path, fps: float = 2.0,
+                 spans: list[tuple[float, float]] | None = None) -> tuple[int, float]:
     """(frames where the source shows a face, share of them whose output frame shows a
-    face inside the picture with a margin)."""
+    face inside the picture with a margin). ``spans``: only frames inside these times
+    (where the test knows a person is; Haar also "sees" faces in a cockatoo)."""
     src, out = sampled_frames(source, fps), sampled_frames(output, fps)
-    with_face = [i for i, f in enumerate(src[:len(out)]) if judge_faces(f)]
+    with_face = [i for i, f in enumerate(src[:len(out)])
+                 if (spans is None or any(a <= i / fps < b for a, b in spans))
+                 and judge_faces(f)]
     kept = [i for i in with_face if any(inside_with_margin(f, out[i].shape)
                                         for f in judge_faces(out[i]))]
     return len(with_face), len(kept) / max(1, len(with_face))
