@@ -83,8 +83,6 @@ def analyse(path: Path, start: float = 0.0, end: float | None = None,
         if time.perf_counter() > next_log:
             log.info("framing analysis of %s: %.0f s of video done", path, t - start)
             next_log += 30
-    if not samples:
-        raise_empty(path, start)
     cuts += detector.post_process(FrameTimecode(index, SHOT_FPS))
     last = start + index / SHOT_FPS
     # A cut lies between the sample before it and its first sample: split the difference.
@@ -93,9 +91,3 @@ def analyse(path: Path, start: float = 0.0, end: float | None = None,
     return Analysis(str(path), geo, start, end or last, tuple(cuts), tuple(samples),
                     round(time.perf_counter() - started, 3))
 
-
-def raise_empty(path: Path, start: float) -> None:
-    from pattern_pivot.errors import MediaError
-
-    raise MediaError(str(path), f"gave no frames to look at from {start:.1f} s",
-                     "check that the video plays and that the span lies inside it")

@@ -13,6 +13,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from pattern_pivot.errors import MediaError
@@ -115,10 +116,18 @@ def _framing(item: ShotInput, framing: str, frame: tuple[int, int]) -> CropPlan 
         return None
     span = item.placed.shot.span
     assert span is not None
-    crop_plan = frame_video(item.source.path, frame, framing, span.start,
-                            span.start + item.placed.duration)
+    path = item.source.path.resolve()
+    return _span_framing(str(path), path.stat().st_mtime_ns, span.start,
+                         span.start + item.placed.duration, frame, framing)
+
+
+@lru_cache(maxsize=128)
+def _span_framing(path: str, mtime_ns: int, start: float, end: float,
+                  frame: tuple[int, int], framing: str) -> CropPlan:
+    """Cached: variants of a request often cut the same spans."""
+    crop_plan = frame_video(Path(path), frame, framing, start, end)
     for shot in crop_plan.shots:
-        log.info("%s %.1f-%.1f s: %s (%s)", item.source.path.name, shot.start, shot.end,
+        log.info("%s %.1f-%.1f s: %s (%s)", Path(path).name, shot.start, shot.end,
                  shot.layout, shot.reason)
     return crop_plan
 
