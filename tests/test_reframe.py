@@ -97,3 +97,23 @@ def test_piecewise_expression_interpolates_and_holds_the_ends():
         value = eval(expr.replace("t+", f"{t}+"), {"lt": lambda a, b: float(a < b),
                                                    "gte": lambda a, b: float(a >= b)})
         assert value == pytest.approx(want)
+
+
+def test_request_framing_is_validated_and_reaches_the_plan_without_changing_old_ids():
+    import hashlib
+
+    from pattern_pivot.remix.plans import supercut_plan
+    from pattern_pivot.remix.request import RemixRequestError, parse_request
+    from pattern_pivot.remix.types import SourceSpan
+
+    auto = parse_request({"topic": "Sourdough", "mode": "supercut"})
+    fit = parse_request({"topic": "Sourdough", "mode": "supercut", "framing": "FIT"})
+    assert (auto.framing, fit.framing) == ("auto", "fit") and auto.request_id != fit.request_id
+    # The id of a default request is the one it had before requests had a framing.
+    old = json.dumps({"topic": "sourdough", "mode": "supercut", "aspect": "9:16",
+                      "length": 45.0, "variants": 1, "story": ""}, sort_keys=True)
+    assert auto.request_id == "remix-" + hashlib.sha256(old.encode()).hexdigest()[:16]
+    with pytest.raises(RemixRequestError, match="'framing'.*'zoom'.*auto, center, fit"):
+        parse_request({"topic": "Sourdough", "framing": "zoom"})
+    span = SourceSpan(video_id="v", start=0.0, end=5.0)
+    assert supercut_plan(fit, 1, [span], lambda _: None).framing == "fit"
