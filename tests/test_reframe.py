@@ -117,3 +117,15 @@ def test_request_framing_is_validated_and_reaches_the_plan_without_changing_old_
         parse_request({"topic": "Sourdough", "framing": "zoom"})
     span = SourceSpan(video_id="v", start=0.0, end=5.0)
     assert supercut_plan(fit, 1, [span], lambda _: None).framing == "fit"
+
+
+def test_faces_in_frame_scores_the_plan_against_the_detections(tmp_path):
+    from pattern_pivot.reframe import analyse, plan_framing
+    from pattern_pivot.reframe.check import faces_in_frame
+    from pattern_pivot.reframe.framing import fixed_plan
+
+    analysis = analyse(screencast(tmp_path / "screen.mp4"))
+    source = (analysis.geometry.width, analysis.geometry.height)
+    assert faces_in_frame(analysis, plan_framing(analysis, VERTICAL)) >= 0.95
+    centre = fixed_plan("center", source, VERTICAL, analysis.start, analysis.end)
+    assert faces_in_frame(analysis, centre) == 0.0  # the webcam is outside the middle
