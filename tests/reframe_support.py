@@ -81,3 +81,17 @@ def face_then_bird_then_face(path: Path, seconds: float = 4.0) -> Path:
            "[a][b][c]concat=n=3:v=1:a=0",
            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path))
     return path
+
+
+def title_card(path: Path, seconds: float = 4.0, portrait: int = 420) -> Path:
+    """A 1280x720 title card: a real portrait on the left, a wide title on a plain
+    background (the demo's cards, which a centre or face crop cut in half)."""
+    from tests.render_support import GRACE
+
+    ffmpeg("-f", "lavfi", "-i", f"color=c=0x5a3a1a:s=1280x720:r=25:d={seconds}",
+           "-loop", "1", "-t", str(seconds), "-i", str(GRACE), "-filter_complex",
+           f"[1]scale=-2:{portrait},setsar=1[p];[0][p]overlay=80:(H-h)/2:shortest=1,"
+           f"drawtext=fontfile={FONT}:text='Sourdough Bread from Scratch':fontcolor=white:"
+           "fontsize=44:x=480:y=330",
+           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path))
+    return path

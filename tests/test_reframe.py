@@ -13,7 +13,7 @@ from pattern_pivot.reframe.path import follow, keyframes
 from pattern_pivot.reframe.plan import Box, CropPlan, crop_window
 from pattern_pivot.reframe.track import subjects
 from tests.conftest import COCKATOO, TALKING_HEAD_NO_AUDIO
-from tests.reframe_support import face_then_bird_then_face, screencast
+from tests.reframe_support import face_then_bird_then_face, screencast, title_card
 
 VERTICAL = (270, 480)
 
@@ -129,3 +129,11 @@ def test_faces_in_frame_scores_the_plan_against_the_detections(tmp_path):
     assert faces_in_frame(analysis, plan_framing(analysis, VERTICAL)) >= 0.95
     centre = fixed_plan("center", source, VERTICAL, analysis.start, analysis.end)
     assert faces_in_frame(analysis, centre) == 0.0  # the webcam is outside the middle
+
+
+def test_a_title_card_with_a_portrait_is_fitted_whole(tmp_path):
+    # Both layouts that keep the whole card are fine; a crop (face or centre) cuts the title.
+    [shot] = frame_video(title_card(tmp_path / "card.mp4"), VERTICAL).shots
+    assert shot.faces == 1 and shot.layout in ("fit", "inset")
+    [bigger] = frame_video(title_card(tmp_path / "big.mp4", portrait=600), VERTICAL).shots
+    assert bigger.layout == "fit" and "title card" in bigger.reason

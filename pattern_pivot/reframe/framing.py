@@ -3,8 +3,9 @@
 - ``crop`` follows the subject with the largest window of the output's shape, so the
   picture is scaled no more than filling the frame needs (never zoomed in on a face); the
   face keeps a margin on every side and headroom above.
-- ``fit`` shows the whole picture over a blurred copy of itself: no face to follow, or a
-  face too wide for the window (cropping would cut it).
+- ``fit`` shows the whole picture over a blurred copy of itself: no face to follow, a
+  face too wide for the window (cropping would cut it), or a face on a designed picture
+  (a title card, a slide) whose text a crop would cut.
 - ``inset`` is for a small face over screen-like content (a webcam in a screen
   recording): the face on top, the whole screen fitted below.
 """
@@ -103,6 +104,9 @@ def _shot(samples: list[Sample], start: float, end: float, source: tuple[int, in
                            f"over screen-like content ({flat:.0%} one colour): face on top, "
                            "screen below", most, face=_inset_box(face, source,
                                                                  (target[0], face_panel)))
+    if flat >= rules.screen_flatness:
+        return ShotFraming(start, end, "fit", f"a face on a designed picture ({flat:.0%} one "
+                           "colour: a title card, a slide): a crop would cut its text", most)
     # A face that does not fit the window (in 9 samples out of 10) would be cut by any crop.
     widths, heights = sorted(b.w for b in boxes), sorted(b.h for b in boxes)
     p90 = int(0.9 * (len(boxes) - 1))
