@@ -25,7 +25,8 @@ def video_stats(context: dg.AssetExecutionContext, catalog: CatalogResource,
                 youtube: YouTubeResource, stats_store: StatsStoreResource
                 ) -> dg.MaterializeResult:
     """Views, likes and comments of every catalog video, one snapshot per day (YouTube has
-    no history: a backfilled day records the numbers as read when it ran, see fetched_at).
+    no history: a backfilled day records the numbers as read when it ran, see fetched_at;
+    it never replaces numbers read on their own day, and growth leaves it out).
     Local files have no public statistics and are recorded as skipped."""
     days = context.partition_keys
     meter = QuotaMeter()
@@ -57,10 +58,12 @@ def video_stats(context: dg.AssetExecutionContext, catalog: CatalogResource,
 
 
 @dg.asset(deps=[video_stats], group_name="stats", kinds={"matplotlib", "png"},
-          code_version="1", automation_condition=dg.AutomationCondition.eager())
+          code_version="2", automation_condition=dg.AutomationCondition.eager())
 def channel_summary(catalog: CatalogResource, stats_store: StatsStoreResource,
                     media_store: MediaStoreResource) -> dg.MaterializeResult:
-    """Per YouTube channel: its top videos, total views and growth per day, with a chart."""
+    """Per YouTube channel: its top videos, total views and growth per day, with a chart.
+    Only days whose numbers were read on that day count; backfilled days are listed as
+    skipped (YouTube has no history: they hold the numbers of the day they ran)."""
     with user_errors():
         store = stats_store.store()
         channels = sorted({e.channel_id for e in catalog.catalog().youtube_entries()})
@@ -84,6 +87,8 @@ def channel_summary(catalog: CatalogResource, stats_store: StatsStoreResource,
         "top_videos": dg.MetadataValue.md(tables),
         "growth_per_day": dg.MetadataValue.json(
             {s.channel_id: dict(zip(s.days[1:], s.growth_per_day)) for s in summaries}),
+        "skipped_days": dg.MetadataValue.json(
+            {s.channel_id: dict(s.skipped_days) for s in summaries if s.skipped_days}),
     })
 
 

@@ -7,6 +7,7 @@ import dagster as dg
 
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
+from pattern_pivot.remix.engagement import stats_engagement
 from pattern_pivot.remix.pipeline import (
     RemixContext,
     plan_remix,
@@ -14,10 +15,11 @@ from pattern_pivot.remix.pipeline import (
     write_outputs,
 )
 from pattern_pivot.remix.request import parse_request
-from pattern_pivot.remix.select import engagement_from_stats
+from pattern_pivot.remix.script_check import check_script
 from pattern_pivot.remix.spans import store_transcripts
 from pattern_pivot.remix.summary import plan_markdown
 from pattern_pivot.remix.types import PLAN_ASSET
+from pattern_pivot.remix.writers.base import WORDS_PER_SECOND
 from resources import (
     CatalogResource,
     EmbedderResource,
@@ -25,16 +27,22 @@ from resources import (
     MediaStoreResource,
     RemixStoreResource,
     StatsStoreResource,
+    TTSResource,
     VectorStoreResource,
 )
 
 
 @dg.asset(name=PLAN_ASSET, partitions_def=remixes_partitions, group_name="remix",
-          kinds={"milvus", "langchain", "json"}, code_version="1", pool="milvus")
+          kinds={"milvus", "langchain", "json"}, code_version="1", pool="milvus",
+          check_specs=[dg.AssetCheckSpec(
+              "script_reads_aloud", asset=PLAN_ASSET,
+              description="Every script line is a complete sentence, no line repeats another, "
+                          "the last ends a statement, and the spoken length fits the target.")])
 def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResource,
                catalog: CatalogResource, media_store: MediaStoreResource,
                embedder: EmbedderResource, vector_store: VectorStoreResource,
-               llm: LLMResource, stats_store: StatsStoreResource) -> dg.MaterializeResult:
+               llm: LLMResource, stats_store: StatsStoreResource,
+               tts: TTSResource) -> dg.MaterializeResult:
     """Per request: segments retrieved from Milvus (MMR across videos, engagement re-rank),
     a script (LLM chain with fallbacks, or extractive) or a supercut cut on word boundaries,
     and one EditPlan JSON per variant (plus the supercut's stitched audio)."""
@@ -44,20 +52,24 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
         vectors = vector_store.store(model.name, model.dimension)
         media = media_store.store()
         sources, stills = stored_media_lookups(media, Path(catalog.path))
-        stats = stats_store.store()
-
-        def engagement_for(video_ids: list[str]) -> dict[str, float]:
-            # The source videos' latest views/likes/comments (video_stats) lift engaging ones.
-            return engagement_from_stats(stats.latest(video_ids))
+        # The source videos' latest views/likes/comments (video_stats) lift engaging ones;
+        # optional: a stats-store outage degrades the ranking with a warning, not the remix.
+        engagement_for = stats_engagement(stats_store.store, context.log.warning)
+        # Scripts are written to length at the narrating voice's measured pace.
+        pace = tts.words_per_second() if request.mode != "supercut" else WORDS_PER_SECOND
         with llm.writer() as writer:
             ctx = RemixContext(media=media, embedder=model, vectors=vectors, writer=writer,
                                transcripts=store_transcripts(media), stills=stills,
-                               sources=sources, engagement=engagement_for)
+                               sources=sources, engagement=engagement_for,
+                               words_per_second=pace)
             plans = plan_remix(request, ctx)
         outputs = write_outputs(request, plans, ctx)
     metadata = {"request": dg.MetadataValue.json(request.model_dump()),
                 "mode": request.mode, "format": request.aspect,
-                "target_seconds": request.length_seconds, "variants": len(outputs)}
+                "target_seconds": request.length_seconds, "variants": len(outputs),
+                "words_per_second": pace}
+    problems: list[str] = []
+    findings_by_variant: dict[str, dict] = {}
     for out in outputs:
         n = out.plan.variant
         metadata[f"variant_{n}_plan"] = dg.MetadataValue.path(str(out.plan_path))
@@ -71,7 +83,19 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
             if script.meta.get("fell_back"):
                 context.log.warning(f"variant {n}: fell back through "
                                     f"{script.meta.get('providers_tried')}")
-    return dg.MaterializeResult(metadata=metadata)
+            findings = check_script(script, request.length_seconds, pace)
+            findings_by_variant[f"variant_{n}"] = {
+                f.name: {"passed": f.passed, "value": f.value, "expected": f.expected,
+                         "detail": f.detail} for f in findings}
+            problems += [f"variant {n} {f.name}: {f.value} (expected {f.expected}) {f.detail}"
+                         .strip() for f in findings if not f.passed]
+    check = dg.AssetCheckResult(
+        check_name="script_reads_aloud", passed=not problems,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(problems) if problems else (
+            "every script reads aloud" if findings_by_variant else "no script (supercut)"),
+        metadata={k: dg.MetadataValue.json(v) for k, v in findings_by_variant.items()})
+    return dg.MaterializeResult(metadata=metadata, check_results=[check])
 
 
 class RemixRequestConfig(dg.Config):
@@ -83,6 +107,7 @@ class RemixRequestConfig(dg.Config):
     length: float = 45.0
     variants: int = 1
     story: str = ""
+    allow_shorter: bool = False
 
 
 @dg.op

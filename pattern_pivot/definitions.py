@@ -26,6 +26,7 @@ from resources import (
     YouTubeResource,
 )
 from sensors.channel_folder import channel_folder_sensor
+from sensors.dead_runs import dead_runs_sensor
 from sensors.jobs import ingest_job, register_remix_job, remix_job, video_stats_job
 from sensors.remix_requests import remix_requests_sensor
 from sensors.schedules import video_stats_schedule
@@ -38,10 +39,11 @@ def youtube_resource_from_env() -> YouTubeResource:
     config = YouTubeConfig.from_env()
     return YouTubeResource(
         api_key=dg.EnvVar(API_KEY_ENV) if os.environ.get(API_KEY_ENV) else "",
-        api_endpoint=config.api_endpoint, channels=list(config.channels),
+        channels=list(config.channels),
         download_url_template=config.download_url_template, max_height=config.max_height,
         max_filesize_mb=config.max_filesize_mb, max_duration_s=config.max_duration_s,
-        captions=config.captions)
+        captions=config.captions,
+        invalid_setting=config.problems[0].parts() if config.problems else [])
 
 
 def stats_store_resource_for(settings: Settings) -> StatsStoreResource:
@@ -66,7 +68,7 @@ def build_definitions(settings: Settings | None = None,
                 *compose_assets],
         jobs=[ingest_job, video_stats_job, remix_job, register_remix_job],
         sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),
-                 remix_requests_sensor],
+                 remix_requests_sensor, dead_runs_sensor],
         schedules=[video_stats_schedule],
         resources={
             "catalog": CatalogResource(path=str(settings.catalog_path),

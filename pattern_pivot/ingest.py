@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,13 @@ from pattern_pivot.errors import CatalogError, MediaError
 from pattern_pivot.hashing import copy_with_sha256
 from pattern_pivot.media.audio import extract_speech_audio
 from pattern_pivot.media.ffmpeg import run_ffmpeg
-from pattern_pivot.media.probe import MediaInfo, probe
+from pattern_pivot.media.probe import (
+    TRUNCATED_FIX,
+    MediaInfo,
+    check_complete,
+    probe,
+    shortfall_tolerance,
+)
 from pattern_pivot.media.store import MediaStore
 from pattern_pivot.transcription.types import Transcript
 from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
@@ -46,7 +53,8 @@ def source_name(entry: CatalogEntry) -> str:
 
 def store_source(entry: CatalogEntry, store: MediaStore) -> tuple[StageOutput, MediaInfo]:
     """Copy the registered file into the store (verifying it is still the same content)
-    and probe it. The probe fails fast on empty or corrupt files, before any copy."""
+    and probe it. The probe and a read of every packet fail fast on empty, corrupt or
+    truncated files, before any copy."""
     name = source_name(entry)
     fingerprint = entry.sha256
     if store.is_current(SOURCE, entry.video_id, name, fingerprint) and store.is_current(
@@ -56,6 +64,7 @@ def store_source(entry: CatalogEntry, store: MediaStore) -> tuple[StageOutput, M
         return StageOutput(store.path(SOURCE, entry.video_id, name), fingerprint, True), info
     original = Path(entry.source_uri)
     info = probe(original)
+    check_complete(info)
     with store.atomic_write(SOURCE, entry.video_id, name, fingerprint) as tmp:
         # Verified while copying; a mismatch raises inside atomic_write, so nothing is kept.
         if copy_with_sha256(original, tmp) != entry.sha256:
@@ -75,11 +84,16 @@ def store_poster(entry: CatalogEntry, store: MediaStore, source: StageOutput,
     if info.video is None:
         return None
     if not store.is_current(SOURCE, entry.video_id, POSTER_NAME, source.fingerprint):
+        at = info.duration * 0.1
         with store.atomic_write(SOURCE, entry.video_id, POSTER_NAME, source.fingerprint) as tmp:
-            run_ffmpeg(["-ss", f"{info.duration * 0.1:.3f}", "-i", source.path, "-frames:v", "1",
+            run_ffmpeg(["-ss", f"{at:.3f}", "-i", source.path, "-frames:v", "1",
                         "-vf", "scale=320:-2", "-f", "image2", "-c:v", "mjpeg", tmp],
                        subject=entry.source_uri, fix="the video frames could not be decoded: "
                        "re-export the file and add it again")
+            # ffmpeg exits 0 with no frame when none decodes at that point.
+            if tmp.stat().st_size == 0:
+                raise MediaError(entry.source_uri, f"has no video frame that decodes at "
+                                 f"{at:.1f} s (the file is truncated or corrupt)", TRUNCATED_FIX)
     return store.path(SOURCE, entry.video_id, POSTER_NAME)
 
 
@@ -94,7 +108,22 @@ def store_audio(entry: CatalogEntry, store: MediaStore, source: StageOutput,
         return StageOutput(store.path(AUDIO, entry.video_id, AUDIO_NAME), fingerprint, True)
     with store.atomic_write(AUDIO, entry.video_id, AUDIO_NAME, fingerprint) as tmp:
         extract_speech_audio(source.path, tmp)
+        _check_decoded_length(entry, tmp, info)
     return StageOutput(store.path(AUDIO, entry.video_id, AUDIO_NAME), fingerprint, False)
+
+
+def _check_decoded_length(entry: CatalogEntry, wav: Path, info: MediaInfo) -> None:
+    """ffmpeg skips audio frames it cannot decode and still exits 0: demand (nearly) the
+    whole length the audio stream declares, so a damaged track is not transcribed as a
+    shorter one."""
+    declared = info.audio.duration if info.audio else 0.0
+    if declared <= 0:  # not declared by the container (or a probe from before it was kept)
+        return
+    with wave.open(str(wav), "rb") as decoded:
+        seconds = decoded.getnframes() / decoded.getframerate()
+    if seconds < declared - shortfall_tolerance(declared):
+        raise MediaError(entry.source_uri, f"is truncated or corrupt: its audio decodes to "
+                         f"{seconds:.2f} s of the {declared:.2f} s it declares", TRUNCATED_FIX)
 
 
 def stored_output(store: MediaStore, asset: str, video_id: str, name: str) -> StageOutput:

@@ -1,18 +1,100 @@
-"""Where PatternPivot keeps its data, read from environment variables.
+"""Where PatternPivot keeps its data, read from environment variables, and how typed
+variables are read without one bad value taking the code location down.
 
 Every default is local and needs no server; every path can be moved with one variable.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Sequence, TypeVar
+
+from pattern_pivot.errors import PatternPivotError
+
+T = TypeVar("T")
+
+
+class SettingError(PatternPivotError):
+    """An environment variable holds a value PatternPivot cannot use. A parsed value (a
+    number, a flag, a template) is raised by the stage that needs it, never while the code
+    location loads: one bad setting must not take down ingest of local files."""
+
+    def __init__(self, name: str, value: str, problem: str, fix: str):
+        self.name, self.value = name, value
+        super().__init__(f"{name}={value!r}", problem, fix)
+
+    def parts(self) -> list[str]:
+        """What a resource keeps to raise this error again at run time."""
+        return [self.name, self.value, self.problem, self.fix]
+
+
+def raise_setting_error(parts: Sequence[str]) -> None:
+    """Raise the SettingError a resource was built with (``SettingError.parts``), if any."""
+    if parts:
+        raise SettingError(*parts)
+
+
+@dataclass
+class EnvReader:
+    """Typed environment variables that never raise while reading: an unusable value yields
+    its default and is kept in ``problems``, for the stage that needs it to raise."""
+
+    problems: list[SettingError] = field(default_factory=list)
+
+    def _read(self, name: str, default: T, convert: Callable[[str], T], problem: str,
+              fix: str) -> T:
+        value = os.environ.get(name, "")
+        if not value.strip():
+            return default
+        try:
+            return convert(value.strip())
+        except ValueError:
+            self.problems.append(SettingError(name, value, problem, fix))
+            return default
+
+    def whole_number(self, name: str, default: int) -> int:
+        def convert(text: str) -> int:
+            number = int(text)
+            if number <= 0:
+                raise ValueError(text)
+            return number
+        return self._read(name, default, convert, "is not a whole number above 0",
+                          f"set it to e.g. {default} or unset it")
+
+    def number(self, name: str, default: float) -> float:
+        def convert(text: str) -> float:
+            number = float(text)
+            if not math.isfinite(number) or number <= 0:
+                raise ValueError(text)
+            return number
+        return self._read(name, default, convert, "is not a number above 0",
+                          f"set it to e.g. {default:g} or unset it")
+
+    def flag(self, name: str, default: bool) -> bool:
+        def convert(text: str) -> bool:
+            lowered = text.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        return self._read(name, default, convert, "is not a yes/no value",
+                          f"set it to 1 or 0 (true/false) or unset it "
+                          f"({'1' if default else '0'})")
 
 
 def _path(var: str, default: Path) -> Path:
     value = os.environ.get(var)
-    return Path(value).expanduser().resolve() if value else default.resolve()
+    if not value:
+        return default.resolve()
+    try:
+        return Path(value).expanduser().resolve()
+    except RuntimeError:  # "~someone/..." for a user this machine does not have
+        raise SettingError(var, value, "names the home folder of an unknown user",
+                           "use an absolute path, or ~/ for your own home folder") from None
 
 
 def user_cache_dir() -> Path:

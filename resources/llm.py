@@ -1,18 +1,20 @@
-from contextlib import contextmanager
+import os
+from contextlib import ExitStack, contextmanager
 from typing import Iterator
 
 import dagster as dg
 
 from pattern_pivot.llm.chain import writer_chain
 from pattern_pivot.llm.local_server import LocalLLMServer
-from pattern_pivot.llm.providers import parse_providers
+from pattern_pivot.llm.providers import PROVIDERS_ENV, parse_providers
 from pattern_pivot.remix.writers.fallback import FallbackWriter
 
 
 class LLMResource(dg.ConfigurableResource):
     """Script writing. The default (nothing configured) is the deterministic extractive
     writer: no model, no key. ``providers_json``: OpenAI-compatible endpoints in fallback
-    order (keys come from the environment variables they name). ``local_model``:
+    order (keys come from the environment variables they name, and go only to the endpoints
+    PATTERN_PIVOT_LLM_PROVIDERS configures them for). ``local_model``:
     ``qwen2.5-0.5b-instruct`` (bundled), ``smollm2-135m-instruct`` (tests) or a .gguf path,
     served on 127.0.0.1 by llama.cpp in this process, after the providers. The extractive
     writer always ends the chain."""
@@ -27,12 +29,16 @@ class LLMResource(dg.ConfigurableResource):
     @contextmanager
     def writer(self) -> Iterator[FallbackWriter]:
         """The chain; a local server it started is stopped on exit."""
-        local = LocalLLMServer(self.local_model, threads=self.local_threads) \
-            if self.local_model else None
-        try:
-            yield writer_chain(parse_providers(self.providers_json), local, rounds=self.rounds,
+        # Name where the JSON came from: the environment, or the launchpad's run config.
+        source = PROVIDERS_ENV if self.providers_json == os.environ.get(PROVIDERS_ENV, "") \
+            else "llm resource providers_json (run config)"
+        providers = parse_providers(self.providers_json, source)
+        for provider in providers:  # fail the run before any request, not at the first key
+            provider.check_key_destination()
+        with ExitStack() as stack:
+            local = stack.enter_context(LocalLLMServer(self.local_model,
+                                                       threads=self.local_threads)) \
+                if self.local_model else None
+            yield writer_chain(providers, local, rounds=self.rounds,
                                local_max_tokens=self.local_max_tokens,
                                local_timeout=self.local_timeout_seconds)
-        finally:
-            if local is not None:
-                local.stop()

@@ -4,8 +4,10 @@ from typing import Optional
 import dagster as dg
 from pydantic import PrivateAttr
 
+from pattern_pivot.settings import SettingError, user_cache_dir
 from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
-from pattern_pivot.tts.engines import SpeechEngine, TTSConfig, make_engine
+from pattern_pivot.tts.engines import BACKENDS, SpeechEngine, TTSConfig, make_engine
+from pattern_pivot.tts.pace import words_per_second
 
 
 class TTSResource(dg.ConfigurableResource):
@@ -37,8 +39,19 @@ class TTSResource(dg.ConfigurableResource):
     def engine(self, cache_dir: Optional[Path] = None) -> SpeechEngine:
         # Loaded on first use: runs whose narration is cached never load a voice.
         if self._engine is None:
+            if self.backend not in BACKENDS:  # the code location reads it from this variable
+                raise SettingError("PATTERN_PIVOT_TTS_BACKEND", self.backend,
+                                   "is not a TTS backend",
+                                   f"set it to {', '.join(BACKENDS)}, or unset it (piper)")
             self._engine = make_engine(self.config(), cache_dir)
         return self._engine
+
+    def words_per_second(self) -> float:
+        """The voice's measured pace (measured once per voice, then read from the cache),
+        so scripts are written to the length a request asks for."""
+        voice = f"{self.backend}|{self.model}|{self.config_path}|{self.voice}|{self.speed}"
+        return words_per_second(self.engine(), voice, self.sentence_pause,
+                                user_cache_dir() / "tts-pace.json")
 
     def aligner(self) -> FasterWhisperTranscriber:
         """The local Whisper that hears the narration to time its words (greedy: fast)."""

@@ -1,5 +1,7 @@
-"""A DynamoDB-compatible server for tests (moto's, on 127.0.0.1) and a throttling proxy in
-front of it that answers PutItem with DynamoDB's real ProvisionedThroughputExceeded error."""
+"""A DynamoDB-compatible server for tests (moto's, on 127.0.0.1) and a proxy in front of it
+that records the operations it forwards, answers PutItem with DynamoDB's real
+ProvisionedThroughputExceeded error, and can deny operations as a least-privilege IAM role
+does."""
 
 from __future__ import annotations
 
@@ -14,6 +16,15 @@ from typing import Iterator
 from moto.server import ThreadedMotoServer
 
 from tests.http_support import LocalServer
+
+
+def access_denied(operation: str) -> dict:
+    return {"__type": "com.amazon.coral.service#AccessDeniedException",
+            "Message": "User: arn:aws:sts::123456789012:assumed-role/pattern-pivot/stats is not "
+            f"authorized to perform: dynamodb:{operation} on resource: "
+            "arn:aws:dynamodb:us-east-1:123456789012:table/* because no identity-based "
+            "policy allows the dynamodb:" + operation + " action"}
+
 
 THROTTLED = {"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
              "message": "The level of configured provisioned throughput for the table was "
@@ -34,12 +45,15 @@ def moto_dynamodb() -> Iterator[str]:
 
 class ThrottlingProxy(LocalServer):
     """Forwards every request to ``upstream``, except that the next ``throttle_puts`` PutItem
-    calls are refused with HTTP 400 ProvisionedThroughputExceededException."""
+    calls are refused with HTTP 400 ProvisionedThroughputExceededException and operations in
+    ``deny`` with HTTP 400 AccessDeniedException. ``operations`` lists every call's name."""
 
-    def __init__(self, upstream: str, throttle_puts: int = 0):
+    def __init__(self, upstream: str, throttle_puts: int = 0, deny: frozenset[str] = frozenset()):
         self.upstream = upstream.rstrip("/")
         self.throttle_puts = throttle_puts
         self.throttled = 0
+        self.deny = set(deny)
+        self.operations: list[str] = []
         self._lock = threading.Lock()  # the store writes rows from several threads
         proxy = self
 
@@ -50,7 +64,12 @@ class ThrottlingProxy(LocalServer):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 target = self.headers.get("X-Amz-Target", "")
-                if target.endswith(".PutItem") and proxy._take_throttle():
+                operation = target.rsplit(".", 1)[-1]
+                proxy.operations.append(operation)
+                if operation in proxy.deny:
+                    return self._send(400, json.dumps(access_denied(operation)).encode(), {
+                        "x-amzn-ErrorType": "AccessDeniedException"})
+                if operation == "PutItem" and proxy._take_throttle():
                     return self._send(400, json.dumps(THROTTLED).encode(), {
                         "x-amzn-ErrorType": "ProvisionedThroughputExceededException"})
                 headers = {k: v for k, v in self.headers.items()

@@ -108,7 +108,7 @@ def test_launchpad_request_then_sensor_run_renders_checked_videos(world, defs, i
         assert plan.aspect == "1:1" and plan.mode == "narrated" and plan.variant == n
         assert all(s.span.video_id == ids["houseplant-care"] for s in plan.shots)
     checks = run.get_asset_check_evaluations()
-    assert {c.check_name for c in checks} == set(CHECK_NAMES)
+    assert {c.check_name for c in checks} == set(CHECK_NAMES) | {"script_reads_aloud"}
     assert all(c.passed for c in checks), [(c.check_name, c.description) for c in checks
                                            if not c.passed]
     rendered = rendered_outputs(world.media_root, request_id)

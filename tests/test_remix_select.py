@@ -15,7 +15,6 @@ from pattern_pivot.remix.request import RemixRequestError, parse_request
 from pattern_pivot.remix.select import (
     candidates,
     engagement_from_stats,
-    fit_length,
     mmr_order,
     rerank,
     retrieve,
@@ -103,15 +102,6 @@ def test_cuts_land_in_pauses_between_words(ctx):
     for t in (cut.start, cut.end):
         assert not any(w.start < t < w.end for w in transcript.words), t
     assert cut.text.rstrip().endswith((".", "!", "?")) or cut.duration < 6.0
-
-
-def test_fit_length_fills_the_target_and_skips_slivers():
-    def span(seconds):
-        return SourceSpan(video_id="file-x", start=0.0, end=seconds)
-
-    chosen = fit_length([span(10), span(1.5), span(8), span(9)], 21.0)
-    assert [use for _, use in chosen] == [10, 8, 3]  # the 1.5 s sliver is skipped
-    assert fit_length([span(10), span(10)], 11.0) == [(span(10), 10)]  # 1 s left: too short
 
 
 def test_supercut_plan_hook_body_ending_on_word_boundaries(ctx):
@@ -226,12 +216,33 @@ def test_faceless_topic_is_scripted_then_shown_as_stills_and_cards(ctx, tmp_path
                              "length": 20})
     [plan] = plan_remix(request, ctx)
     assert plan.script.writer == "extractive"
-    assert {s.kind for s in plan.shots} == {"still"} and plan.shots[0].image == str(poster)
+    # One still of the video: shown once, the other lines get cards rather than a repeat.
+    assert plan.shots[0].kind == "still" and plan.shots[0].image == str(poster)
+    assert [s.kind for s in plan.shots[1:]] == ["card"] * (len(plan.shots) - 1)
     assert [s.narration for s in plan.shots] == [line.text for line in plan.script.lines]
     ctx.stills = lambda vid: None
     [plan] = plan_remix(request, ctx)
     assert {s.kind for s in plan.shots} == {"card"}
-    assert all(len(s.text.split()) <= plans.CARD_WORDS for s in plan.shots)
+    for shot in plan.shots:  # a card shows a whole sentence of its line, never a cut one
+        assert shot.narration.startswith(shot.text) and shot.text.endswith((".", "!", "?"))
+
+
+def test_faceless_scenes_get_the_footage_that_says_them_and_never_repeat(ctx, tmp_path):
+    ctx.sources = lambda vid: tmp_path / "stored.mp4"  # every video's footage is stored
+    story = ("Rooftop solar panels turn sunlight into electricity.\n\n"
+             "A battery stores the surplus for the evening.\n\n"
+             "Solar panels make electricity from sunlight on the roof.\n\n"
+             "During an outage the battery keeps the lights on.")
+    request = parse_request({"mode": "faceless", "story": story, "length": 20})
+    [plan] = plan_remix(request, ctx)
+    assert [s.kind for s in plan.shots] == ["source"] * 4
+    spans = [s.span for s in plan.shots]
+    for i, a in enumerate(spans):  # scenes 1 and 3 say the same: they still get new footage
+        for b in spans[i + 1:]:
+            assert a.video_id != b.video_id or a.end <= b.start or b.end <= a.start, (a, b)
+    words = ctx.transcripts(spans[0].video_id).words
+    first = next(w for w in words if w.start >= spans[0].start - 0.01)
+    assert first.text.lower().startswith("rooftop")  # the sentence that matches, not the chunk
 
 
 def test_extractive_hook_stands_alone_and_matches_the_topic():

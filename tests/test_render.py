@@ -1,17 +1,20 @@
 """The render engine on real media: geometry, captions, loudness, supercut sound and
 captions, a full-size 1080x1920 render, and clear errors for bad plans."""
 
+import re
+import subprocess
+
 import numpy as np
 import pytest
 
 from pattern_pivot.errors import CatalogError, MediaError
 from pattern_pivot.media.loudness import measure_file
-from pattern_pivot.quality import run_checks
+from pattern_pivot.quality import CHECK_NAMES, run_checks
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render import RenderOptions, render_plan
 from pattern_pivot.render.sources import FileSources
 from pattern_pivot.render.stage import expectations
-from pattern_pivot.render.timeline import narration_cues
+from pattern_pivot.render.timeline import narration_cues, paced
 from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
 from pattern_pivot.tts import TTSConfig, make_engine, narrate
 from tests.render_support import (
@@ -68,7 +71,8 @@ def test_narrated_render_captions_loudness_and_checks(tmp_path, narrated):
     assert (video["codec_name"], audio["codec_name"]) == ("h264", "aac")
     assert (video["width"], video["height"]) == SMALL and video["pix_fmt"] == "yuv420p"
     assert float(info["format"]["duration"]) == pytest.approx(result.duration, abs=0.1)
-    assert result.duration >= plan.duration
+    # Shots are timed to the voice: the video lasts as long as the narration.
+    assert result.duration == pytest.approx(paced(plan, narrated).duration, abs=0.1)
     assert measure_file(result.path).integrated == pytest.approx(-14.0, abs=1.0)
     # Captions where the plan speaks: the caption band differs from the caption-free render
     # while a word is spoken, and nowhere else in the frame.
@@ -86,6 +90,45 @@ def test_narrated_render_captions_loudness_and_checks(tmp_path, narrated):
     assert yellow.sum() > 20
     outcomes = run_checks(result.path, expectations(plan, SMALL_OPTIONS, result.words))
     assert all(o.passed for o in outcomes), [o for o in outcomes if not o.passed]
+
+
+def test_captions_are_checked_in_the_picture_over_text_heavy_cards(tmp_path, narrated):
+    """The same plan rendered with captions on and off, over sample-channel cards whose own
+    text (white and yellow, shadowed) crosses the caption band: only burned-in captions
+    count, so the render without them fails the caption check and nothing else."""
+    from pattern_pivot.quality.analysis import analyse
+    from pattern_pivot.quality.caption_pixels import MIN_GLYPH_AREA
+    from pattern_pivot.render.captions import caption_band
+    from pattern_pivot.sample_channel.cards import title_card
+    from pattern_pivot.sample_channel.scripts import SCRIPTS
+
+    # White title text enclosed by a dark card (as caption strokes are by their outline),
+    # and a yellow accent close to the caption highlight.
+    white, yellow = tmp_path / "white.png", tmp_path / "yellow.png"
+    for script, path in ((SCRIPTS[3], white), (SCRIPTS[2], yellow)):
+        title_card(script, script.sections[0].heading, (1280, 720))[0].save(path)
+    base = narrated_plan()
+    # Centre framing: the cards are cover-cropped, so their text crosses the caption band
+    # (auto framing would fit them whole in the middle, above the band).
+    plan = base.model_copy(update={"framing": "center", "shots": (
+        base.shots[0].model_copy(update={"kind": "still", "image": str(white), "text": None}),
+        base.shots[1],
+        base.shots[2].model_copy(update={"image": str(yellow)}))})
+    sources = FileSources({"v1": COCKATOO})
+    size = (270, 480)
+    failed = {}
+    for captions in (True, False):
+        options = RenderOptions(frame_size=size, captions=captions)
+        result = render_plan(plan, tmp_path / f"{captions}.mp4", sources, narrated, options)
+        outcomes = run_checks(result.path, expectations(plan, options, result.words))
+        failed[captions] = {o.name: o for o in outcomes if not o.passed}
+    assert failed[True] == {}, failed[True]
+    assert set(failed[False]) == {"captions_cover_speech"}
+    assert failed[False]["captions_cover_speech"].metadata["coverage"] == 0.0
+    # The cards really put caption-like strokes in the band, yet no frame counts as captioned.
+    cards = analyse(tmp_path / "False.mp4", caption_band(*size)).caption_samples
+    assert not any(frame.present for frame in cards)
+    assert max(frame.glyph_area for frame in cards) > MIN_GLYPH_AREA
 
 
 def test_supercut_keeps_the_speakers_voice_with_their_words_as_captions(tmp_path,
@@ -171,9 +214,110 @@ def test_cli_say_and_render(tmp_path):
                            f"v1={COCKATOO}", "--width", "180", "--height", "320"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count("ok     ") == 8 and "FAILED" not in done.stdout
+    assert done.stdout.count("ok     ") == len(CHECK_NAMES) and "FAILED" not in done.stdout
     assert out.is_file() and (tmp_path / "out" / "video.captions.json").is_file()
     plan.write_text("{}")
     bad = subprocess.run([cli, "render", str(plan), "-o", str(out)], capture_output=True,
                          text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "is not a readable edit plan" in bad.stderr
+
+
+def test_shots_follow_the_voice_so_no_line_leaves_dead_air(tmp_path, narrated):
+    """The plan only guesses each line's length (here 4-6 s for lines the voice says in 1-2
+    s); the narration speaks the lines back to back and the shots are timed to it."""
+    from pattern_pivot.render.timeline import NARRATION_TAIL
+    from pattern_pivot.tts.narrate import MIN_LINE_SECONDS
+
+    guessed = narrated_plan()
+    plan = guessed.model_copy(update={"shots": tuple(
+        s.model_copy(update={"duration": s.duration * 2}) for s in guessed.shots)})
+    assert narration_cues(plan) == narration_cues(guessed)  # the voice sets the pace
+    assert len(narrated.lines) == len(plan.shots)
+    for (start, end), (next_start, _) in zip(narrated.lines, narrated.lines[1:]):
+        assert next_start - end <= 0.4 or next_start == pytest.approx(start + MIN_LINE_SECONDS,
+                                                                      abs=0.01)
+    timed = paced(plan, narrated)
+    assert all(shot.duration >= MIN_LINE_SECONDS - 0.01 for shot in timed.shots)
+    assert timed.duration == pytest.approx(narrated.duration + NARRATION_TAIL, abs=0.01)
+    out = render_plan(plan, tmp_path / "paced.mp4", FileSources({"v1": COCKATOO}), narrated,
+                      RenderOptions(frame_size=SMALL, captions=False)).path
+    # Measured on the rendered sound, not the plan: no silence of 1 s anywhere inside.
+    log = subprocess.run(["ffmpeg", "-nostdin", "-i", str(out), "-af",
+                          "silencedetect=noise=-40dB:d=0.6", "-f", "null", "-"],
+                         capture_output=True, text=True).stderr
+    silences = [float(x) for x in re.findall(r"silence_duration: ([\d.]+)", log)]
+    assert max(silences, default=0.0) < 1.0, silences
+
+
+def test_supercut_cuts_fall_in_the_speakers_pauses_by_the_sound(tmp_path, tiny_transcriber):
+    """Cut JFK's speech where snap() says, render it, and listen at each cut: just before
+    and after it the output is quiet (a pause), while the shots themselves carry speech."""
+    from pattern_pivot.media.audio import extract_speech_audio
+    from pattern_pivot.remix.spans import snap
+
+    talk = talk_source(tmp_path / "talk.mp4")
+    extract_speech_audio(talk, tmp_path / "talk.wav")
+    transcript = tiny_transcriber.transcriber().transcribe(tmp_path / "talk.wav")
+    # JFK pauses after "...can do for you": both cuts must find that pause, the second one
+    # by starting after it rather than inside "ask not what your country...".
+    cuts = [snap(SourceSpan(video_id="jfk", start=0.0, end=11.0), transcript, max_seconds=8.5),
+            snap(SourceSpan(video_id="jfk", start=3.0, end=11.0), transcript)]
+    assert all(cuts), cuts
+    assert cuts[1].text.lower().startswith("ask what"), cuts[1]
+    shots = tuple(Shot(kind="source", duration=round(c.duration, 3), source_audio=True, span=c)
+                  for c in cuts)
+    plan = EditPlan(request_id="remix-cuts", mode="supercut", aspect="9:16",
+                    target_seconds=sum(s.duration for s in shots), shots=shots)
+    out = render_plan(plan, tmp_path / "cuts.mp4", FileSources({"jfk": talk}, {"jfk": transcript}),
+                      None, RenderOptions(frame_size=SMALL, captions=False)).path
+    pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", str(out), "-ac", "1", "-ar", "16000",
+                          "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    audio = np.frombuffer(pcm, dtype="<i2").astype(float) / 32768
+
+    def level(a: float, b: float) -> float:  # dBFS RMS of the output between a and b s
+        part = audio[int(a * 16000):int(b * 16000)]
+        return 20 * np.log10(np.sqrt(np.mean(part ** 2)) + 1e-9)
+
+    t, speech = 0.0, []
+    for shot in shots[:-1]:
+        t += shot.duration
+        speech.append(level(t - shot.duration, t))
+        # Outside the 30 ms fades: what a listener hears around the cut is the pause.
+        assert level(t - 0.12, t - 0.04) < max(speech) - 20, (t, level(t - 0.12, t - 0.04))
+        assert level(t + 0.04, t + 0.12) < max(speech) - 20, (t, level(t + 0.04, t + 0.12))
+
+
+def test_snap_refuses_to_cut_inside_a_phrase():
+    from pattern_pivot.remix.spans import snap
+    from pattern_pivot.transcription.types import Segment, Transcript, Word
+
+    text = "when you share your creative wealth with others it grows. Then more."
+    words, t = [], 0.0
+    for token in text.split():  # a steady speaker: no pause inside the first sentence
+        words.append(Word(start=round(t, 2), end=round(t + 0.3, 2), text=token))
+        t += 0.35 if not token.endswith(".") else 0.9
+    transcript = Transcript(language="en", language_probability=1.0, duration=t,
+                            segments=(Segment(start=0.0, end=t, text=text, words=tuple(words)),),
+                            model="test")
+    whole = SourceSpan(video_id="v", start=0.0, end=t)
+    assert snap(whole, transcript, max_seconds=2.0) is None  # no clean cut that short
+    cut = snap(whole, transcript, max_seconds=5.0)
+    assert cut is not None and cut.text.endswith("grows.")
+    # A span that starts inside the phrase starts at the next sentence instead.
+    later = snap(SourceSpan(video_id="v", start=1.0, end=t), transcript)
+    assert later is not None and later.text == "Then more."
+
+
+def test_a_caption_line_never_runs_across_a_cut():
+    from pattern_pivot.render.captions import caption_events, group_lines
+    from pattern_pivot.transcription.types import Word
+
+    words = [Word(start=0.0, end=0.3, text="when"), Word(start=0.35, end=0.6, text="you"),
+             Word(start=0.65, end=1.0, text="share"), Word(start=1.1, end=1.4, text="It's"),
+             Word(start=1.45, end=1.8, text="easy.")]
+    assert [len(line) for line in group_lines(words)] == [4, 1]  # one line across the cut
+    assert [[w.text for w in line] for line in group_lines(words, cuts=[1.05])] == [
+        ["when", "you", "share"], ["It's", "easy."]]
+    events = caption_events(words, cuts=[1.05])
+    share = next(e for e in events if e[2][e[3]].text == "share")
+    assert share[1] <= 1.05  # the line is gone when the shot changes

@@ -2,6 +2,7 @@
 moto's server on 127.0.0.1)."""
 
 import uuid
+from datetime import datetime, timezone
 
 import boto3
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from pattern_pivot.stats.config import open_stats_store
 from pattern_pivot.stats.dynamodb_store import DynamoStatsStore
 from pattern_pivot.stats.store import StatsStoreError, VideoStats
+from pattern_pivot.stats.summary import summarise
 from tests.stats_support import ThrottlingProxy, moto_dynamodb
 
 
@@ -27,9 +29,11 @@ def aws_credentials(monkeypatch):
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store(request, tmp_path, moto_url):
-    return open_stats_store(request.param, sqlite_path=str(tmp_path / "stats.sqlite"),
-                            dynamodb_table=f"stats-{uuid.uuid4().hex[:8]}",
-                            dynamodb_endpoint=moto_url)
+    store = open_stats_store(request.param, sqlite_path=str(tmp_path / "stats.sqlite"),
+                             dynamodb_table=f"stats-{uuid.uuid4().hex[:8]}",
+                             dynamodb_endpoint=moto_url)
+    store.create()  # as `pattern-pivot stats create-table` does, once
+    return store
 
 
 def rows(day, fetched_at, views=100, ids=("yt-a", "yt-b", "yt-c")):
@@ -78,6 +82,44 @@ def test_latest_history_and_channel_index(store):
     assert [r.snapshot_date for r in channel] == sorted(r.snapshot_date for r in channel)
 
 
+def at(day: str, hour: float) -> float:
+    """Unix seconds of ``hour`` o'clock UTC on ``day``."""
+    return datetime.fromisoformat(day).replace(tzinfo=timezone.utc).timestamp() + hour * 3600
+
+
+def test_growth_comes_only_from_days_read_on_their_own_day(store):
+    store.write_day("2026-11-01", rows("2026-11-01", at("2026-11-01", 23.5), views=100))
+    store.write_day("2026-11-03", rows("2026-11-03", at("2026-11-03", 23.5), views=700))
+    # A backfill of the 2nd, run on the 3rd: YouTube gives the 3rd's numbers.
+    store.write_day("2026-11-02", rows("2026-11-02", at("2026-11-03", 23.9), views=700))
+    history = store.channel_history("UC1")
+    assert {(r.snapshot_date, r.fetched_on_day) for r in history} == {
+        ("2026-11-01", True), ("2026-11-02", False), ("2026-11-03", True)}
+    summary = summarise("UC1", history)
+    assert summary.days == ("2026-11-01", "2026-11-03")
+    assert summary.total_views == (201, 1401)  # yt-a and yt-b (yt-c is another channel)
+    assert summary.growth_per_day == (600.0,)  # 1,200 views over two days, not all on one
+    assert summary.skipped_days == (("2026-11-02", "backfilled: numbers read on 2026-11-03"),)
+    assert {t.video_id: t.views_per_day for t in summary.top} == {"yt-a": 300.0, "yt-b": 300.0}
+
+
+def test_a_backfill_never_replaces_numbers_read_on_their_day(store):
+    store.write_day("2026-11-01", rows("2026-11-01", at("2026-11-01", 23.5), views=100))
+    later = store.write_day("2026-11-01", rows("2026-11-01", at("2026-11-04", 9), views=999))
+    assert (later.written, later.kept) == (0, 3)
+    assert [r.views for r in store.day("2026-11-01")] == [100, 101, 102]
+    assert store.is_complete("2026-11-01")
+    # A re-run on the day itself still brings fresher numbers, a few minutes past midnight too.
+    again = store.write_day("2026-11-01", rows("2026-11-01", at("2026-11-02", 0.2), views=150))
+    assert again.written == 3 and store.day("2026-11-01")[0].views == 150
+    # A backfilled day takes fresher backfilled numbers, and gives way to its own day's.
+    store.write_day("2026-11-02", rows("2026-11-02", at("2026-11-04", 9), views=800))
+    assert store.write_day("2026-11-02", rows("2026-11-02", at("2026-11-05", 9),
+                                              views=900)).written == 3
+    own = store.write_day("2026-11-02", rows("2026-11-02", at("2026-11-02", 23.5), views=400))
+    assert own.written == 3 and store.day("2026-11-02")[0].fetched_on_day
+
+
 def test_bad_day_and_unknown_backend_are_clear(store, tmp_path):
     with pytest.raises(StatsStoreError, match="not YYYY-MM-DD"):
         store.write_day("yesterday", [])
@@ -97,6 +139,31 @@ def test_dynamodb_table_design(moto_url):
     assert [k["AttributeName"] for k in index["KeySchema"]] == ["channel_id", "snapshot_date"]
 
 
+def test_dynamodb_store_on_an_existing_table_never_calls_create_table(moto_url):
+    """A least-privilege role may read and write items, not create tables."""
+    DynamoStatsStore("least-privilege", endpoint_url=moto_url).create()
+    with ThrottlingProxy(moto_url, deny={"CreateTable"}) as proxy:
+        store = DynamoStatsStore("least-privilege", endpoint_url=proxy.url)
+        assert store.write_day("2026-11-01", rows("2026-11-01", 1.0)).written == 3
+        assert store.is_complete("2026-11-01") and len(store.day("2026-11-01")) == 3
+        assert set(store.latest(["yt-a", "yt-c"])) == {"yt-a", "yt-c"}
+        assert len(DynamoStatsStore("least-privilege", endpoint_url=proxy.url)
+                   .channel_history("UC1")) == 2
+        assert store.create() is False  # create-table on an existing table: DescribeTable only
+    assert "PutItem" in proxy.operations and "CreateTable" not in proxy.operations
+
+
+def test_dynamodb_missing_table_says_to_create_it(moto_url):
+    store = DynamoStatsStore("never-created", endpoint_url=moto_url)
+    for read_or_write in (lambda: store.write_day("2026-11-01", rows("2026-11-01", 1.0)),
+                          lambda: store.latest(["yt-a"])):
+        with pytest.raises(StatsStoreError, match="table 'never-created' at .*: does not exist."
+                           " Fix: run `pattern-pivot stats create-table`"):
+            read_or_write()
+    names = boto3.client("dynamodb", endpoint_url=moto_url).list_tables()["TableNames"]
+    assert "never-created" not in names  # nothing created behind the operator's back
+
+
 def test_dynamodb_throttling_is_retried_then_reported_clearly(moto_url):
     with ThrottlingProxy(moto_url, throttle_puts=2) as proxy:
         store = DynamoStatsStore("throttled", endpoint_url=proxy.url, max_attempts=4)
@@ -113,6 +180,19 @@ def test_dynamodb_throttling_is_retried_then_reported_clearly(moto_url):
     assert not direct.is_complete("2026-11-02")
     direct.write_day("2026-11-02", rows("2026-11-02", 2.0))
     assert direct.is_complete("2026-11-02") and len(direct.day("2026-11-02")) == 3
+
+
+def test_sqlite_foreign_file_is_a_stats_store_error(tmp_path):
+    """Every SQLite failure is a StatsStoreError: optional readers (the remix) rely on it."""
+    import sqlite3
+
+    foreign = tmp_path / "stats.sqlite"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE video_stats (video_id TEXT)")  # another tool's table
+    conn.close()
+    with pytest.raises(StatsStoreError, match="stats.sqlite: failed reading .*no such column.*"
+                       "Fix: check PATTERN_PIVOT_STATS_DB"):
+        open_stats_store("sqlite", str(foreign), "t").latest(["yt-a"])
 
 
 def test_dynamodb_unreachable_is_a_clear_error():

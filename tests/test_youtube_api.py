@@ -6,7 +6,14 @@ import pytest
 from pattern_pivot.youtube.api import YouTubeClient
 from pattern_pivot.youtube.errors import YouTubeAuthError, YouTubeError, YouTubeQuotaError
 from pattern_pivot.youtube.types import catalog_id, parse_duration
-from tests.youtube_support import API_KEY, FakeYouTube, FakeYouTubeServer, video_item
+from tests.youtube_support import (
+    API_KEY,
+    FakeYouTube,
+    FakeYouTubeServer,
+    closed_port_url,
+    hang_up_server,
+    video_item,
+)
 
 CHANNEL = "UCtestchannel000000000001"
 
@@ -95,6 +102,33 @@ def test_the_key_never_reaches_errors_or_debug_logs(server, caplog):
         with pytest.raises(YouTubeQuotaError) as failure:
             client(server).resolve_channel("@tester")
     assert API_KEY not in str(failure.value) and API_KEY not in caplog.text
+
+
+def test_unreachable_endpoint_names_it_and_the_fix_without_the_key(caplog):
+    import logging
+
+    url, delays = closed_port_url(), []
+    yt = YouTubeClient(API_KEY, api_endpoint=url, sleep=delays.append)
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(YouTubeError) as failure:
+            yt.videos(["vid00000001"])
+    message = str(failure.value)
+    assert message.startswith(f"YouTube Data API at {url}: could not be reached")
+    assert "connection refused" in message
+    assert "Fix: check PATTERN_PIVOT_YOUTUBE_API_ENDPOINT" in message
+    assert failure.value.__suppress_context__  # no ConnectionRefusedError traceback behind it
+    assert delays == []  # a closed port is a setting to fix, not a blip to retry
+    assert API_KEY not in message and API_KEY not in caplog.text
+
+
+def test_dropped_connections_are_retried_then_reported_clearly():
+    delays = []
+    with hang_up_server() as url:
+        yt = YouTubeClient(API_KEY, api_endpoint=url, sleep=delays.append, max_retries=2)
+        with pytest.raises(YouTubeError, match=f"at {url}: could not be reached .*closed the "
+                           "connection without answering.*Fix: check"):
+            yt.resolve_channel("@tester")
+    assert len(delays) == 2  # a dropped connection may be a blip: retried with backoff
 
 
 def test_server_errors_are_retried_with_backoff(server):

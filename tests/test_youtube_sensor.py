@@ -8,6 +8,7 @@ import pytest
 
 from assets.partitions import videos_partitions
 from pattern_pivot.catalog import Catalog
+from pattern_pivot.youtube.api import API_ENDPOINT_ENV
 from pattern_pivot.youtube.errors import YouTubeQuotaError
 from resources import CatalogResource, YouTubeResource
 from sensors.youtube_uploads import MAX_NEW_UPLOADS_PER_TICK, build_youtube_uploads_sensor
@@ -23,7 +24,7 @@ def ids(n, start=0):
 
 
 @pytest.fixture
-def server():
+def server(monkeypatch):
     fake = FakeYouTube()
     # 25 uploads, newest first; id up000000000 is the newest.
     fake.add_channel(CHANNEL, "@sensor", [video_item(i, CHANNEL, f"Upload {i}")
@@ -31,14 +32,14 @@ def server():
     fake.videos["up000000003"]["status"]["privacyStatus"] = "private"
     del fake.videos["up000000004"]  # listed in the playlist but deleted
     with FakeYouTubeServer(fake) as srv:
+        monkeypatch.setenv(API_ENDPOINT_ENV, srv.url)
         yield srv
 
 
 def evaluate(instance, settings, server, cursor=None, channels=("@sensor",), key=API_KEY):
     context = dg.build_sensor_context(
         instance=instance, cursor=cursor,
-        resources={"youtube": YouTubeResource(api_key=key, api_endpoint=server.url,
-                                              channels=list(channels)),
+        resources={"youtube": YouTubeResource(api_key=key, channels=list(channels)),
                    "catalog": CatalogResource(path=str(settings.catalog_path),
                                               watch_dir=str(settings.watch_dir))})
     return SENSOR(context)

@@ -11,14 +11,50 @@ YouTube.
 from __future__ import annotations
 
 import json
+import socket
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import parse_qs, urlparse
 
 from tests.http_support import LocalServer
 
 API_KEY = "test-key-not-secret"
+
+
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens: connections to it are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
+
+
+@contextmanager
+def hang_up_server() -> Iterator[str]:
+    """A URL on 127.0.0.1 whose server reads each request and closes the connection without
+    answering (a dropped connection); yields the URL."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # closed: the test is over
+                return
+            with conn:
+                conn.recv(65536)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/"
+    finally:
+        server.close()
 
 
 def error_body(code: int, message: str, reason: str, domain: str = "global",

@@ -70,10 +70,10 @@ def youtube_sync(
     run: bool = typer.Option(False, "--run", help="Also ingest them now (downloads)."),
 ) -> None:
     """Register a channel's uploads not yet in the catalog as `yt-<id>` partitions."""
+    from pattern_pivot.cli.runs import add_partitions, instance_for, run_ingest
     from pattern_pivot.youtube.api import QuotaMeter, YouTubeClient
     from pattern_pivot.youtube.config import API_KEY_ENV, YouTubeConfig
-    from pattern_pivot.youtube.uploads import ChannelState, find_new_uploads
-    from sensors.runs import add_partitions, instance_for, run_ingest
+    from pattern_pivot.youtube.sync import STATE_NAME, sync_uploads
 
     settings = Settings.from_env()
     config = YouTubeConfig.from_env()
@@ -82,22 +82,16 @@ def youtube_sync(
         typer.secho("error: no channel: pass --channel or set PATTERN_PIVOT_YOUTUBE_CHANNELS",
                     err=True)
         raise typer.Exit(code=2)
-    catalog = Catalog(settings.catalog_path)
-    # The catalog is the memory here: every registered upload counts as seen.
-    states: dict = {}
-    for entry in catalog.youtube_entries():
-        states.setdefault(entry.channel_id, ChannelState()).seen.add(entry.youtube_id)
     meter = QuotaMeter()
     try:
         client = YouTubeClient(os.environ.get(API_KEY_ENV, ""), config.api_endpoint,
                                meter=meter)
-        scan = find_new_uploads(client, refs, states, limit)
+        scan, keys = sync_uploads(client, Catalog(settings.catalog_path), refs, limit,
+                                  settings.catalog_path.with_name(STATE_NAME))
     except PatternPivotError as exc:
         exit_with_error(exc)
     for ref, problem in scan.problems.items():
         typer.secho(f"skipped {ref}: {problem}", fg=typer.colors.YELLOW, err=True)
-    keys = [catalog.register_youtube(v.youtube_id, v.channel_id, v.title, v.published_at,
-                                     v.duration_s).video_id for v in scan.new]
     instance = instance_for(settings)
     add_partitions(instance, keys)
     for video, key in zip(scan.new, keys):

@@ -113,6 +113,9 @@ def _day(value: Optional[str], end_of_day: bool = False) -> Optional[int]:
     return int(day.timestamp()) + (86399 if end_of_day else 0)
 
 
+MAX_QUERY_CHARS = 1000
+
+
 @app.command()
 def search(
     query: str = typer.Argument(..., help="What to look for, in plain words."),
@@ -124,21 +127,36 @@ def search(
     until: Optional[str] = typer.Option(None, help="Published/added on or before YYYY-MM-DD."),
 ) -> None:
     """Semantic search over every transcript chunk in the catalog (Milvus)."""
-    from pattern_pivot.retrieval.embeddings import SentenceEmbedder
-    from pattern_pivot.retrieval.index import search_catalog
+    # Every input is checked before the embedding model loads (tens of seconds on a laptop).
+    # The bound: the bundled model reads 256 word pieces (about 1,000 characters) and drops
+    # the rest, so a longer query would be searched for as something it does not say.
+    if not query.strip():
+        exit_with_error(PatternPivotError("search query", "is empty",
+                                          'say what to look for, e.g. "how to prune roses"'))
+    if len(query) > MAX_QUERY_CHARS:
+        exit_with_error(PatternPivotError(
+            "search query", f"is {len(query):,} characters long; at most "
+            f"{MAX_QUERY_CHARS:,} are read", "shorten it to the words that matter"))
     from pattern_pivot.retrieval.milvus_store import MilvusChunkStore, SearchFilters
 
     settings = Settings.from_env()
     filters = SearchFilters(video_ids=tuple(video), channel=channel,
                             published_from=_day(since), published_to=_day(until, True))
     try:
+        filters.expression()  # refuses malformed video ids
+    except ValueError as exc:
+        typer.secho(f"error: --video: {exc}. Fix: pass ids as `pattern-pivot add` prints "
+                    "them, e.g. file-0123456789abcdef or yt-dQw4w9WgXcQ", fg=typer.colors.RED,
+                    err=True)
+        raise typer.Exit(code=2) from None
+    from pattern_pivot.retrieval.embeddings import SentenceEmbedder
+    from pattern_pivot.retrieval.index import search_catalog
+
+    try:
         embedder = SentenceEmbedder(settings.embedding_model)
         store = MilvusChunkStore(settings.vector_uri, model_name=embedder.name,
                                  dim=embedder.dimension)
         hits = search_catalog(query, embedder, store, top, filters)
-    except ValueError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from None
     except PatternPivotError as exc:
         exit_with_error(exc)
     if as_json:
@@ -173,26 +191,48 @@ def sample_channel(
         typer.echo(f"{video.path}  ({video.duration:.1f} s) {video.title}")
 
 
-def _register(files: List[Path]) -> list:
-    settings = Settings.from_env()
-    catalog = Catalog(settings.catalog_path)
-    entries = []
+def printable_path(path: Path) -> str:
+    """A path as text that can always be printed: bytes that are not UTF-8 appear as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _register(files: List[Path]) -> tuple[list, list[PatternPivotError]]:
+    """Register every file that can be; one bad file never keeps the others out."""
+    from pattern_pivot.errors import MediaError
+
+    catalog = Catalog(Settings.from_env().catalog_path)
+    entries, problems = [], []
     for file in files:
         try:
+            if printable_path(file) != str(file):  # undecodable bytes became surrogates
+                raise MediaError(printable_path(file), "has a name that is not valid UTF-8, "
+                                 "which the catalog, the event log and the UI store as text",
+                                 "rename the file (or its folder) to a UTF-8 name and add it "
+                                 "again")
             entries.append(catalog.register_file(file))
         except PatternPivotError as exc:
-            exit_with_error(exc)
-    return entries
+            problems.append(exc)
+    return entries, problems
 
 
 def report_runs(outcomes) -> int:
+    """Print each run's outcome as it ends; the number that failed. Ctrl-C (or SIGTERM) stops
+    the whole command with status 130 instead of moving on to the next run."""
+    from pattern_pivot.cli.runs import RunInterrupted
+
     failed = 0
-    for outcome in outcomes:
-        if outcome.success:
-            typer.echo(f"ok      {outcome.video_id}  run {outcome.run_id}")
-        else:
-            failed += 1
-            typer.secho(f"FAILED  {outcome.video_id}  {outcome.error}", fg=typer.colors.RED)
+    try:
+        for outcome in outcomes:
+            if outcome.success:
+                typer.echo(f"ok      {outcome.video_id}  run {outcome.run_id}")
+            else:
+                failed += 1
+                typer.secho(f"FAILED  {outcome.video_id}  {outcome.error}",
+                            fg=typer.colors.RED)
+    except RunInterrupted as stop:
+        typer.secho(f"interrupted: {stop} (its run is marked failed); nothing else was "
+                    "started", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=130) from None
     return failed
 
 
@@ -200,26 +240,43 @@ def report_runs(outcomes) -> int:
 def add(files: List[Path] = typer.Argument(..., help="Video or audio files."),
         run: bool = typer.Option(False, "--run", help="Ingest them now (in this process).")
         ) -> None:
-    """Register FILES as videos (partitions of `videos`); --run also ingests them."""
-    from sensors.runs import add_partitions, instance_for, run_ingest
+    """Register FILES as videos (partitions of `videos`); --run also ingests them. A file
+    that cannot be registered is reported (exit status 2) and the others still are."""
+    from pattern_pivot.cli.runs import add_partitions, instance_for, run_ingest
 
-    entries = _register(files)
-    instance = instance_for(Settings.from_env())
-    add_partitions(instance, [e.video_id for e in entries])
+    entries, problems = _register(files)
+    keys = [e.video_id for e in entries]
+    instance = instance_for(Settings.from_env()) if keys else None
+    if keys:
+        add_partitions(instance, keys)
     for entry in entries:
         typer.echo(f"{entry.video_id}  {entry.source_uri}")
-    if run and report_runs(run_ingest(instance, [e.video_id for e in entries])):
+    for problem in problems:
+        typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
+    failed = report_runs(run_ingest(instance, keys)) if run and keys else 0
+    if problems:
+        raise typer.Exit(code=2)
+    if failed:
         raise typer.Exit(code=1)
 
 
 @app.command()
 def ingest(video_ids: List[str] = typer.Argument(None, help="Video ids (default: all).")) -> None:
     """Run the ingest job (source, audio, transcript, chunks) for registered videos."""
-    from sensors.runs import instance_for, run_ingest
+    from pattern_pivot.cli.runs import add_partitions, instance_for, run_ingest
 
     settings = Settings.from_env()
-    keys = video_ids or [e.video_id for e in Catalog(settings.catalog_path).entries()]
-    if report_runs(run_ingest(instance_for(settings), keys)):
+    known = [e.video_id for e in Catalog(settings.catalog_path).entries()]
+    unknown = [v for v in video_ids or [] if v not in known]
+    if unknown:
+        typer.secho(f"error: {', '.join(unknown)}: not in the catalog. Fix: register the file "
+                    "with `pattern-pivot add FILE` (ids are listed by `add`)",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2)
+    keys = video_ids or known
+    instance = instance_for(settings)
+    add_partitions(instance, keys)  # heals a catalog entry whose partition was never added
+    if report_runs(run_ingest(instance, keys)):
         raise typer.Exit(code=1)
 
 
@@ -230,10 +287,10 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
                                              "topic, rendered and checked.")) -> None:
     """The main job on embedded defaults: make a sample channel in the watched folder,
     register every video in it, ingest them all, then remix them into a short."""
+    from pattern_pivot.cli.runs import add_partitions, instance_for, run_ingest
     from pattern_pivot.remix.request import parse_request
     from pattern_pivot.sample_channel import make_sample_channel
     from pattern_pivot.sample_channel.scripts import SCRIPTS
-    from sensors.runs import add_partitions, instance_for, run_ingest
 
     settings = Settings.from_env()
     typer.echo(f"sample channel -> {settings.watch_dir}")
@@ -241,7 +298,9 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
     files = sorted(p for p in settings.watch_dir.rglob("*")
                    if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS
                    and not p.name.startswith("."))
-    entries = _register(files)
+    entries, problems = _register(files)
+    for problem in problems:  # e.g. a file of the user's own in the watched folder
+        typer.secho(f"skipped: {problem}", fg=typer.colors.YELLOW, err=True)
     instance = instance_for(settings)
     add_partitions(instance, [e.video_id for e in entries])
     failed = report_runs(run_ingest(instance, [e.video_id for e in entries]))
@@ -262,7 +321,7 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
 @app.command()
 def ui(port: int = typer.Option(3000), host: str = typer.Option("127.0.0.1")) -> None:
     """Open the Dagster UI (dagster dev) on this project's persistent instance."""
-    from sensors.runs import instance_for
+    from pattern_pivot.cli.runs import instance_for
 
     instance_for(Settings.from_env())  # sets DAGSTER_HOME
     dagster = str(Path(sys.executable).with_name("dagster"))

@@ -28,23 +28,30 @@ def remix(
                                               help="Faceless: your own story text (UTF-8)."),
     framing: str = typer.Option("auto", "--framing", help="auto (follow faces, fit screens "
                                 "and slides), center or fit."),
+    allow_shorter: bool = typer.Option(
+        False, "--allow-shorter",
+        help="Render what the catalog has when it holds less than --length on the topic."),
     as_json: bool = typer.Option(False, "--json", help="Print the request, plans and files."),
 ) -> None:
     """Remix the catalog: store the request (a `remixes` partition) and run it now: plan,
     narration, rendered MP4 per variant and its quality checks."""
-    from pattern_pivot.remix.request import parse_request
+    from pattern_pivot.filenames import printable
+    from pattern_pivot.remix.request import parse_request, read_text_file
 
     settings = Settings.from_env()
     try:
         story = ""
         if story_file is not None:
             if not story_file.is_file():
-                raise PatternPivotError(str(story_file), "does not exist",
+                raise PatternPivotError(printable(story_file), "does not exist",
                                         "give the path of a UTF-8 text file")
-            story = story_file.read_text(encoding="utf-8")
+            # Bounded and strictly UTF-8: a binary or huge file is a clear error, not a
+            # traceback (or minutes of reading).
+            story = read_text_file(story_file, "story file")
         request = parse_request({"topic": topic, "mode": mode, "aspect": frame,
                                  "length_seconds": length, "variants": variants,
-                                 "story": story, "framing": framing})
+                                 "story": story, "allow_shorter": allow_shorter,
+                                 "framing": framing})
     except PatternPivotError as exc:
         exit_with_error(exc)
     run_remix_request(request, settings, as_json)
@@ -52,11 +59,10 @@ def remix(
 
 def run_remix_request(request, settings: Settings, as_json: bool = False) -> None:
     """Store a validated request, run remix_job for it here and print what it made."""
+    from pattern_pivot.cli.runs import instance_for, run_remix
     from pattern_pivot.media.store import LocalMediaStore
     from pattern_pivot.remix.store import RemixStore
     from pattern_pivot.remix.summary import summary
-    from sensors.remix_runs import run_remix
-    from sensors.runs import instance_for
 
     store = RemixStore(settings.remix_store_path)
     store.save(request, source="cli")
@@ -64,6 +70,8 @@ def run_remix_request(request, settings: Settings, as_json: bool = False) -> Non
     outcome = run_remix(instance_for(settings), request.request_id)
     if not outcome.success:
         typer.secho(f"error: {outcome.error}", fg=typer.colors.RED, err=True)
+        if as_json:  # what was made (a rejected video, its checks' measurements) still shows
+            _print_partial_summary(request, settings, outcome)
         raise typer.Exit(code=1)
     result = summary(request, LocalMediaStore(settings.media_root))
     result["run_id"] = outcome.run_id
@@ -185,7 +193,8 @@ def render(
                                     FasterWhisperTranscriber(cfg.asr_model, beam_size=1))
             result = render_plan(plan, out, sources, narration, options)
         write_captions_json(list(result.words), out.with_name(out.stem + ".captions.json"))
-        outcomes = run_checks(out, expectations(plan, options, result.words)) if check else []
+        outcomes = run_checks(out, expectations(plan, options, result.words,
+                                                    result.shot_seconds)) if check else []
     except PatternPivotError as exc:
         exit_with_error(exc)
     typer.echo(f"{out}  ({result.duration:.1f} s, {result.width}x{result.height}, "
@@ -195,3 +204,18 @@ def render(
         typer.echo(f"  {mark} {outcome.name}: {outcome.description}")
     if any(not o.passed for o in outcomes):
         raise typer.Exit(code=1)
+
+
+def _print_partial_summary(request, settings: Settings, outcome) -> None:
+    """--json after a failed run: the plans, the rendered (rejected) videos and each check's
+    measured value, as far as the run got; just the error when it made no plan."""
+    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.remix.summary import summary
+
+    try:
+        result = summary(request, LocalMediaStore(settings.media_root))
+    except (OSError, ValueError):  # no plan was written: the error says why
+        result = {"request_id": request.request_id, "request": request.model_dump(),
+                  "variants": []}
+    result.update(run_id=outcome.run_id, error=outcome.error, passed=False)
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=1))

@@ -28,7 +28,8 @@ class ProviderWriter:
 
 
 class LocalWriter:
-    """An LLMWriter over the local llama.cpp server, started on first use."""
+    """An LLMWriter over the local llama.cpp server, started on first use (whoever made the
+    server stops it: ``with LocalLLMServer(...)``)."""
 
     def __init__(self, server: LocalLLMServer, rounds: int, max_tokens: int, timeout: float):
         self.server = server
@@ -41,7 +42,10 @@ class LocalWriter:
         config = ProviderConfig(name=self.name, base_url=self.server.start(),
                                 model=self.server.model, timeout=self.timeout,
                                 max_tokens=self.max_tokens)
-        return LLMWriter(self.name, config.chat_model(), rounds=self.rounds).write(brief)
+        # llama.cpp constrains the reply to the script's JSON schema: a small model then
+        # always answers parseable JSON instead of prose around a broken object.
+        return LLMWriter(self.name, config.chat_model(), rounds=self.rounds,
+                         json_schema=True).write(brief)
 
 
 def writer_chain(providers: Sequence[ProviderConfig], local: LocalLLMServer | None = None, *,

@@ -3,18 +3,27 @@
 blackdetect and freezedetect watch the picture, ebur128-style loudness (loudnorm's report)
 and silencedetect the sound, and every decode error is logged at level "error": with
 ``-loglevel level+info`` each log line carries its level, so one decode serves all checks.
+Given the caption band, the same decode also streams a few small frames per second of that
+band to stdout, each scored for burned-in captions as it arrives (``caption_pixels``).
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.ffmpeg import ffprobe_json, tool
 from pattern_pivot.media.loudness import Loudness, parse_loudnorm
+from pattern_pivot.quality.caption_pixels import (
+    SAMPLES_PER_SECOND,
+    BandSampler,
+    CaptionBand,
+    FrameCaption,
+)
 
 BLACK_PIXEL_THRESHOLD = 0.10
 FREEZE_NOISE = "-60dB"
@@ -43,6 +52,10 @@ class Analysis:
     silent: tuple[tuple[float, float], ...] = ()
     errors: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())  # why something could not be measured
+    # The caption band scored in the pixels, one sample per 1/SAMPLES_PER_SECOND s from 0;
+    # None when no caption band was given (captions not looked for).
+    caption_samples: tuple[FrameCaption, ...] | None = None
+    caption_sample_rate: float = SAMPLES_PER_SECOND
 
 
 def _faststart(path: Path) -> bool:
@@ -75,18 +88,49 @@ def _intervals(log: str, kind: str) -> tuple[tuple[float, float], ...]:
     return tuple(zip(starts, ends + [float("inf")] * (len(starts) - len(ends))))
 
 
-def analyse(path: Path) -> Analysis:
-    """Measure ``path``; an unreadable file gives an Analysis whose ``problems`` say why."""
+def _run(cmd: list[str], sampler: BandSampler | None
+         ) -> tuple[int, str, tuple[FrameCaption, ...]]:
+    """Run the pass; band frames are scored as they stream in, stderr is collected aside."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    samples = []
+    try:
+        if sampler is not None:
+            size = sampler.frame_bytes
+            while len(raw := proc.stdout.read(size)) == size:
+                samples.append(sampler.measure(raw))
+        proc.stdout.read()
+        code = proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join()
+    return code, b"".join(chunks).decode("utf-8", "replace"), tuple(samples)
+
+
+def analyse(path: Path, caption_band: CaptionBand | None = None) -> Analysis:
+    """Measure ``path``; an unreadable file gives an Analysis whose ``problems`` say why.
+
+    With ``caption_band`` (where the renderer draws captions), also find captions in it."""
     path = Path(path)
     try:
         facts = stream_facts(path)
     except MediaError as exc:
         return Analysis(StreamFacts(), None, errors=(exc.problem,), problems=(exc.problem,))
     graph, maps = [], []
+    sampler = (BandSampler.for_frame(caption_band, facts.width, facts.height)
+               if caption_band is not None and facts.video_codec and facts.height else None)
     if facts.video_codec:
-        graph.append(f"[0:v]blackdetect=d={MIN_STRETCH}:pix_th={BLACK_PIXEL_THRESHOLD},"
+        split = "split=2[vq][vc];[vq]" if sampler else ""
+        graph.append(f"[0:v]{split}blackdetect=d={MIN_STRETCH}:pix_th={BLACK_PIXEL_THRESHOLD},"
                      f"freezedetect=n={FREEZE_NOISE}:d={MIN_STRETCH}[v]")
         maps += ["-map", "[v]"]
+        if sampler:
+            graph.append(f"[vc]{sampler.filter_chain()}[c]")
     if facts.audio_codec:
         graph.append(f"[0:a]silencedetect=n={SILENCE_NOISE}:d={MIN_STRETCH},"
                      "loudnorm=print_format=json[a]")
@@ -94,12 +138,12 @@ def analyse(path: Path) -> Analysis:
     cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info",
            "-i", str(path.resolve()), "-filter_complex", ";".join(graph), *maps, "-f", "null",
            "-"]
-    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, check=False)
-    log = proc.stderr.decode("utf-8", "replace")
+    if sampler:
+        cmd += ["-map", "[c]", "-f", "rawvideo", "pipe:1"]
+    code, log, samples = _run(cmd, sampler)
     errors = [line for line in log.splitlines() if "[error]" in line or "[fatal]" in line]
-    if proc.returncode != 0 and not errors:
-        errors = [f"ffmpeg exited with {proc.returncode}"]
+    if code != 0 and not errors:
+        errors = [f"ffmpeg exited with {code}"]
     loudness = None
     if facts.audio_codec:
         try:
@@ -107,4 +151,5 @@ def analyse(path: Path) -> Analysis:
         except MediaError:
             loudness = None
     return Analysis(facts, loudness, _intervals(log, "black"), _intervals(log, "freeze"),
-                    _intervals(log, "silence"), tuple(errors[:20]))
+                    _intervals(log, "silence"), tuple(errors[:20]),
+                    caption_samples=samples if sampler else None)

@@ -1,8 +1,8 @@
 """Faceless from text: the user's story split into scenes, each with a visual cue.
 
 A scene is a sentence or a few short ones (at most ``max_words``), narrated over one visual:
-the catalog segment that best matches the scene (its poster still), or a title card when
-the catalog has nothing relevant.
+footage of the catalog segment that best matches the scene (or its still), or a title card
+when the catalog has nothing relevant (see ``plans.faceless_plan``).
 """
 
 from __future__ import annotations
@@ -37,12 +37,13 @@ def split_scenes(story: str, max_words: int = MAX_SCENE_WORDS) -> list[str]:
 
 def story_script(request_id: str, variant: int, title: str, scenes: Sequence[str],
                  matches: Sequence[Sequence[SourceSpan]]) -> Script:
-    """The story as a script: one line per scene, citing the variant's pick of its matches
-    (variant n shows each scene's n-th best match, so variants differ in visuals)."""
+    """The story as a script: one line per scene, citing its matches best first from the
+    variant's pick on (variant n leads with each scene's n-th best match, so variants differ
+    in visuals; the rest stay as alternatives when a match is already shown)."""
     lines = []
     for text, found in zip(scenes, matches):
-        pick = (found[(variant - 1) % len(found)],) if found else ()
-        lines.append(ScriptLine(text=text, sources=pick))
+        k = (variant - 1) % len(found) if found else 0
+        lines.append(ScriptLine(text=text, sources=tuple(found[k:]) + tuple(found[:k])))
     return Script(request_id=request_id, variant=variant, title=title_for(title),
                   lines=with_roles(lines), writer="story",
                   meta={"scenes": len(scenes),

@@ -17,11 +17,14 @@ from pattern_pivot.remix.request import RemixRequest, RemixRequestError
 from pattern_pivot.remix.select import MIN_RELEVANCE, EngagementSource, candidates, retrieve
 from pattern_pivot.remix.spans import TranscriptLookup, sentences_of
 from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, SourceSpan, variant_name
-from pattern_pivot.remix.writers.base import ScriptBrief, ScriptWriter
+from pattern_pivot.remix.writers.base import WORDS_PER_SECOND, ScriptBrief, ScriptWriter
 from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from pattern_pivot.retrieval.milvus_store import MilvusChunkStore
 
 MAX_BRIEF_SEGMENTS = 8
+# Material this much shorter than asked for is named before anything renders (the same band
+# as the rendered video's duration check).
+SHORT_TOLERANCE = 0.25
 _PLAN_VERSION = "plan-v1"
 
 
@@ -36,6 +39,8 @@ class RemixContext:
     sources: Callable[[str], Path | None] = lambda video_id: None  # stored source media
     engagement: EngagementSource = field(default_factory=dict)
     min_relevance: float = MIN_RELEVANCE
+    # The narrating voice's pace: scripts are written to the requested length at it.
+    words_per_second: float = WORDS_PER_SECOND
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ def _brief(request: RemixRequest, variant: int, ranked: list[SourceSpan],
     segments = tuple(ranked[:MAX_BRIEF_SEGMENTS])
     sentences = tuple(tuple(sentences_of(s, ctx.transcripts(s.video_id))) for s in segments)
     return ScriptBrief(request.request_id, variant, request.topic or request.label,
-                       request.length_seconds, segments, sentences)
+                       request.length_seconds, segments, sentences, ctx.words_per_second)
 
 
 def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
@@ -60,6 +65,15 @@ def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
     with ctx.vectors.session():
         ranked = candidates(request.query, ctx.embedder, ctx.vectors,
                             engagement=ctx.engagement, min_relevance=ctx.min_relevance)
+    available = material_seconds(request, ranked, ctx.words_per_second)
+    short = available < request.length_seconds * (1 - SHORT_TOLERANCE)
+    if short and not request.allow_shorter:
+        raise RemixRequestError(
+            f"topic {request.label[:80]!r}",
+            f"the catalog has about {available:.0f} s on it; you asked for "
+            f"{request.length_seconds:g} s",
+            "lower --length, add and ingest more videos about it, or pass --allow-shorter "
+            "to render what there is")
     out = []
     for variant in range(1, request.variants + 1):
         if request.mode == "supercut":
@@ -67,10 +81,24 @@ def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
             continue
         script = ctx.writer.write(_brief(request, variant, ranked, ctx))
         if request.mode == "narrated":
-            out.append(plans.narrated_plan(request, script, ctx.transcripts))
+            out.append(plans.narrated_plan(request, script, ctx.transcripts,
+                                           ctx.words_per_second))
         else:
-            out.append(plans.faceless_plan(request, script, ctx.stills))
+            out.append(_faceless(request, script, ctx))
+    if short:  # --allow-shorter: the target is what the catalog holds
+        out = [p.model_copy(update={"target_seconds": round(min(p.duration, available), 2)})
+               for p in out]
     return out
+
+
+def material_seconds(request: RemixRequest, ranked: list[SourceSpan],
+                     words_per_second: float) -> float:
+    """How long a remix the relevant material can fill: the speakers' own seconds for a
+    supercut; for a script, the retrieved words read at the voice's pace."""
+    if request.mode == "supercut":
+        return sum(span.duration for span in ranked)
+    words = sum(len(span.text.split()) for span in ranked[:MAX_BRIEF_SEGMENTS])
+    return words / words_per_second
 
 
 def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
@@ -86,9 +114,15 @@ def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
             matches.append([SourceSpan(video_id=h.video_id, start=h.start, end=h.end,
                                        text=h.text, score=h.score) for h in hits])
     title = request.topic or scenes[0]
-    return [plans.faceless_plan(
-        request, faceless.story_script(request.request_id, v, title, scenes, matches),
-        ctx.stills) for v in range(1, request.variants + 1)]
+    return [_faceless(request, faceless.story_script(request.request_id, v, title, scenes,
+                                                     matches), ctx)
+            for v in range(1, request.variants + 1)]
+
+
+def _faceless(request: RemixRequest, script, ctx: RemixContext) -> EditPlan:
+    return plans.faceless_plan(request, script, ctx.stills, ctx.words_per_second,
+                               transcripts=ctx.transcripts,
+                               has_footage=lambda video_id: ctx.sources(video_id) is not None)
 
 
 def write_outputs(request: RemixRequest, plan_list: list[EditPlan],

@@ -10,15 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from pattern_pivot.remix.request import RemixRequest
-from pattern_pivot.remix.select import fit_length
-from pattern_pivot.remix.spans import TranscriptLookup, snap
+from pattern_pivot.remix.request import RemixRequest, RemixRequestError
+from pattern_pivot.remix.spans import TranscriptLookup, sentences_of, snap
 from pattern_pivot.remix.types import EditPlan, Script, Shot, SourceSpan
-from pattern_pivot.remix.writers.base import speech_seconds, title_for
+from pattern_pivot.remix.writers.base import WORDS_PER_SECOND, speech_seconds, title_for
+from pattern_pivot.remix.writers.sentences import content_words
+from pattern_pivot.tts.text import sentences as split_sentences
 
 HOOK_MAX_SECONDS = 8.0  # a hook longer than this is no longer a hook
 MIN_PIECE_SECONDS = 2.0
-CARD_WORDS = 7
 
 # video id -> a still image of it (the ingest poster frame), or None
 StillLookup = Callable[[str], "Path | None"]
@@ -32,16 +32,20 @@ def supercut_plan(request: RemixRequest, variant: int, ranked: Sequence[SourceSp
     order = [ranked[hook_at], *ranked[:hook_at], *ranked[hook_at + 1:]]
     pieces: list[SourceSpan] = []
     left = request.length_seconds
-    for n, span in enumerate(order):
+    for span in order:
         if left < MIN_PIECE_SECONDS:
             break
-        limit = min(left, HOOK_MAX_SECONDS) if n == 0 else left
-        cut = snap(span, transcripts(span.video_id),
-                   max_seconds=limit if span.duration > limit else None)
-        if cut.duration < MIN_PIECE_SECONDS and n > 0:
-            continue
+        limit = min(left, HOOK_MAX_SECONDS) if not pieces else left
+        cut = snap(span, transcripts(span.video_id), max_seconds=limit)
+        if cut is None or (cut.duration < MIN_PIECE_SECONDS and pieces):
+            continue  # no clean cut of it fits: a cut inside a phrase garbles the words
         pieces.append(cut)
         left -= cut.duration
+    if not pieces:
+        raise RemixRequestError(
+            f"topic {request.label[:80]!r}",
+            "has no passage that can be cut cleanly (at sentence ends or pauses) to fit",
+            "raise --length, or add videos that talk about it at more length")
     hook, rest = pieces[0], pieces[1:]
     ending = rest[0] if len(rest) >= 2 else None
     body = [p for p in rest if p is not ending]
@@ -71,11 +75,13 @@ def _broll(source: SourceSpan, seconds: float, transcripts: TranscriptLookup) ->
     return source.model_copy(update={"end": round(max(end, source.start + 0.5), 3)})
 
 
-def narrated_plan(request: RemixRequest, script: Script,
-                  transcripts: TranscriptLookup) -> EditPlan:
+def narrated_plan(request: RemixRequest, script: Script, transcripts: TranscriptLookup,
+                  words_per_second: float = WORDS_PER_SECOND) -> EditPlan:
+    """One muted b-roll shot per line; durations are estimates at the voice's pace (the
+    render times each shot to its spoken line)."""
     shots = []
     for line in script.lines:
-        seconds = speech_seconds(line.text)
+        seconds = speech_seconds(line.text, words_per_second)
         shots.append(Shot(kind="source", duration=seconds, role=line.role,
                           span=_broll(line.sources[0], seconds, transcripts),
                           source_audio=False, narration=line.text))
@@ -85,27 +91,61 @@ def narrated_plan(request: RemixRequest, script: Script,
                     shots=tuple(shots), script=script, title=script.title)
 
 
-def card_text(text: str, words: int = CARD_WORDS) -> str:
-    kept = text.split()[:words]
-    return " ".join(kept).rstrip(".,;:!?") + ("..." if len(text.split()) > words else "")
+def card_text(text: str) -> str:
+    """What a title card shows: the line's first sentence, whole (cards shrink and wrap
+    their text to fit; a card that ends in "..." reads as broken)."""
+    return split_sentences(text)[0] if text.strip() else text
 
 
-def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup) -> EditPlan:
-    """A still of the cited video when one exists, else a card with the line's key words."""
-    shots = []
+def _best_sentence(span: SourceSpan, line: str, transcripts: TranscriptLookup) -> SourceSpan:
+    """The sentence of ``span`` whose words best match ``line`` (word-level precision: the
+    footage starts where the speaker says what the line is about)."""
+    options = sentences_of(span, transcripts(span.video_id))
+    wanted = content_words(line)
+    return max(options, key=lambda s: (len(wanted & content_words(s.text)), -s.start))
+
+
+def _overlaps(a: SourceSpan, b: SourceSpan) -> bool:
+    return a.video_id == b.video_id and a.start < b.end and b.start < a.end
+
+
+def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup,
+                  words_per_second: float = WORDS_PER_SECOND, *,
+                  transcripts: TranscriptLookup = lambda video_id: None,
+                  has_footage: Callable[[str], bool] = lambda video_id: False) -> EditPlan:
+    """Each line over the catalog footage that best matches its words (muted, from the
+    sentence that matches best); no footage or still is shown twice while another match is
+    left; a video's still when its footage is not stored here; a title card otherwise."""
+    shots: list[Shot] = []
+    used_spans: list[SourceSpan] = []
+    used_stills: set[str] = set()
     for line in script.lines:
-        seconds = speech_seconds(line.text)
-        image = next((stills(s.video_id) for s in line.sources if stills(s.video_id)), None)
-        if image is not None:
-            shots.append(Shot(kind="still", duration=seconds, role=line.role, image=str(image),
-                              narration=line.text))
-        else:
-            shots.append(Shot(kind="card", duration=seconds, role=line.role,
-                              text=card_text(line.text), narration=line.text))
+        seconds = speech_seconds(line.text, words_per_second)
+        shot = None
+        for source in line.sources:
+            if not has_footage(source.video_id):
+                continue
+            span = _broll(_best_sentence(source, line.text, transcripts), seconds, transcripts)
+            if not any(_overlaps(span, used) for used in used_spans):
+                used_spans.append(span)
+                shot = Shot(kind="source", duration=seconds, role=line.role, span=span,
+                            source_audio=False, narration=line.text)
+                break
+        if shot is None:
+            image = next((str(img) for img in (stills(s.video_id) for s in line.sources)
+                          if img is not None and str(img) not in used_stills), None)
+            if image is not None:
+                used_stills.add(image)
+                shot = Shot(kind="still", duration=seconds, role=line.role, image=image,
+                            narration=line.text)
+        if shot is None:
+            shot = Shot(kind="card", duration=seconds, role=line.role,
+                        text=card_text(line.text), narration=line.text)
+        shots.append(shot)
     return EditPlan(request_id=request.request_id, variant=script.variant, mode="faceless",
                     aspect=request.aspect, framing=request.framing,
                     target_seconds=request.length_seconds,
                     shots=tuple(shots), script=script, title=script.title)
 
 
-__all__ = ["faceless_plan", "fit_length", "narrated_plan", "supercut_plan"]
+__all__ = ["faceless_plan", "narrated_plan", "supercut_plan"]

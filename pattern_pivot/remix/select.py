@@ -113,21 +113,3 @@ def candidates(query: str, embedder: SentenceEmbedder, store: MilvusChunkStore, 
     return [SourceSpan(video_id=h.video_id, start=h.start, end=h.end, text=h.text,
                        score=round(s, 4))
             for h, s in mmr_order(scored, vectors)]
-
-
-def fit_length(spans: Sequence[SourceSpan], target_seconds: float, *,
-               min_piece: float = 2.0) -> list[tuple[SourceSpan, float]]:
-    """(span, seconds to use of it) in order until ``target_seconds`` is filled; the last one
-    is cut short (the caller snaps the cut to a boundary). Pieces under ``min_piece`` are
-    skipped, since a cut that short sounds like a glitch."""
-    chosen: list[tuple[SourceSpan, float]] = []
-    left = target_seconds
-    for span in spans:
-        if left < min_piece:
-            break
-        use = min(span.duration, left)
-        if use < min_piece:
-            continue
-        chosen.append((span, use))
-        left -= use
-    return chosen

@@ -80,9 +80,10 @@ def span_of(video_id: str, words: Sequence[Word], first: int, last: int, *,
 
 
 def snap(span: SourceSpan, transcript: Transcript | None,
-         max_seconds: float | None = None) -> SourceSpan:
-    """``span`` on clean boundaries, trimmed to at most ``max_seconds`` (ending on a sentence
-    or pause when one fits, else after the last word that fits)."""
+         max_seconds: float | None = None) -> SourceSpan | None:
+    """``span`` on clean boundaries: starting where a sentence starts (or after a pause) and
+    ending where one ends (or at a pause), trimmed to at most ``max_seconds``. None when no
+    such cut lies inside the span: a cut inside a phrase garbles the words around it."""
     if transcript is None:
         if max_seconds and span.duration > max_seconds:
             return span.model_copy(update={"end": round(span.start + max_seconds, 3)})
@@ -90,16 +91,18 @@ def snap(span: SourceSpan, transcript: Transcript | None,
     words = [w for w in transcript.words if w.text.strip()]
     found = words_in(words, span.start, span.end)
     if found is None:
-        return span
+        return None
     first, last = found
-    if max_seconds:
-        fitting = [i for i in range(first, last + 1)
-                   if words[i].end - words[first].start <= max_seconds - 2 * PAD_SECONDS]
-        if not fitting:
-            fitting = [first]
-        bounded = [i for i in fitting if _is_boundary(words, i)]
-        last = (bounded or fitting)[-1]
-    return span_of(span.video_id, words, first, last, duration=transcript.duration,
+    first = next((i for i in range(first, last + 1) if i == 0 or _is_boundary(words, i - 1)),
+                 None)
+    if first is None:
+        return None
+    limit = (max_seconds or float("inf")) - 2 * PAD_SECONDS
+    ends = [i for i in range(first, last + 1)
+            if _is_boundary(words, i) and words[i].end - words[first].start <= limit]
+    if not ends:
+        return None
+    return span_of(span.video_id, words, first, ends[-1], duration=transcript.duration,
                    score=span.score)
 
 

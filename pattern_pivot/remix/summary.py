@@ -43,12 +43,14 @@ def _outputs(media: LocalMediaStore, request_id: str, variant: int,
 
 
 def _quality(rendered: RenderedVariant | None) -> dict | None:
-    """The rendered video's quality checks: {"passed": bool, "checks": {name: passed}}."""
+    """The rendered video's quality checks: whether all passed, each check's result, what
+    failed, and what each measured (with its threshold), so a rejected video can be fixed."""
     if rendered is None or not rendered.checks:
         return None
     return {"passed": rendered.passed,
             "checks": {c.name: c.passed for c in rendered.checks},
-            "failed": {c.name: c.description for c in rendered.checks if not c.passed}}
+            "failed": {c.name: c.description for c in rendered.checks if not c.passed},
+            "measured": {c.name: c.metadata for c in rendered.checks}}
 
 
 def summary(request: RemixRequest, media: LocalMediaStore) -> dict:

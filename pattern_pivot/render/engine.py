@@ -41,7 +41,7 @@ from pattern_pivot.render.graph import (
     video_graph,
 )
 from pattern_pivot.render.sources import SourceResolver, seeks_cleanly
-from pattern_pivot.render.timeline import place_shots, source_words
+from pattern_pivot.render.timeline import paced, place_shots, source_words
 from pattern_pivot.transcription.types import Word
 from pattern_pivot.tts.narrate import NarrationResult
 
@@ -77,6 +77,7 @@ class RenderResult:
     measured: Loudness  # the mix before normalisation
     seconds: float
     command: tuple[str, ...] = field(repr=False, default=())
+    shot_seconds: tuple[float, ...] = ()  # each shot's length on the output timeline
 
 
 def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: float,
@@ -144,6 +145,7 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
                 narration: NarrationResult | None = None,
                 options: RenderOptions = RenderOptions()) -> RenderResult:
     started = time.perf_counter()
+    plan = paced(plan, narration)  # narrated shots last as long as their lines are spoken
     width, height = options.frame_size or plan.frame_size
     out_path = Path(out_path).resolve()
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +158,8 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
         captions = None
         if options.captions and words:
             captions = workdir / "captions.ass"
-            captions.write_text(ass_document(words, width, height, options.caption_style),
+            cuts = [item.placed.start for item in items[1:]]  # no caption line across one
+            captions.write_text(ass_document(words, width, height, options.caption_style, cuts),
                                 encoding="utf-8")
         inputs = GraphInputs()
         indexes = add_shot_inputs(inputs, items)  # checks each span lies inside its source
@@ -202,7 +205,8 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
         finally:
             partial.unlink(missing_ok=True)
     return RenderResult(out_path, round(total, 3), width, height, tuple(words), measured,
-                        round(time.perf_counter() - started, 3), tuple(map(str, args)))
+                        round(time.perf_counter() - started, 3), tuple(map(str, args)),
+                        tuple(round(item.placed.duration, 3) for item in items))
 
 
 def plan_label(plan: EditPlan) -> str:

@@ -24,6 +24,7 @@ from pattern_pivot.render.sources import SourceMedia
 from pattern_pivot.render.timeline import PlacedShot
 
 AUDIO_FORMAT = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
+CUT_FADE_SECONDS = 0.03  # kept-audio shots fade in and out this fast at every cut
 # Camera moves for stills and cards, cycled: (zoom from, zoom to, pan x from, pan x to).
 MOVES = ((1.0, 1.1, 0.5, 0.5), (1.1, 1.0, 0.5, 0.5), (1.08, 1.08, 0.2, 0.8),
          (1.08, 1.08, 0.8, 0.2))
@@ -162,9 +163,12 @@ def audio_graph(shots: list[ShotInput], indexes: list[int], total: float,
             d = item.placed.duration
             if (item.placed.shot.source_audio and item.source is not None
                     and item.source.info.audio is not None):
+                # Short fades at both ends: a cut never clicks, even off a zero crossing.
+                fade = min(CUT_FADE_SECONDS, d / 4)
                 chains.append(f"[{i}:a]atrim=start={item.skip:.3f},asetpts=PTS-STARTPTS,"
                               f"{AUDIO_FORMAT},apad,atrim=duration={d:.3f},"
-                              f"asetpts=PTS-STARTPTS[{label}]")
+                              f"asetpts=PTS-STARTPTS,afade=t=in:d={fade:.3f},"
+                              f"afade=t=out:st={d - fade:.3f}:d={fade:.3f}[{label}]")
             else:
                 chains.append(_silence(label, d))
             bed.append(f"[{label}]")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -27,7 +27,7 @@ from pattern_pivot.quality.checks import (
     write_outcomes,
 )
 from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, variant_name
-from pattern_pivot.render.captions import write_captions_json
+from pattern_pivot.render.captions import caption_band, write_captions_json
 from pattern_pivot.render.engine import RenderOptions, RenderResult, render_plan, write_poster
 from pattern_pivot.render.sources import SourceResolver
 from pattern_pivot.render.timeline import narration_cues
@@ -36,7 +36,7 @@ from pattern_pivot.tts.engines import SpeechEngine, TTSConfig
 from pattern_pivot.tts.narrate import NarrationResult, narrate
 
 NARRATION_ASSET, VIDEO_ASSET = "remix_narration", "remix_video"
-_VERSION = "compose-v2"  # bump when rendering changes what the same inputs produce
+_VERSION = "compose-v4"  # bump when rendering changes what the same inputs produce
 _VARIANT_FILE = re.compile(r"^variant-(\d+)\.json$")
 
 
@@ -107,9 +107,7 @@ def store_narration(store: MediaStore, stored: StoredPlan, config: TTSConfig,
     with store.atomic_write(NARRATION_ASSET, request, wav_name, fingerprint) as tmp:
         result = narrate(engine(), cues, tmp, config,
                          transcriber() if transcriber and config.align == "asr" else None)
-    final = NarrationResult(store.path(NARRATION_ASSET, request, wav_name), result.duration,
-                            result.words, result.sentences, result.engine, result.timing_source,
-                            result.stats)
+    final = replace(result, wav_path=store.path(NARRATION_ASSET, request, wav_name))
     with store.atomic_write(NARRATION_ASSET, request, words_name, fingerprint) as tmp:
         final.write_json(tmp)
     return NarrationOutput(final, fingerprint, False)
@@ -157,24 +155,25 @@ def video_names(variant: int) -> dict[str, str]:
             "captions": f"{name}.captions.json", "checks": f"{name}.checks.json"}
 
 
-def expectations(plan: EditPlan, options: RenderOptions, captions) -> Expectations:
+def expectations(plan: EditPlan, options: RenderOptions, captions,
+                 shot_seconds: tuple[float, ...] = ()) -> Expectations:
     width, height = options.frame_size or plan.frame_size
     return Expectations(width=width, height=height, target_seconds=plan.target_seconds,
+                        shot_seconds=tuple(shot_seconds),
                         duration_tolerance=options.duration_tolerance,
                         loudness_lufs=options.loudness_lufs, captions=tuple(captions),
-                        min_caption_coverage=options.min_caption_coverage)
+                        min_caption_coverage=options.min_caption_coverage,
+                        caption_band=caption_band(width, height, options.caption_style))
 
 
 def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
-                narration: NarrationResult | None, options: RenderOptions,
-                inputs_fingerprint: str = "") -> VideoOutput:
+                narration: NarrationResult | None, options: RenderOptions) -> VideoOutput:
     """Render, poster and check one variant (skipped when nothing changed)."""
     plan = stored.plan
     names = video_names(plan.variant)
     # The narration's own fingerprint marker changes whenever it is re-spoken.
     narration_fp = (_marker(narration.wav_path) if narration else "-")
-    fingerprint = _digest(stored.fingerprint, narration_fp, repr(options), inputs_fingerprint,
-                          _VERSION)
+    fingerprint = _digest(stored.fingerprint, narration_fp, repr(options), _VERSION)
     request = plan.request_id
     paths = {k: store.path(VIDEO_ASSET, request, v) for k, v in names.items()}
     if all(store.is_current(VIDEO_ASSET, request, v, fingerprint) for v in names.values()):
@@ -182,7 +181,8 @@ def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
                            tuple(read_outcomes(paths["checks"])), fingerprint, True)
     with store.atomic_write(VIDEO_ASSET, request, names["video"], fingerprint) as tmp:
         result = render_plan(plan, tmp, sources, narration, options)
-        outcomes = run_checks(tmp, expectations(plan, options, result.words))
+        outcomes = run_checks(tmp, expectations(plan, options, result.words,
+                                                   result.shot_seconds))
         with store.atomic_write(VIDEO_ASSET, request, names["poster"], fingerprint) as poster:
             write_poster(tmp, poster, min(1.5, result.duration / 3))
     with store.atomic_write(VIDEO_ASSET, request, names["captions"], fingerprint) as tmp:

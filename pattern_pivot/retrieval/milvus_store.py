@@ -34,6 +34,8 @@ from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.retrieval.chunking import Chunk
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
+_SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")  # what pymilvus connects to
+URI_ENV = "PATTERN_PIVOT_MILVUS_URI"
 _TEXT_MAX = 8192
 
 
@@ -122,6 +124,12 @@ class MilvusChunkStore:
 
         if self._local:
             Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
+        elif not self.uri.startswith(_SERVER_SCHEMES):
+            raise VectorStoreError(
+                f"Milvus URI {self.uri!r}", "is neither a Milvus Lite file (*.db) nor a "
+                f"server URL ({', '.join(_SERVER_SCHEMES)})",
+                f"set {URI_ENV} to a file such as var/milvus.db or a server such as "
+                "http://127.0.0.1:19530")
         deadline = time.monotonic() + self._lock_timeout
         delay = 0.2
         while True:
@@ -129,12 +137,14 @@ class MilvusChunkStore:
                 client = MilvusClient(self.uri, token=self.token or "")
                 break
             except MilvusException as exc:
-                if not self._local or time.monotonic() > deadline:
+                if not self._local:
+                    raise self._server_error(exc) from exc
+                if time.monotonic() > deadline:
                     raise VectorStoreError(
-                        f"Milvus at {self.uri}", f"cannot be opened ({exc})",
+                        f"Milvus Lite file {self.uri}", f"cannot be opened ({exc})",
                         "another process holds the Milvus Lite file: wait for it, or serve it "
                         "to several processes with `milvus-lite server` / Milvus standalone "
-                        "and set the vector store uri to it") from exc
+                        f"and set {URI_ENV} to it") from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 3.0)
         try:
@@ -146,6 +156,17 @@ class MilvusChunkStore:
                 from milvus_lite.server_manager import server_manager_instance
 
                 server_manager_instance.release_server(self.uri)
+
+    def _server_error(self, exc: Exception) -> VectorStoreError:
+        """A server is never locked by another process: say what is really wrong."""
+        if getattr(exc, "code", None) == 2:  # pymilvus: "Fail connecting to server"
+            return VectorStoreError(
+                f"Milvus at {self.uri}", "cannot be reached (nothing answers there)",
+                f"start it (`milvus-lite server` or Milvus standalone, see docker/), or set "
+                f"{URI_ENV} to the server's address or to a Milvus Lite file such as "
+                "var/milvus.db")
+        return VectorStoreError(f"Milvus at {self.uri}", f"refused the connection ({exc})",
+                                "check the server's address and, if it needs one, the token")
 
     def _ensure_collection(self, client) -> None:
         from pymilvus import DataType, MilvusClient

@@ -42,5 +42,7 @@ def open_stats_store(backend: str, sqlite_path: str, dynamodb_table: str,
 
         return DynamoStatsStore(dynamodb_table, region=aws_region,
                                 endpoint_url=dynamodb_endpoint, max_attempts=max_attempts)
-    raise StatsStoreError("PATTERN_PIVOT_STATS_BACKEND", f"is {backend!r}",
-                          f"use one of {', '.join(BACKENDS)}")
+    # Checked here, when the store is opened, not when the code location loads: a bad
+    # backend fails only the stats stages.
+    raise StatsStoreError(f"PATTERN_PIVOT_STATS_BACKEND={backend!r}", "is not a stats backend",
+                          f"set it to {' or '.join(BACKENDS)}, or unset it (sqlite)")

@@ -11,12 +11,18 @@ Table design (on-demand billing):
 - day markers: ``video_id = "#day"``, ``snapshot_date = <day>``, ``row_count``, written after
   every row of the day. They have no ``channel_id``, so the index never sees them.
 
-Each row is a conditional PutItem (``attribute_not_exists(video_id) OR fetched_at <=
-:fetched_at``): idempotent, and never replaces fresher numbers with older ones. DynamoDB
+Each row is a conditional PutItem (``attribute_not_exists(video_id) OR fetched_at <
+:fetched``, and a row read on its own day only gives way to another such row):
+idempotent, and never replaces fresher numbers with older ones. DynamoDB
 has no multi-item transaction big enough for a 2,000-video day, so a day is made safe by
 idempotence instead: a crash leaves no marker and re-running the day completes it.
 Throttling is retried by botocore (standard mode, exponential backoff with jitter) and then
 reported as a clear error.
+
+The store never creates its table on its own: a least-privilege role (read/write items only)
+has no CreateTable, and every new store calling it failed there. `create()` (the
+`pattern-pivot stats create-table` command) makes it once; until then, every operation fails
+with "does not exist" and that fix.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from pattern_pivot.stats.store import (
     WriteSummary,
     check_day,
     check_rows,
+    day_window,
 )
 
 CHANNEL_INDEX = "by_channel"
@@ -46,10 +53,9 @@ _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException",
 
 class DynamoStatsStore:
     def __init__(self, table: str, region: str = "us-east-1", endpoint_url: str = "",
-                 max_attempts: int = 8, create_if_missing: bool = True, writers: int = 8):
+                 max_attempts: int = 8, writers: int = 8):
         self.table_name = table
         self.endpoint_url = endpoint_url or None
-        self.create_if_missing = create_if_missing
         config = Config(retries={"max_attempts": max_attempts, "mode": "standard"},
                         connect_timeout=5, read_timeout=30)
         self._resource = boto3.resource("dynamodb", region_name=region,
@@ -57,7 +63,6 @@ class DynamoStatsStore:
         self._table = self._resource.Table(table)
         self._client = self._resource.meta.client
         self.writers = max(1, writers)
-        self._ready = False
 
     @property
     def description(self) -> str:
@@ -75,7 +80,8 @@ class DynamoStatsStore:
                                    "write capacity, then re-run the day: it is idempotent")
         if code == "ResourceNotFoundException":
             return StatsStoreError(subject, "does not exist",
-                                   "run `pattern-pivot stats create-table`")
+                                   "run `pattern-pivot stats create-table` once (with a role "
+                                   "allowed dynamodb:CreateTable), then re-run")
         if code in ("UnrecognizedClientException", "InvalidSignatureException",
                     "AccessDeniedException"):
             return StatsStoreError(subject, f"refused the credentials ({code})",
@@ -84,8 +90,22 @@ class DynamoStatsStore:
                                "check PATTERN_PIVOT_DYNAMODB_ENDPOINT, the AWS region and "
                                "credentials")
 
+    def exists(self) -> bool:
+        try:
+            self._client.describe_table(TableName=self.table_name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise self._error(exc, "describing the table") from None
+        except BotoCoreError as exc:
+            raise self._error(exc, "describing the table") from None
+        return True
+
     def create(self) -> bool:
-        """Create the table and its index if missing; True when created now."""
+        """Create the table and its index if missing; True when created now. Asks
+        DescribeTable first, so an existing table needs no CreateTable permission."""
+        if self.exists():
+            return False
         try:
             self._resource.create_table(
                 TableName=self.table_name, BillingMode="PAY_PER_REQUEST",
@@ -108,28 +128,29 @@ class DynamoStatsStore:
             created = False  # already there (or another process just made it)
         except BotoCoreError as exc:
             raise self._error(exc, "creating the table") from None
-        self._ready = True
         return created
-
-    def _ensure(self) -> None:
-        if not self._ready and self.create_if_missing:
-            self.create()
 
     def _put_row(self, row: VideoStats) -> bool:
         """One conditional PutItem; False when a row at least as fresh is already there."""
         fetched_at = _decimal(row.fetched_at)
+        start, end = day_window(row.snapshot_date)
         item = {"video_id": row.video_id, "snapshot_date": row.snapshot_date,
                 "channel_id": row.channel_id, "title": row.title, "fetched_at": fetched_at}
         for name in ("views", "likes", "comments"):
             if getattr(row, name) is not None:
                 item[name] = int(getattr(row, name))
+        # As in SQLite: fresher wins, but a row read on its own day (fetched_at inside the
+        # day's window) only gives way to another one read on its day.
+        combine = "OR" if row.fetched_on_day else "AND"
         try:
             # The resource's client is thread-safe (the resource is not), so rows go in
             # parallel; boto3 serialises plain Python values for it.
             self._client.put_item(
                 TableName=self.table_name, Item=item,
-                ConditionExpression="attribute_not_exists(video_id) OR fetched_at < :fetched",
-                ExpressionAttributeValues={":fetched": fetched_at})
+                ConditionExpression="attribute_not_exists(video_id) OR (NOT (fetched_at >= "
+                f":start AND fetched_at < :end) {combine} fetched_at < :fetched)",
+                ExpressionAttributeValues={":fetched": fetched_at, ":start": _decimal(start),
+                                           ":end": _decimal(end)})
             return True
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -138,7 +159,6 @@ class DynamoStatsStore:
 
     def write_day(self, day: str, rows: Sequence[VideoStats]) -> WriteSummary:
         check_rows(day, rows)
-        self._ensure()
         try:
             with ThreadPoolExecutor(max_workers=self.writers) as pool:
                 written = sum(pool.map(self._put_row, rows))
@@ -151,7 +171,6 @@ class DynamoStatsStore:
         return WriteSummary(day, written, len(rows) - written)
 
     def is_complete(self, day: str) -> bool:
-        self._ensure()
         try:
             item = self._table.get_item(Key={"video_id": DAY_MARKER,
                                              "snapshot_date": check_day(day)}).get("Item")
@@ -160,7 +179,6 @@ class DynamoStatsStore:
         return item is not None
 
     def _paged(self, method, action: str, **kwargs) -> list[VideoStats]:
-        self._ensure()
         rows: list[VideoStats] = []
         try:
             while True:
@@ -190,7 +208,6 @@ class DynamoStatsStore:
 
     def complete_days(self) -> list[str]:
         """Days whose snapshot was fully written, newest first (one query on the markers)."""
-        self._ensure()
         days, kwargs = [], {"KeyConditionExpression": Key("video_id").eq(DAY_MARKER),
                             "ScanIndexForward": False, "ProjectionExpression": "snapshot_date"}
         try:

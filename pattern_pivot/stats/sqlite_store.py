@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from contextlib import closing
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from pattern_pivot.sqlite_db import open_sqlite
 from pattern_pivot.stats.store import (
@@ -16,9 +16,20 @@ from pattern_pivot.stats.store import (
     WriteSummary,
     check_day,
     check_rows,
+    day_window,
 )
 
 _COLUMNS = "video_id, snapshot_date, channel_id, views, likes, comments, fetched_at, title"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS video_stats ("
+    " video_id TEXT NOT NULL, snapshot_date TEXT NOT NULL, channel_id TEXT NOT NULL,"
+    " views INTEGER, likes INTEGER, comments INTEGER, fetched_at REAL NOT NULL,"
+    " title TEXT NOT NULL DEFAULT '', PRIMARY KEY (video_id, snapshot_date));"
+    "CREATE INDEX IF NOT EXISTS video_stats_by_channel"
+    " ON video_stats (channel_id, snapshot_date);"
+    "CREATE TABLE IF NOT EXISTS stats_days ("
+    " snapshot_date TEXT PRIMARY KEY, row_count INTEGER NOT NULL,"
+    " completed_at REAL NOT NULL);")
 
 
 class SqliteStatsStore:
@@ -29,55 +40,62 @@ class SqliteStatsStore:
     def description(self) -> str:
         return f"sqlite:{self.path}"
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _connect(self, action: str = "reading") -> Iterator[sqlite3.Connection]:
+        """A connection whose block is one transaction. Every SQLite failure (locked,
+        unwritable, not a database) is a StatsStoreError, so callers that treat the store as
+        optional (the remix's engagement) can rely on one error type."""
         try:
             conn = open_sqlite(self.path)
+            try:
+                conn.executescript(_SCHEMA)
+                with conn:
+                    yield conn
+            finally:
+                conn.close()
         except (OSError, sqlite3.Error) as exc:
-            raise StatsStoreError(str(self.path), f"cannot be opened ({exc})",
-                                  "check PATTERN_PIVOT_DATA_DIR is writable") from None
-        conn.executescript(
-            "CREATE TABLE IF NOT EXISTS video_stats ("
-            " video_id TEXT NOT NULL, snapshot_date TEXT NOT NULL, channel_id TEXT NOT NULL,"
-            " views INTEGER, likes INTEGER, comments INTEGER, fetched_at REAL NOT NULL,"
-            " title TEXT NOT NULL DEFAULT '', PRIMARY KEY (video_id, snapshot_date));"
-            "CREATE INDEX IF NOT EXISTS video_stats_by_channel"
-            " ON video_stats (channel_id, snapshot_date);"
-            "CREATE TABLE IF NOT EXISTS stats_days ("
-            " snapshot_date TEXT PRIMARY KEY, row_count INTEGER NOT NULL,"
-            " completed_at REAL NOT NULL);")
-        return conn
+            raise StatsStoreError(str(self.path), f"failed {action} ({exc})",
+                                  "check PATTERN_PIVOT_STATS_DB (or PATTERN_PIVOT_DATA_DIR) "
+                                  "points at a writable SQLite file; move a damaged one "
+                                  "aside") from None
 
     def create(self) -> bool:
         existed = self.path.exists()
-        self._connect().close()
+        with self._connect("creating the file"):
+            pass
         return not existed
 
     def write_day(self, day: str, rows: Sequence[VideoStats]) -> WriteSummary:
         check_rows(day, rows)
         written = 0
-        with closing(self._connect()) as conn, conn:  # one transaction: all or nothing
+        start, end = day_window(day)
+        with self._connect(f"writing day {day}") as conn:  # one transaction: all or nothing
             for row in rows:
+                # Fresher numbers replace older ones, except that a row read on its own day
+                # is only replaced by another one read on its day (see store.py).
+                combine = "OR" if row.fetched_on_day else "AND"
                 cursor = conn.execute(
                     f"INSERT INTO video_stats ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT(video_id, snapshot_date) DO UPDATE SET"
                     " channel_id=excluded.channel_id, views=excluded.views,"
                     " likes=excluded.likes, comments=excluded.comments,"
                     " fetched_at=excluded.fetched_at, title=excluded.title"
-                    " WHERE excluded.fetched_at > video_stats.fetched_at",
+                    " WHERE NOT (video_stats.fetched_at >= ? AND video_stats.fetched_at < ?)"
+                    f" {combine} excluded.fetched_at > video_stats.fetched_at",
                     (row.video_id, row.snapshot_date, row.channel_id, row.views, row.likes,
-                     row.comments, row.fetched_at, row.title))
+                     row.comments, row.fetched_at, row.title, start, end))
                 written += cursor.rowcount
             conn.execute("INSERT OR REPLACE INTO stats_days VALUES (?, ?, ?)",
                          (day, len(rows), time.time()))
         return WriteSummary(day, written, len(rows) - written)
 
     def is_complete(self, day: str) -> bool:
-        with closing(self._connect()) as conn:
+        with self._connect() as conn:
             return conn.execute("SELECT 1 FROM stats_days WHERE snapshot_date = ?",
                                 (check_day(day),)).fetchone() is not None
 
     def _select(self, where: str, args: tuple) -> list[VideoStats]:
-        with closing(self._connect()) as conn:
+        with self._connect() as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM video_stats WHERE {where}",
                                 args).fetchall()
         return [VideoStats(*row) for row in rows]

@@ -5,17 +5,25 @@ day's rows, never duplicates them. A write never replaces a row with one fetched
 so a late re-run of an old day cannot overwrite fresher numbers. A day counts as complete
 only once every row of it is written (the backend records a marker last), so a crashed
 write is finished by re-running the day.
+
+YouTube has no history: a backfilled day stores the numbers as read when it ran. Each row's
+``fetched_at`` says whether it was read on its own day (``fetched_on_day``); only such rows
+measure growth, and a row read on its day is never replaced by one read after it (a
+backfill over the same day would otherwise erase the day's real numbers).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Iterable, Protocol, Sequence
 
 from pattern_pivot.errors import PatternPivotError
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The daily schedule reads at 23:30 UTC; a run that starts late still reads its own day.
+SAME_DAY_GRACE_S = 3600.0
 
 
 class StatsStoreError(PatternPivotError):
@@ -34,6 +42,18 @@ class VideoStats:
     comments: int | None
     fetched_at: float  # unix seconds the numbers were read from the source
     title: str = ""
+
+    @property
+    def fetched_on_day(self) -> bool:
+        """Read on its own snapshot date (not backfilled later)."""
+        start, end = day_window(self.snapshot_date)
+        return start <= self.fetched_at < end
+
+
+def day_window(day: str) -> tuple[float, float]:
+    """[start, end) in unix seconds of the numbers that count as read on ``day`` (UTC)."""
+    start = datetime.fromisoformat(check_day(day)).replace(tzinfo=timezone.utc).timestamp()
+    return start, start + 86400.0 + SAME_DAY_GRACE_S
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,6 @@ class CoquiEngine:
     def sample_rate(self) -> int:
         return int(self._tts.synthesizer.output_sample_rate)
 
-    @property
-    def fingerprint(self) -> str:
-        return f"{self.name}|speaker={self._speaker}|speed={self._speed}"
-
     def synthesize(self, sentence: str) -> np.ndarray:
         kwargs = {"speaker": self._speaker} if self._speaker else {}
         samples = np.asarray(self._tts.tts(sentence, split_sentences=False, **kwargs),

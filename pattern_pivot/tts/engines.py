@@ -23,9 +23,6 @@ class SpeechEngine(Protocol):
     @property
     def sample_rate(self) -> int: ...
 
-    @property
-    def fingerprint(self) -> str: ...
-
     def synthesize(self, sentence: str) -> np.ndarray: ...
 
 

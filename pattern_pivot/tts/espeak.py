@@ -35,10 +35,6 @@ class EspeakEngine:
     def sample_rate(self) -> int:
         return self._rate
 
-    @property
-    def fingerprint(self) -> str:
-        return f"{self.name}|wpm={self._wpm}"
-
     def synthesize(self, sentence: str) -> np.ndarray:
         with tempfile.TemporaryDirectory(prefix="pp-espeak-") as tmp:
             out = Path(tmp) / "speech.wav"

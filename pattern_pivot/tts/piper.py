@@ -50,10 +50,6 @@ class PiperEngine:
     def sample_rate(self) -> int:
         return int(self._voice.config.sample_rate)
 
-    @property
-    def fingerprint(self) -> str:
-        return f"{self.name}|speaker={self._speaker}|speed={self._speed}"
-
     def synthesize(self, sentence: str) -> np.ndarray:
         from piper import SynthesisConfig
 

@@ -8,6 +8,7 @@ charged even when it fails, so retries are counted too.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import random
@@ -16,10 +17,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+import httplib2
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from pattern_pivot.youtube.errors import YouTubeAuthError, YouTubeError, YouTubeQuotaError
+from pattern_pivot.youtube.errors import (
+    YouTubeAuthError,
+    YouTubeError,
+    YouTubeQuotaError,
+    YouTubeUnreachableError,
+)
 from pattern_pivot.youtube.types import (
     Channel,
     YouTubeVideo,
@@ -38,6 +45,9 @@ VIDEOS_PER_CALL = 50  # the API's maximum for videos.list ids and playlistItems 
 _QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 _AUTH_REASONS = {"keyInvalid", "keyExpired", "forbidden", "accessNotConfigured",
                  "ipRefererBlocked", "API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED"}
+# Where the key is sent: the operator's environment decides, never per-run configuration.
+API_ENDPOINT_ENV = "PATTERN_PIVOT_YOUTUBE_API_ENDPOINT"
+DEFAULT_ENDPOINT = "https://youtube.googleapis.com/"  # the discovery document's rootUrl
 _KEY_FIX = "set PATTERN_PIVOT_YOUTUBE_API_KEY to a valid key with the YouTube Data API v3 " \
            "enabled (Google Cloud console > APIs & Services > Credentials)"
 
@@ -73,6 +83,17 @@ def _reasons(exc: HttpError) -> set[str]:
     return reasons - {""}
 
 
+def _network_problem(exc: Exception) -> str:
+    """What went wrong on the wire, without the request URL (it carries the key)."""
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "the server closed the connection without answering"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    if isinstance(exc, httplib2.ServerNotFoundError):
+        return "its host name does not resolve"
+    return type(exc).__name__
+
+
 class YouTubeClient:
     """Reads channels, their uploads and video details. ``api_endpoint`` points the real
     client at a compatible server (tests use a local one)."""
@@ -82,6 +103,7 @@ class YouTubeClient:
         if not api_key:
             raise YouTubeAuthError("PATTERN_PIVOT_YOUTUBE_API_KEY", "is not set", _KEY_FIX)
         options = {"api_endpoint": api_endpoint} if api_endpoint else None
+        self.endpoint = api_endpoint or DEFAULT_ENDPOINT
         self._service = build("youtube", "v3", developerKey=api_key, static_discovery=True,
                               cache_discovery=False, client_options=options)
         self._max_retries = max_retries
@@ -120,6 +142,17 @@ class YouTubeClient:
                 raise YouTubeError(subject, f"{method} answered HTTP {status} "
                                    f"{sorted(reasons) or exc.reason}",
                                    "check the channel or video id") from None
+            except (OSError, httplib2.HttpLib2Error) as exc:
+                # No answer at all: refused, unresolvable, reset or timed out. A refused
+                # connection or an unknown host is a setting, not a blip: no retries.
+                lasting = isinstance(exc, (ConnectionRefusedError, httplib2.ServerNotFoundError))
+                if not lasting and attempt < self._max_retries:
+                    delay = min(30.0, 0.5 * 2 ** attempt) * (0.5 + random.random() / 2)
+                    log.warning("%s %s: %s, retrying in %.1f s", method, subject,
+                                _network_problem(exc), delay)
+                    self._sleep(delay)
+                    continue
+                raise self._unreachable(method, subject, exc) from None
             except ValueError as exc:  # the body was not JSON
                 raise YouTubeError(subject, f"{method} answered malformed JSON ({exc})",
                                    "check PATTERN_PIVOT_YOUTUBE_API_ENDPOINT points at the "
@@ -132,6 +165,17 @@ class YouTubeClient:
                                    "Data API, or run again later")
             return response
         raise AssertionError("unreachable")
+
+    def _unreachable(self, method: str, subject: str, exc: Exception) -> YouTubeUnreachableError:
+        if self.endpoint == DEFAULT_ENDPOINT:
+            fix = ("check this machine can reach youtube.googleapis.com (network, DNS, proxy, "
+                   "firewall), then run again")
+        else:
+            fix = ("check PATTERN_PIVOT_YOUTUBE_API_ENDPOINT (unset it to use Google's "
+                   f"{DEFAULT_ENDPOINT}) and that the server there is running, then run again")
+        return YouTubeUnreachableError(f"YouTube Data API at {self.endpoint}",
+                                       f"could not be reached ({method} for {subject}: "
+                                       f"{_network_problem(exc)})", fix)
 
     def resolve_channel(self, ref: str) -> Channel:
         """A channel by id (``UC...``) or handle (``@name``)."""

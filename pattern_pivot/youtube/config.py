@@ -1,20 +1,37 @@
-"""YouTube settings from environment variables (the API key is read by the resource only)."""
+"""YouTube settings from environment variables (the API key is read by the resource only).
+
+Reading never raises: an unusable download setting is kept in ``problems`` and raised by the
+download (the only stage that needs it), so the code location, local-file ingest and the
+upload sensor keep working while it is wrong.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from string import Formatter
+
+from pattern_pivot.settings import EnvReader, SettingError
 
 API_KEY_ENV = "PATTERN_PIVOT_YOUTUBE_API_KEY"
+DOWNLOAD_URL_ENV = "PATTERN_PIVOT_YOUTUBE_DOWNLOAD_URL"
 WATCH_URL = "https://www.youtube.com/watch?v={id}"
 
 
-def _float(name: str, default: float) -> float:
-    value = os.environ.get(name)
+def _download_url(reader: EnvReader) -> str:
+    value = os.environ.get(DOWNLOAD_URL_ENV) or ""
+    if not value:
+        return WATCH_URL
     try:
-        return float(value) if value else default
+        fields = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
     except ValueError:
-        raise ValueError(f"{name}={value!r} is not a number") from None
+        fields = set()
+    if fields != {"id"}:
+        reader.problems.append(SettingError(
+            DOWNLOAD_URL_ENV, value, "is not a URL template with one {id} placeholder",
+            f"set it like {WATCH_URL} or unset it"))
+        return WATCH_URL
+    return value
 
 
 @dataclass(frozen=True)
@@ -26,21 +43,20 @@ class YouTubeConfig:
     max_filesize_mb: float = 2048.0
     max_duration_s: float = 4 * 3600.0
     captions: bool = True
+    # Unusable download settings (their defaults stand in above); see SettingError.
+    problems: tuple[SettingError, ...] = ()
 
     @classmethod
     def from_env(cls) -> "YouTubeConfig":
         env = os.environ.get
+        read = EnvReader()
         channels = tuple(c.strip() for c in (env("PATTERN_PIVOT_YOUTUBE_CHANNELS") or "")
                          .split(",") if c.strip())
         return cls(
             channels=channels, api_endpoint=env("PATTERN_PIVOT_YOUTUBE_API_ENDPOINT") or "",
-            download_url_template=env("PATTERN_PIVOT_YOUTUBE_DOWNLOAD_URL") or WATCH_URL,
-            max_height=int(_float("PATTERN_PIVOT_YOUTUBE_MAX_HEIGHT", 1080)),
-            max_filesize_mb=_float("PATTERN_PIVOT_YOUTUBE_MAX_FILESIZE_MB", 2048.0),
-            max_duration_s=_float("PATTERN_PIVOT_YOUTUBE_MAX_DURATION_S", 4 * 3600.0),
-            captions=(env("PATTERN_PIVOT_YOUTUBE_CAPTIONS") or "1").strip().lower()
-            not in ("0", "false", "no", "off"))
-
-    @staticmethod
-    def has_api_key() -> bool:
-        return bool(os.environ.get(API_KEY_ENV))
+            download_url_template=_download_url(read),
+            max_height=read.whole_number("PATTERN_PIVOT_YOUTUBE_MAX_HEIGHT", 1080),
+            max_filesize_mb=read.number("PATTERN_PIVOT_YOUTUBE_MAX_FILESIZE_MB", 2048.0),
+            max_duration_s=read.number("PATTERN_PIVOT_YOUTUBE_MAX_DURATION_S", 4 * 3600.0),
+            captions=read.flag("PATTERN_PIVOT_YOUTUBE_CAPTIONS", True),
+            problems=tuple(read.problems))

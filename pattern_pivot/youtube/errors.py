@@ -17,5 +17,9 @@ class YouTubeAuthError(YouTubeError):
     """The API key is missing, invalid, or not allowed to call the YouTube Data API."""
 
 
+class YouTubeUnreachableError(YouTubeError):
+    """No answer from the API endpoint at all (refused, unresolvable, timed out)."""
+
+
 class YouTubeDownloadError(YouTubeError):
     """yt-dlp could not download a video within the configured limits."""

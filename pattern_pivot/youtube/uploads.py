@@ -12,7 +12,12 @@ import json
 from dataclasses import dataclass, field
 
 from pattern_pivot.youtube.api import YouTubeClient
-from pattern_pivot.youtube.errors import YouTubeAuthError, YouTubeError, YouTubeQuotaError
+from pattern_pivot.youtube.errors import (
+    YouTubeAuthError,
+    YouTubeError,
+    YouTubeQuotaError,
+    YouTubeUnreachableError,
+)
 from pattern_pivot.youtube.types import Channel, YouTubeVideo
 
 
@@ -61,8 +66,8 @@ def find_new_uploads(client: YouTubeClient, channel_refs: list[str],
                      states: dict[str, ChannelState], limit: int) -> UploadScan:
     """New uploads of every channel, at most ``limit`` in all, shared between channels so
     one big backlog cannot starve the others. An unknown channel is recorded as a problem
-    and skipped; quota and key errors stop the scan (raise), so a caller never stores a
-    state past data it failed to read."""
+    and skipped; quota, key and connection errors stop the scan (raise), so a caller never
+    stores a state past data it failed to read."""
     scan = UploadScan(states={cid: ChannelState(set(s.seen), s.complete)
                               for cid, s in states.items()})
     used = 0
@@ -73,8 +78,8 @@ def find_new_uploads(client: YouTubeClient, channel_refs: list[str],
             continue
         try:
             channel = client.resolve_channel(ref)
-        except (YouTubeQuotaError, YouTubeAuthError):
-            raise
+        except (YouTubeQuotaError, YouTubeAuthError, YouTubeUnreachableError):
+            raise  # every other channel would fail the same way
         except YouTubeError as exc:
             scan.problems[ref] = str(exc)
             continue

@@ -14,9 +14,9 @@ _WORD = re.compile(r"\S+")
 
 
 class WriterError(Exception):
-    """A writer could not produce a usable script (the fallback chain moves on).
-    ``reason`` is a short machine-readable kind: rate_limited, timeout, server_error,
-    connection, invalid_output, not_configured, error."""
+    """A writer could not produce a usable script for a reason outside our code (the fallback
+    chain moves on). ``reason`` is a short machine-readable kind: rate_limited, timeout,
+    server_error, connection, unauthorized, http_<status>, invalid_output, not_configured."""
 
     def __init__(self, reason: str, detail: str):
         self.reason = reason
@@ -33,10 +33,12 @@ class ScriptBrief:
     # Ranked source segments and, in the same order, each one's sentences with timings.
     segments: tuple[SourceSpan, ...]
     sentences: tuple[tuple[SourceSpan, ...], ...]
+    # The narrating voice's measured pace (pattern_pivot.tts.pace), pauses included.
+    words_per_second: float = WORDS_PER_SECOND
 
     @property
     def word_budget(self) -> int:
-        return max(8, int(self.target_seconds * WORDS_PER_SECOND))
+        return max(8, int(self.target_seconds * self.words_per_second))
 
     @property
     def hook_segment(self) -> int:
@@ -54,8 +56,8 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def speech_seconds(text: str) -> float:
-    return round(max(1.0, word_count(text) / WORDS_PER_SECOND), 2)
+def speech_seconds(text: str, words_per_second: float = WORDS_PER_SECOND) -> float:
+    return round(max(1.0, word_count(text) / words_per_second), 2)
 
 
 def title_for(topic: str) -> str:

@@ -1,5 +1,7 @@
-"""An ordered chain of writers: on a rate limit, timeout, server error, connection failure
-or unusable output it switches to the next, recording why; the extractive writer ends it."""
+"""An ordered chain of writers: on a rate limit, timeout, server error, connection failure,
+missing key or unusable output (a WriterError) it switches to the next, recording why; the
+extractive writer ends it. Any other exception is a bug and propagates: it must not quietly
+turn into an extractive script."""
 
 from __future__ import annotations
 
@@ -11,31 +13,6 @@ from pattern_pivot.remix.writers.base import ScriptBrief, ScriptWriter, WriterEr
 from pattern_pivot.remix.writers.extractive import ExtractiveWriter
 
 log = logging.getLogger(__name__)
-
-
-def classify(exc: Exception) -> str:
-    """A short reason for leaving a provider (never the request, never a key)."""
-    if isinstance(exc, WriterError):
-        return exc.reason
-    import openai
-
-    if isinstance(exc, openai.RateLimitError):
-        return "rate_limited"
-    if isinstance(exc, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(exc, openai.InternalServerError):
-        return "server_error"
-    if isinstance(exc, openai.APIConnectionError):
-        return "connection"
-    if isinstance(exc, openai.APIStatusError):
-        return f"http_{exc.status_code}"
-    return "error"
-
-
-def _detail(exc: Exception) -> str:
-    status = getattr(exc, "status_code", None)
-    text = f"{type(exc).__name__}" + (f" (HTTP {status})" if status else "")
-    return text if not isinstance(exc, WriterError) else exc.detail[:200]
 
 
 class FallbackWriter:
@@ -54,12 +31,11 @@ class FallbackWriter:
         for writer in self.writers:
             try:
                 script = writer.write(brief)
-            except Exception as exc:  # noqa: BLE001 - every failure moves to the next writer
-                reason = classify(exc)
-                tried.append({"provider": writer.name, "reason": reason,
-                              "detail": _detail(exc)})
+            except WriterError as exc:
+                tried.append({"provider": writer.name, "reason": exc.reason,
+                              "detail": exc.detail[:200]})
                 log.warning("script writer %s failed (%s); trying the next one",
-                            writer.name, reason)
+                            writer.name, exc.reason)
                 if writer is self.writers[-1]:
                     raise
                 continue

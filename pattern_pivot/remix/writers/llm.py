@@ -1,6 +1,10 @@
 """A script written by a chat model over any OpenAI-compatible endpoint (LangChain chain):
 draft with a hook from the retrieved segments, then N rounds of critique and rewrite, then
 validated (pydantic), citations mapped back to source spans, and the length repaired in code.
+
+Only what a provider can do to us becomes a WriterError (the fallback chain's cue to move on):
+HTTP errors (429, 5xx, auth, refusals), timeouts, connection failures and replies that are
+not a usable script. Anything else is a bug here and propagates.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 
+import openai
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -22,13 +27,17 @@ from pattern_pivot.remix.writers.base import (
 
 _SYSTEM = ("You write short narrated video scripts from numbered source excerpts. Use only "
            "facts from the excerpts. Reply with JSON only.")
-_FORMAT = ('{{"title": "...", "lines": [{{"text": "one spoken sentence", "sources": [1]}}]}}')
+# An example for providers that follow one; with a schema-constrained reply (local models) the
+# format is described instead, since small models copy an example's placeholder text.
+FORMAT_EXAMPLE = ('JSON: {"title": "...", "lines": [{"text": "one spoken sentence", '
+                  '"sources": [1]}]}')
+FORMAT_DESCRIBED = ('Reply with a JSON object: a "title" and "lines", each line an object with '
+                    'the narrator\'s "text" and the "sources" (excerpt numbers) it uses.')
 DRAFT = ChatPromptTemplate.from_messages([
     ("system", _SYSTEM),
     ("human", "Topic: {topic}\nLength: about {words} words.\nExcerpts:\n{excerpts}\n\n"
               "Write the script. The first line is a hook that makes viewers stay; the last "
-              "line is a short ending. Each line lists the excerpt numbers it uses. JSON: "
-              + _FORMAT),
+              "line is a short ending. Each line lists the excerpt numbers it uses. {format}"),
 ])
 CRITIQUE = ChatPromptTemplate.from_messages([
     ("system", "You are a strict editor of short video scripts."),
@@ -39,8 +48,42 @@ CRITIQUE = ChatPromptTemplate.from_messages([
 REWRITE = ChatPromptTemplate.from_messages([
     ("system", _SYSTEM),
     ("human", "Excerpts:\n{excerpts}\n\nScript:\n{script}\n\nEditor's notes:\n{critique}\n\n"
-              "Rewrite the script to fix the notes, about {words} words. JSON: " + _FORMAT),
+              "Rewrite the script to fix the notes, about {words} words. {format}"),
 ])
+
+
+def script_schema(brief: ScriptBrief) -> dict:
+    """A JSON schema for the reply, sized to the brief: llama.cpp turns it into a grammar, so
+    even a tiny model answers valid JSON, and cannot ramble past a few lines."""
+    return {"type": "object", "required": ["title", "lines"], "properties": {
+        "title": {"type": "string", "maxLength": 80},
+        "lines": {"type": "array", "minItems": 1, "maxItems": max(2, brief.word_budget // 5),
+                  "items": {"type": "object", "required": ["text", "sources"], "properties": {
+                      "text": {"type": "string", "minLength": 12,
+                               "maxLength": min(240, 8 * brief.word_budget)},
+                      "sources": {"type": "array", "maxItems": 3, "items": {
+                          "type": "integer", "minimum": 1,
+                          "maximum": max(1, len(brief.segments))}}}}}}}
+
+
+def provider_failure(exc: openai.APIError) -> WriterError:
+    """The fallback reason for an error the OpenAI client raised (never the request, never a
+    key: only the error's type and HTTP status)."""
+    status = getattr(exc, "status_code", None)
+    detail = type(exc).__name__ + (f" (HTTP {status})" if status else "")
+    if isinstance(exc, openai.APITimeoutError):
+        return WriterError("timeout", detail)
+    if isinstance(exc, openai.APIConnectionError):
+        return WriterError("connection", detail)
+    if isinstance(exc, openai.RateLimitError):
+        return WriterError("rate_limited", detail)
+    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return WriterError("unauthorized", detail)
+    if isinstance(exc, openai.InternalServerError):
+        return WriterError("server_error", detail)
+    if isinstance(exc, openai.APIStatusError):  # 400, 404, 422: refused (model, context size)
+        return WriterError(f"http_{status}", detail)
+    return WriterError("invalid_output", detail)  # a reply the client could not read
 
 
 class DraftLine(BaseModel):
@@ -142,11 +185,35 @@ def excerpts(brief: ScriptBrief, max_chars: int = 500) -> str:
 class LLMWriter:
     """``llm``: a LangChain chat model (ChatOpenAI with a base_url for any compatible API)."""
 
-    def __init__(self, name: str, llm, *, rounds: int = 1, max_segments: int = 6):
+    def __init__(self, name: str, llm, *, rounds: int = 1, max_segments: int = 6,
+                 json_schema: bool = False):
         self.name = name
         self.llm = llm
         self.rounds = rounds
         self.max_segments = max_segments
+        # Constrain script replies to script_schema (llama.cpp grammars; not every hosted
+        # OpenAI-compatible API accepts a json_schema response_format).
+        self.json_schema = json_schema
+
+    def _ask(self, prompt: ChatPromptTemplate, inputs: dict, schema: dict | None = None
+             ) -> str:
+        """One model call. Its provider failures become WriterErrors; prompt building and
+        everything after the reply is our code, outside the try."""
+        messages = prompt.format_messages(**inputs)
+        extra = {"extra_body": {"response_format": {
+            "type": "json_schema", "json_schema": {"name": "script", "schema": schema}}}} \
+            if schema else {}
+        try:
+            reply = self.llm.invoke(messages, **extra)
+        except openai.APIError as exc:
+            raise provider_failure(exc) from exc
+        except (TypeError, ValueError, LookupError) as exc:
+            # What the client raises for a body that is not a chat completion ({} or null
+            # choices: TypeError, non-JSON: ValueError, no choices: IndexError).
+            raise WriterError("invalid_output",
+                              f"the reply is not a chat completion ({type(exc).__name__})"
+                              ) from exc
+        return StrOutputParser().invoke(reply)
 
     def write(self, brief: ScriptBrief) -> Script:
         # The variant's hook segment goes first, so variants open differently.
@@ -156,15 +223,17 @@ class LLMWriter:
         brief = ScriptBrief(brief.request_id, brief.variant, brief.topic, brief.target_seconds,
                             tuple(brief.segments[i] for i in order),
                             tuple(brief.sentences[i] for i in order))
-        text_out = StrOutputParser()
-        inputs = {"topic": brief.topic, "words": brief.word_budget, "excerpts": excerpts(brief)}
-        script_text = (DRAFT | self.llm | text_out).invoke(inputs)
+        inputs = {"topic": brief.topic, "words": brief.word_budget,
+                  "excerpts": excerpts(brief),
+                  "format": FORMAT_DESCRIBED if self.json_schema else FORMAT_EXAMPLE}
+        schema = script_schema(brief) if self.json_schema else None
+        script_text = self._ask(DRAFT, inputs, schema)
         replies = [script_text]
         history = [{"step": "draft", "chars": len(script_text)}]
         for n in range(self.rounds):
-            critique = (CRITIQUE | self.llm | text_out).invoke({**inputs, "script": script_text})
-            script_text = (REWRITE | self.llm | text_out).invoke(
-                {**inputs, "script": script_text, "critique": critique})
+            critique = self._ask(CRITIQUE, {**inputs, "script": script_text})
+            script_text = self._ask(REWRITE, {**inputs, "script": script_text,
+                                              "critique": critique}, schema)
             replies.append(script_text)
             history.append({"step": f"critique+rewrite {n + 1}",
                             "critique": critique[:300], "chars": len(script_text)})

@@ -1,0 +1,128 @@
+"""Run jobs from outside the UI (the CLI): register partitions and run them in-process on the
+persistent instance, so the runs show up in the Dagster UI afterwards.
+
+Every run is tagged with its worker process and preceded by a sweep for runs whose worker died
+(``dead_runs``), and waits on pools say what they wait for and stop on Ctrl-C (``pool_wait``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from assets.partitions import remixes_partitions, videos_partitions
+from pattern_pivot.cli.dead_runs import reap_dead_runs, worker_tags
+from pattern_pivot.cli.pool_wait import pool_waits
+from pattern_pivot.settings import Settings
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    video_id: str  # the partition: a video id, or a remix request id
+    success: bool
+    run_id: str
+    error: str | None
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run (Dagster marked it failed or canceled); the caller stops
+    too instead of starting the next one."""
+
+    def __init__(self, outcome: RunOutcome):
+        super().__init__(f"run {outcome.run_id} for {outcome.video_id} was interrupted")
+        self.outcome = outcome
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def instance_for(settings: Settings) -> dg.DagsterInstance:
+    """The persistent instance in $DAGSTER_HOME (default: <data dir>/dagster)."""
+    if not os.environ.get("DAGSTER_HOME"):
+        home = settings.data_dir / "dagster"
+        home.mkdir(parents=True, exist_ok=True)
+        config = Path.cwd() / "dagster.yaml"
+        if config.is_file() and not (home / "dagster.yaml").exists():
+            (home / "dagster.yaml").symlink_to(config)
+        os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def add_partitions(instance: dg.DagsterInstance, keys: list[str]) -> list[str]:
+    """Add the keys not yet known; returns the ones added."""
+    known = set(instance.get_dynamic_partitions(videos_partitions.name))
+    new = [k for k in dict.fromkeys(keys) if k not in known]
+    if new:
+        instance.add_dynamic_partitions(videos_partitions.name, new)
+    return new
+
+
+# The CLI prints one line per video; the full event log is in the instance (and the UI).
+_QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+_INTERRUPTS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
+
+
+def _first_error(result: dg.ExecuteInProcessResult) -> str | None:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data:
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                return data.user_failure_data.description
+            return data.error.message.strip() if data.error else "step failed"
+        if event.is_job_failure:
+            return event.message
+    return None
+
+
+def _was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    """Dagster turns Ctrl-C inside a step into a step failure: find it."""
+    return any(event.is_step_failure and event.step_failure_data
+               and event.step_failure_data.error
+               and event.step_failure_data.error.cls_name in _INTERRUPTS
+               for event in result.all_events)
+
+
+def execute(instance: dg.DagsterInstance, job: dg.JobDefinition, partition_key: str,
+            say: Callable[[str], None] = _to_stderr) -> RunOutcome:
+    """Run one partition of a job here, after freeing what dead runs hold. Raises
+    RunInterrupted when Ctrl-C or SIGTERM stopped it."""
+    for reaped in reap_dead_runs(instance):
+        say(str(reaped))
+    with pool_waits(instance, say) as waiter:
+        result = job.execute_in_process(partition_key=partition_key, instance=instance,
+                                        raise_on_error=False, run_config=_QUIET,
+                                        tags=worker_tags())
+    outcome = RunOutcome(partition_key, result.success, result.run_id,
+                         None if result.success else _first_error(result))
+    if waiter.interrupted or _was_interrupted(result):
+        raise RunInterrupted(outcome)
+    return outcome
+
+
+def run_ingest(instance: dg.DagsterInstance, keys: list[str],
+               defs: dg.Definitions | None = None,
+               say: Callable[[str], None] = _to_stderr) -> Iterator[RunOutcome]:
+    """Run the ingest job for each video, yielding each outcome as its run ends; one failure
+    never stops the others (Ctrl-C does: RunInterrupted)."""
+    if defs is None:
+        from pattern_pivot.definitions import defs
+    job = defs.resolve_job_def("ingest_job")
+    for key in keys:
+        yield execute(instance, job, key, say)
+
+
+def run_remix(instance: dg.DagsterInstance, request_id: str,
+              defs: dg.Definitions | None = None,
+              say: Callable[[str], None] = _to_stderr) -> RunOutcome:
+    """Add the request's partition (when new) and materialise remix_job for it in-process."""
+    if defs is None:
+        from pattern_pivot.definitions import defs
+    if not instance.has_dynamic_partition(remixes_partitions.name, request_id):
+        instance.add_dynamic_partitions(remixes_partitions.name, [request_id])
+    return execute(instance, defs.resolve_job_def("remix_job"), request_id, say)
