@@ -184,9 +184,9 @@ def write_token(path: Path, token_json: str) -> None:
 
 
 def oauth_credentials(token_path: Path, client_secrets: Path | None,
-                      open_browser: bool = True):
-    """Stored credentials (refreshed when expired), else the installed-app flow: a browser
-    consent page and a redirect to a one-off server on 127.0.0.1."""
+                      open_browser: bool = True, interactive: bool = True):
+    """Stored credentials (refreshed when expired), else (``interactive``) the installed-app
+    flow: a browser consent page and a redirect to a one-off server on 127.0.0.1."""
     from google.auth.exceptions import RefreshError
     from google.auth.transport.requests import Request
     from google.oauth2.credentials import Credentials
@@ -205,6 +205,10 @@ def oauth_credentials(token_path: Path, client_secrets: Path | None,
             creds = None  # revoked: consent again
     if creds and creds.valid:
         return creds
+    if not interactive:
+        raise PublishError(f"YouTube token {token_path}", "is missing or no longer valid",
+                           "authorise once from a terminal: pattern-pivot publish OUTPUT_ID "
+                           "--upload (it opens the consent page)")
     if client_secrets is None or not client_secrets.is_file():
         raise PublishError(
             f"{CLIENT_SECRETS_ENV}={client_secrets or ''}",

@@ -1,0 +1,146 @@
+"""Publish: each rendered remix gets its copy (titles, description with credits and
+chapters, hashtags, tags) and thumbnails, shown in the UI; ``publish_job`` uploads.
+
+Nothing here runs on its own: no automation condition, no sensor. ``publish_job`` is a dry
+run (the exact requests written beside the MP4) unless its run config says
+``upload: true``, and an output whose blocking checks failed is never uploaded.
+"""
+
+import base64
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from assets.compose import remix_video
+from assets.failures import user_errors
+from assets.partitions import remixes_partitions
+from pattern_pivot.publish import stage
+from pattern_pivot.publish.copy import markdown
+from pattern_pivot.publish.upload import (
+    CLIENT_SECRETS_ENV,
+    TOKEN_ENV,
+    PublishLedger,
+    UploadOptions,
+    oauth_credentials,
+    youtube_client,
+)
+from pattern_pivot.remix.store import RemixStore
+from resources import CatalogResource, EmbedderResource, MediaStoreResource, RemixStoreResource
+
+
+def _topic(remix_store: RemixStoreResource, request_id: str) -> str:
+    try:
+        return RemixStore(Path(remix_store.path)).get(request_id).topic
+    except Exception:  # noqa: BLE001 (a request made by hand has no stored topic)
+        return ""
+
+
+def _copies(context, catalog, media_store, embedder, remix_store):
+    media = Path(media_store.root)
+    topic = _topic(remix_store, context.partition_key)
+    out = []
+    for output in stage.find_outputs(media, context.partition_key):
+        copy, cached = stage.output_copy(media, output, topic, catalog.catalog(),
+                                         lambda: embedder.embedder().encode)
+        out.append((output, copy, cached))
+    return out
+
+
+@dg.asset(partitions_def=remixes_partitions, group_name="publish", kinds={"youtube"},
+          deps=[remix_video], code_version="1")
+def publish_copy(context: dg.AssetExecutionContext, catalog: CatalogResource,
+                 media_store: MediaStoreResource, embedder: EmbedderResource,
+                 remix_store: RemixStoreResource) -> dg.MaterializeResult:
+    """Per variant: title options, a description crediting the source videos (timestamped
+    watch links), chapters when long enough, hashtags and tags, all inside YouTube's
+    limits; key phrases ranked with the bundled embeddings when no LLM wrote the script."""
+    with user_errors():
+        copies = _copies(context, catalog, media_store, embedder, remix_store)
+    return dg.MaterializeResult(metadata={
+        "status": "cached" if all(c for _, _, c in copies) else "materialized",
+        "variants": len(copies),
+        "title": copies[0][1].title,
+        "copy": dg.MetadataValue.md("\n\n---\n\n".join(
+            f"### variant {o.variant}\n\n{markdown(c)}" for o, c, _ in copies)),
+    })
+
+
+def _image_md(path: Path) -> str:
+    return f"![thumbnail](data:image/jpeg;base64,{base64.b64encode(path.read_bytes()).decode()})"
+
+
+@dg.asset(partitions_def=remixes_partitions, group_name="publish", kinds={"jpeg"},
+          deps=[publish_copy], code_version="1")
+def publish_thumbnails(context: dg.AssetExecutionContext, catalog: CatalogResource,
+                       media_store: MediaStoreResource, embedder: EmbedderResource,
+                       remix_store: RemixStoreResource) -> dg.MaterializeResult:
+    """Per variant: three 1280x720 JPEG thumbnails (under 2 MB) from the sharpest,
+    highest-contrast frames, faces preferred and shot transitions avoided, with the title."""
+    media = Path(media_store.root)
+    rows, cached = [], True
+    with user_errors():
+        for output, copy, _ in _copies(context, catalog, media_store, embedder, remix_store):
+            thumbs, was_cached = stage.output_thumbnails(media, output, copy)
+            cached &= was_cached
+            rows.append(f"### variant {output.variant}\n\n" + "\n\n".join(
+                f"{_image_md(t.path)}\n\n{t.time:.2f} s, score {t.score.score}, "
+                f"{t.bytes // 1024} KiB" for t in thumbs))
+    return dg.MaterializeResult(metadata={
+        "status": "cached" if cached else "materialized",
+        "thumbnails": dg.MetadataValue.md("\n\n".join(rows))})
+
+
+class UploadConfig(dg.Config):
+    """``upload: false`` (the default) writes and shows the requests without sending them."""
+
+    upload: bool = False
+    privacy: str = "private"
+    publish_at: str = ""
+    made_for_kids: bool = False
+    playlist_id: str = ""
+    variant: int = 0  # 0: every variant
+
+
+@dg.asset(partitions_def=remixes_partitions, group_name="publish", kinds={"youtube"},
+          deps=[publish_thumbnails], code_version="1")
+def youtube_upload(context: dg.AssetExecutionContext, config: UploadConfig,
+                   catalog: CatalogResource, media_store: MediaStoreResource,
+                   embedder: EmbedderResource,
+                   remix_store: RemixStoreResource) -> dg.MaterializeResult:
+    """Each variant uploaded privately (dry run unless configured), at most once per
+    rendered version; the YouTube id is recorded next to the catalog."""
+    media = Path(media_store.root)
+    options = UploadOptions(privacy=config.privacy, publish_at=config.publish_at,
+                            made_for_kids=config.made_for_kids, playlist_id=config.playlist_id)
+    ledger = PublishLedger(stage.ledger_path(Path(catalog.path)))
+    token = Path(os.environ.get(TOKEN_ENV) or Path(catalog.path).with_name("youtube-token.json"))
+
+    def client():
+        # A run has nobody to click "Allow": consent once with `pattern-pivot publish --upload`.
+        secrets = os.environ.get(CLIENT_SECRETS_ENV)
+        creds = oauth_credentials(token, Path(secrets) if secrets else None, interactive=False)
+        return youtube_client(creds, os.environ.get("PATTERN_PIVOT_YOUTUBE_API_ENDPOINT", ""))
+
+    results = []
+    with user_errors():
+        for output, copy, _ in _copies(context, catalog, media_store, embedder, remix_store):
+            if config.variant and output.variant != config.variant:
+                continue
+            thumbs, _ = stage.output_thumbnails(media, output, copy)
+            results.append(stage.publish(output, copy, thumbs, ledger, options,
+                                         do_upload=config.upload, client_factory=client))
+    return dg.MaterializeResult(metadata={
+        "statuses": dg.MetadataValue.json({r.variant: r.status for r in results}),
+        "youtube_ids": dg.MetadataValue.json({r.variant: r.youtube_id for r in results}),
+        "requests": dg.MetadataValue.json({r.variant: r.requests for r in results})})
+
+
+publish_assets = [publish_copy, publish_thumbnails, youtube_upload]
+
+publish_job = dg.define_asset_job(
+    "publish_job", selection=dg.AssetSelection.groups("publish"),
+    partitions_def=remixes_partitions, executor_def=dg.in_process_executor,
+    description="Per remix request: copy, thumbnails, then the upload. A dry run unless the "
+                "run config sets ops.youtube_upload.config.upload: true; never an output whose "
+                "checks failed, never the same version twice.")
