@@ -15,6 +15,7 @@ import dagster as dg
 from assets.compose import remix_video
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
+from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.publish import stage
 from pattern_pivot.publish.copy import markdown
 from pattern_pivot.publish.upload import (
@@ -32,7 +33,7 @@ from resources import CatalogResource, EmbedderResource, MediaStoreResource, Rem
 def _topic(remix_store: RemixStoreResource, request_id: str) -> str:
     try:
         return RemixStore(Path(remix_store.path)).get(request_id).topic
-    except Exception:  # noqa: BLE001 (a request made by hand has no stored topic)
+    except PatternPivotError:  # a plan made by hand has no stored request
         return ""
 
 
@@ -140,7 +141,7 @@ publish_assets = [publish_copy, publish_thumbnails, youtube_upload]
 
 publish_job = dg.define_asset_job(
     "publish_job", selection=dg.AssetSelection.groups("publish"),
-    partitions_def=remixes_partitions, executor_def=dg.in_process_executor,
+    executor_def=dg.in_process_executor,
     description="Per remix request: copy, thumbnails, then the upload. A dry run unless the "
                 "run config sets ops.youtube_upload.config.upload: true; never an output whose "
                 "checks failed, never the same version twice.")

@@ -187,7 +187,7 @@ def oauth_credentials(token_path: Path, client_secrets: Path | None,
                       open_browser: bool = True, interactive: bool = True):
     """Stored credentials (refreshed when expired), else (``interactive``) the installed-app
     flow: a browser consent page and a redirect to a one-off server on 127.0.0.1."""
-    from google.auth.exceptions import RefreshError
+    from google.auth.exceptions import RefreshError, TransportError
     from google.auth.transport.requests import Request
     from google.oauth2.credentials import Credentials
 
@@ -203,6 +203,10 @@ def oauth_credentials(token_path: Path, client_secrets: Path | None,
             write_token(token_path, creds.to_json())
         except RefreshError:
             creds = None  # revoked: consent again
+        except TransportError as exc:
+            raise PublishError("Google's OAuth token endpoint", f"cannot be reached to "
+                               f"refresh the YouTube token ({type(exc).__name__})",
+                               "check the network connection and try again") from exc
     if creds and creds.valid:
         return creds
     if not interactive:
