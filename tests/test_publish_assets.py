@@ -1,0 +1,79 @@
+"""The publish group in Dagster (copy and thumbnails shown inline, a dry-run upload) and
+`pattern-pivot publish` run as a user would."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.partitions import remixes_partitions
+from assets.publish import publish_assets, publish_copy, publish_thumbnails, youtube_upload
+from resources import CatalogResource, EmbedderResource, MediaStoreResource, RemixStoreResource
+from tests.publish_support import rendered_output
+
+CLI = str(Path(sys.executable).with_name("pattern-pivot"))
+REQUEST = "remix-pub"
+
+
+@pytest.mark.slow
+def test_publish_assets_show_copy_and_thumbnails_and_upload_only_as_a_dry_run(tmp_path):
+    media, catalog = rendered_output(tmp_path, REQUEST)
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(remixes_partitions.name, [REQUEST])
+    resources = {
+        "catalog": CatalogResource(path=str(catalog.path), watch_dir=str(tmp_path / "ch")),
+        "media_store": MediaStoreResource(root=str(media)),
+        "embedder": EmbedderResource(),
+        "remix_store": RemixStoreResource(path=str(tmp_path / "remixes.sqlite"),
+                                          requests_dir=str(tmp_path / "requests")),
+    }
+    result = dg.materialize(publish_assets, partition_key=REQUEST, instance=instance,
+                            resources=resources)
+    assert result.success
+    copy_md = result.asset_materializations_for_node("publish_copy")[0].metadata
+    assert "https://www.youtube.com/watch?v=" in copy_md["copy"].value
+    thumbs_md = result.asset_materializations_for_node("publish_thumbnails")[0].metadata
+    assert thumbs_md["thumbnails"].value.count("data:image/jpeg;base64,") == 3
+    upload_md = result.asset_materializations_for_node("youtube_upload")[0].metadata
+    assert upload_md["statuses"].value == {"1": "dry-run"}
+    assert upload_md["youtube_ids"].value == {"1": ""}
+    assert (media / "remix_video" / REQUEST / "variant-1.publish.json").is_file()
+    # Nothing publishes on its own: no automation on any publish asset.
+    for asset in (publish_copy, publish_thumbnails, youtube_upload):
+        assert all(spec.automation_condition is None for spec in asset.specs)
+
+
+def _run(*args, env):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env})
+
+
+@pytest.mark.slow
+def test_cli_publish_json_is_a_dry_run_and_upload_needs_oauth(tmp_path):
+    media, catalog = rendered_output(tmp_path, REQUEST)
+    env = {"PATTERN_PIVOT_DATA_DIR": str(tmp_path),
+           "PATTERN_PIVOT_YOUTUBE_CLIENT_SECRETS": "",
+           "PATTERN_PIVOT_YOUTUBE_TOKEN": str(tmp_path / "token.json")}
+    proc = _run("publish", REQUEST, "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    [out] = json.loads(proc.stdout)
+    assert out["status"] == "dry-run" and out["variant"] == 1
+    assert len(out["thumbnails"]) == 3 and all(Path(t["path"]).is_file()
+                                               for t in out["thumbnails"])
+    assert out["requests"][0]["body"]["snippet"]["title"] == out["metadata"]["title"]
+    assert out["requests"][0]["body"]["status"]["privacyStatus"] == "private"
+    assert json.loads(Path(out["requests_path"]).read_text()) == out["requests"]
+
+    unlisted = _run("publish", REQUEST, "--json", "--privacy", "unlisted", env=env)
+    assert json.loads(unlisted.stdout)[0]["requests"][0]["body"]["status"][
+        "privacyStatus"] == "unlisted"
+    bad = _run("publish", REQUEST, "--variant", "7", env=env)
+    assert bad.returncode == 2 and "variant 7" in bad.stderr and "pick one of: 1" in bad.stderr
+    upload = _run("publish", REQUEST, "--upload", env=env)
+    assert upload.returncode == 2
+    assert "PATTERN_PIVOT_YOUTUBE_CLIENT_SECRETS" in upload.stderr
+    assert not (tmp_path / "token.json").exists()
