@@ -16,8 +16,10 @@ from assets.compose import remix_video
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
 from pattern_pivot.errors import PatternPivotError
+from pattern_pivot.llm.providers import parse_providers
 from pattern_pivot.publish import stage
 from pattern_pivot.publish.copy import markdown
+from pattern_pivot.publish.llm_copy import llm_title_writer
 from pattern_pivot.publish.upload import (
     CLIENT_SECRETS_ENV,
     TOKEN_ENV,
@@ -27,7 +29,13 @@ from pattern_pivot.publish.upload import (
     youtube_client,
 )
 from pattern_pivot.remix.store import RemixStore
-from resources import CatalogResource, EmbedderResource, MediaStoreResource, RemixStoreResource
+from resources import (
+    CatalogResource,
+    EmbedderResource,
+    LLMResource,
+    MediaStoreResource,
+    RemixStoreResource,
+)
 
 
 def _topic(remix_store: RemixStoreResource, request_id: str) -> str:
@@ -37,13 +45,16 @@ def _topic(remix_store: RemixStoreResource, request_id: str) -> str:
         return ""
 
 
-def _copies(context, catalog, media_store, embedder, remix_store):
+def _copies(context, catalog, media_store, embedder, remix_store, llm):
     media = Path(media_store.root)
     topic = _topic(remix_store, context.partition_key)
+    providers = parse_providers(llm.providers_json, "llm resource providers_json")
+    writer = llm_title_writer(providers)
+    writer_id = ",".join(f"{p.name}:{p.model}" for p in providers)
     out = []
     for output in stage.find_outputs(media, context.partition_key):
         copy, cached = stage.output_copy(media, output, topic, catalog.catalog(),
-                                         lambda: embedder.embedder().encode)
+                                         lambda: embedder.embedder().encode, writer, writer_id)
         out.append((output, copy, cached))
     return out
 
@@ -52,12 +63,12 @@ def _copies(context, catalog, media_store, embedder, remix_store):
           deps=[remix_video], code_version="1")
 def publish_copy(context: dg.AssetExecutionContext, catalog: CatalogResource,
                  media_store: MediaStoreResource, embedder: EmbedderResource,
-                 remix_store: RemixStoreResource) -> dg.MaterializeResult:
+                 remix_store: RemixStoreResource, llm: LLMResource) -> dg.MaterializeResult:
     """Per variant: title options, a description crediting the source videos (timestamped
     watch links), chapters when long enough, hashtags and tags, all inside YouTube's
     limits; key phrases ranked with the bundled embeddings when no LLM wrote the script."""
     with user_errors():
-        copies = _copies(context, catalog, media_store, embedder, remix_store)
+        copies = _copies(context, catalog, media_store, embedder, remix_store, llm)
     return dg.MaterializeResult(metadata={
         "status": "cached" if all(c for _, _, c in copies) else "materialized",
         "variants": len(copies),
@@ -75,13 +86,13 @@ def _image_md(path: Path) -> str:
           deps=[publish_copy], code_version="1")
 def publish_thumbnails(context: dg.AssetExecutionContext, catalog: CatalogResource,
                        media_store: MediaStoreResource, embedder: EmbedderResource,
-                       remix_store: RemixStoreResource) -> dg.MaterializeResult:
+                       remix_store: RemixStoreResource, llm: LLMResource) -> dg.MaterializeResult:
     """Per variant: three 1280x720 JPEG thumbnails (under 2 MB) from the sharpest,
     highest-contrast frames, faces preferred and shot transitions avoided, with the title."""
     media = Path(media_store.root)
     rows, cached = [], True
     with user_errors():
-        for output, copy, _ in _copies(context, catalog, media_store, embedder, remix_store):
+        for output, copy, _ in _copies(context, catalog, media_store, embedder, remix_store, llm):
             thumbs, was_cached = stage.output_thumbnails(media, output, copy)
             cached &= was_cached
             rows.append(f"### variant {output.variant}\n\n" + "\n\n".join(
@@ -108,7 +119,7 @@ class UploadConfig(dg.Config):
 def youtube_upload(context: dg.AssetExecutionContext, config: UploadConfig,
                    catalog: CatalogResource, media_store: MediaStoreResource,
                    embedder: EmbedderResource,
-                   remix_store: RemixStoreResource) -> dg.MaterializeResult:
+                   remix_store: RemixStoreResource, llm: LLMResource) -> dg.MaterializeResult:
     """Each variant uploaded privately (dry run unless configured), at most once per
     rendered version; the YouTube id is recorded next to the catalog."""
     media = Path(media_store.root)
@@ -125,7 +136,7 @@ def youtube_upload(context: dg.AssetExecutionContext, config: UploadConfig,
 
     results = []
     with user_errors():
-        for output, copy, _ in _copies(context, catalog, media_store, embedder, remix_store):
+        for output, copy, _ in _copies(context, catalog, media_store, embedder, remix_store, llm):
             if config.variant and output.variant != config.variant:
                 continue
             thumbs, _ = stage.output_thumbnails(media, output, copy)

@@ -12,7 +12,13 @@ import pytest
 
 from assets.partitions import remixes_partitions
 from assets.publish import publish_assets, publish_copy, publish_thumbnails, youtube_upload
-from resources import CatalogResource, EmbedderResource, MediaStoreResource, RemixStoreResource
+from resources import (
+    CatalogResource,
+    EmbedderResource,
+    LLMResource,
+    MediaStoreResource,
+    RemixStoreResource,
+)
 from tests.publish_support import rendered_output
 
 CLI = str(Path(sys.executable).with_name("pattern-pivot"))
@@ -28,6 +34,7 @@ def test_publish_assets_show_copy_and_thumbnails_and_upload_only_as_a_dry_run(tm
         "catalog": CatalogResource(path=str(catalog.path), watch_dir=str(tmp_path / "ch")),
         "media_store": MediaStoreResource(root=str(media)),
         "embedder": EmbedderResource(),
+        "llm": LLMResource(),
         "remix_store": RemixStoreResource(path=str(tmp_path / "remixes.sqlite"),
                                           requests_dir=str(tmp_path / "requests")),
     }

@@ -141,3 +141,40 @@ def test_key_phrases_are_ranked_by_the_embeddings_not_by_order(encoder):
     assert len(phrases) == 4 and len({p.lower() for p in phrases}) == 4
     assert any("cockatoo" in p.lower() for p in phrases[:2])
     assert not any(p.lower() in ("today", "mean", "talk") for p in phrases)
+
+
+def test_llm_titles_lead_through_the_provider_chain_and_still_obey_the_limits():
+    import json
+
+    from pattern_pivot.llm.providers import ProviderConfig
+    from pattern_pivot.publish.llm_copy import llm_title_writer
+    from tests.remix_support import FakeOpenAI, error_body
+
+    reply = json.dumps({"titles": ["Why <Cockatoos> Scream at Dawn " + "x" * 120,
+                                   "The Loudest Parrot"],
+                        "keyphrases": ["dawn chorus", "flock calls"]})
+    with FakeOpenAI([(429, error_body(429))]) as busy, FakeOpenAI([(200, reply)]) as good:
+        writer = llm_title_writer([
+            ProviderConfig(name="busy", base_url=busy.base_url, model="m", timeout=10),
+            ProviderConfig(name="good", base_url=good.base_url, model="m", timeout=10)])
+        copy = build_copy(_narrated(15.0), topic="cockatoo calls", spoken_text="",
+                          duration=60.0, lookup=_lookup, encoder=None, title_writer=writer)
+    assert copy.writer == "good"
+    assert copy.titles[0].startswith("Why ‹Cockatoos› Scream at Dawn")
+    assert len(copy.titles[0]) <= TITLE_MAX_CHARS and copy.titles[1] == "The Loudest Parrot"
+    assert copy.keyphrases[:2] == ("dawn chorus", "flock calls")
+    assert copy.problems == ()
+    assert "cockatoo" in good.requests[0]["body"]["messages"][1]["content"].lower()
+
+
+def test_unreadable_llm_replies_leave_the_copy_extractive():
+    from pattern_pivot.llm.providers import ProviderConfig
+    from pattern_pivot.publish.llm_copy import llm_title_writer
+    from tests.remix_support import FakeOpenAI
+
+    with FakeOpenAI([(200, "Sure! Here are some great titles for you.")]) as chatty:
+        writer = llm_title_writer([ProviderConfig(name="chatty", base_url=chatty.base_url,
+                                                  model="m", timeout=10)])
+        copy = build_copy(_narrated(15.0), topic="cockatoo calls", spoken_text="",
+                          duration=60.0, lookup=_lookup, encoder=None, title_writer=writer)
+    assert copy.writer == "extractive" and copy.titles[0] == "Why cockatoos scream"

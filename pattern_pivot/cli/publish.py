@@ -35,7 +35,9 @@ def publish(
     rendered remix, and the exact YouTube requests (written beside the MP4). Uploads only
     with --upload, only outputs whose checks passed, and each version only once."""
     from pattern_pivot.catalog import Catalog
+    from pattern_pivot.llm.providers import parse_providers
     from pattern_pivot.publish import stage
+    from pattern_pivot.publish.llm_copy import llm_title_writer
     from pattern_pivot.publish.upload import (
         CLIENT_SECRETS_ENV,
         TOKEN_ENV,
@@ -68,9 +70,12 @@ def publish(
         catalog = Catalog(settings.catalog_path)
         ledger = PublishLedger(stage.ledger_path(settings.catalog_path))
         embedder = SentenceEmbedder(settings.embedding_model)
+        providers = parse_providers(settings.llm_providers)
+        writer = llm_title_writer(providers)
+        writer_id = ",".join(f"{p.name}:{p.model}" for p in providers)
         for output in outputs:
             copy, _ = stage.output_copy(settings.media_root, output, topic, catalog,
-                                        lambda: embedder.encode)
+                                        lambda: embedder.encode, writer, writer_id)
             thumbs, _ = stage.output_thumbnails(settings.media_root, output, copy)
             results.append(stage.publish(output, copy, thumbs, ledger, options,
                                          do_upload=do_upload, client_factory=client))

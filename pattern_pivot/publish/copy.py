@@ -176,8 +176,10 @@ def _credit_line(credit: Credit) -> str:
 
 
 def build_copy(plan: EditPlan, *, topic: str, spoken_text: str, duration: float,
-               lookup: Callable[[str], tuple[str, str]], encoder: Encoder | None) -> PublishCopy:
-    """Titles, description, chapters, hashtags and tags for one rendered variant."""
+               lookup: Callable[[str], tuple[str, str]], encoder: Encoder | None,
+               title_writer: Callable[[str, str], tuple | None] | None = None) -> PublishCopy:
+    """Titles, description, chapters, hashtags and tags for one rendered variant.
+    ``title_writer`` (the LLM providers) leads the titles and phrases when it answers."""
     script_text = plan.script.text if plan.script else ""
     text = " ".join((script_text or spoken_text or " ".join(
         shot_label(s, 10_000) for s in plan.shots)).split())
@@ -188,8 +190,13 @@ def build_copy(plan: EditPlan, *, topic: str, spoken_text: str, duration: float,
     lead = topic or (phrases[0] if phrases else plan.title or "Remix")
     script_title = plan.script.title if plan.script else plan.title
     writer = plan.script.writer if plan.script else "extractive"
-    others = [p for p in phrases if p.lower() != lead.lower()]
+    written = title_writer(topic, text) if title_writer and text else None
     options: list[str] = []
+    if written:
+        llm_titles, llm_phrases, writer = written
+        options.extend(llm_titles)
+        phrases = list(dict.fromkeys([*llm_phrases, *phrases]))
+    others = [p for p in phrases if p.lower() != lead.lower()]
     if script_title:
         options.append(script_title)
     if others:

@@ -140,17 +140,19 @@ def _marker(path: Path) -> str:
 
 
 def output_copy(media_root: Path, output: Output, topic: str, catalog: Catalog,
-                encoder: Callable[[], Encoder | None]) -> tuple[PublishCopy, bool]:
-    """The output's copy, made once per rendered version; (copy, cached)."""
+                encoder: Callable[[], Encoder | None], title_writer=None,
+                writer_id: str = "") -> tuple[PublishCopy, bool]:
+    """The output's copy, made once per rendered version and writer set-up (``writer_id``
+    names the LLM providers behind ``title_writer``); (copy, cached)."""
     store = LocalMediaStore(media_root)
     name = f"{output.name}.copy.json"
-    fingerprint = _digest(_marker(output.rendered.path), topic, _VERSION)
+    fingerprint = _digest(_marker(output.rendered.path), topic, writer_id, _VERSION)
     path = store.path(PUBLISH_ASSET, output.request_id, name)
     if store.is_current(PUBLISH_ASSET, output.request_id, name, fingerprint):
         return _copy_from_json(json.loads(path.read_text(encoding="utf-8"))), True
     copy = build_copy(output.plan, topic=topic, spoken_text=_spoken_text(output),
                       duration=output.duration, lookup=catalog_lookup(catalog),
-                      encoder=encoder())
+                      encoder=encoder(), title_writer=title_writer)
     with store.atomic_write(PUBLISH_ASSET, output.request_id, name, fingerprint) as tmp:
         tmp.write_text(json.dumps(copy.to_dict(), indent=1, ensure_ascii=False),
                        encoding="utf-8")
