@@ -8,6 +8,7 @@ run (the exact requests written beside the MP4) unless its run config says
 
 import base64
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +18,7 @@ from assets.failures import user_errors
 from assets.partitions import remixes_partitions
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.llm.providers import parse_providers
-from pattern_pivot.publish import stage
+from pattern_pivot.publish import abtest, stage
 from pattern_pivot.publish.copy import markdown
 from pattern_pivot.publish.llm_copy import llm_title_writer
 from pattern_pivot.publish.upload import (
@@ -126,7 +127,7 @@ def youtube_upload(context: dg.AssetExecutionContext, config: UploadConfig,
     options = UploadOptions(privacy=config.privacy, publish_at=config.publish_at,
                             made_for_kids=config.made_for_kids, playlist_id=config.playlist_id)
     ledger = PublishLedger(stage.ledger_path(Path(catalog.path)))
-    token = Path(os.environ.get(TOKEN_ENV) or Path(catalog.path).with_name("youtube-token.json"))
+    token = _token_path(catalog)
 
     def client():
         # A run has nobody to click "Allow": consent once with `pattern-pivot publish --upload`.
@@ -148,10 +149,46 @@ def youtube_upload(context: dg.AssetExecutionContext, config: UploadConfig,
         "requests": dg.MetadataValue.json({r.variant: r.requests for r in results})})
 
 
-publish_assets = [publish_copy, publish_thumbnails, youtube_upload]
+def _token_path(catalog: CatalogResource) -> Path:
+    return Path(os.environ.get(TOKEN_ENV) or Path(catalog.path).with_name("youtube-token.json"))
+
+
+@dg.asset(group_name="publish", kinds={"youtube"}, code_version="1")
+def thumbnail_tests(context: dg.AssetExecutionContext,
+                    catalog: CatalogResource) -> dg.MaterializeResult:
+    """A/B thumbnail tests of uploaded outputs: the variants take turns a day at a time;
+    impressions and click-through per day come from the Reporting API's
+    channel_reach_basic_a1 report; the winner (two-proportion z-test) is set once the data
+    supports it. Without an OAuth token every test says it is waiting."""
+    ledger_file = stage.ledger_path(Path(catalog.path))
+    rotations = abtest.RotationStore(ledger_file).all()
+    token = _token_path(catalog)
+    rows = []
+    with user_errors():
+        if rotations and token.is_file():
+            creds = oauth_credentials(token, None, interactive=False)
+            rows = abtest.run_tests(rotations, creds, datetime.now(timezone.utc).date(),
+                                    youtube_client(creds), context.log.info)
+        else:
+            rows = [(r, abtest.decide(r, None)) for r in rotations]
+    return dg.MaterializeResult(metadata={
+        "tests": len(rows),
+        "states": dg.MetadataValue.json({r.youtube_id: d.state for r, d in rows}),
+        "thumbnail_tests": dg.MetadataValue.md(abtest.markdown(rows))})
+
+
+publish_assets = [publish_copy, publish_thumbnails, youtube_upload, thumbnail_tests]
+
+# Run it once a day (by hand, or from a schedule you add) while tests are running.
+thumbnail_test_job = dg.define_asset_job(
+    "thumbnail_test_job", selection=dg.AssetSelection.assets(thumbnail_tests),
+    executor_def=dg.in_process_executor,
+    description="A/B thumbnail tests: read the Reporting API, set the day's variant or the "
+                "winner, show each test's state.")
 
 publish_job = dg.define_asset_job(
-    "publish_job", selection=dg.AssetSelection.groups("publish"),
+    "publish_job", selection=dg.AssetSelection.assets(publish_copy, publish_thumbnails,
+                                                      youtube_upload),
     executor_def=dg.in_process_executor,
     description="Per remix request: copy, thumbnails, then the upload. A dry run unless the "
                 "run config sets ops.youtube_upload.config.upload: true; never an output whose "

@@ -147,6 +147,12 @@ def test_upload_resumes_after_a_503_and_a_second_publish_is_a_no_op(made, tmp_pa
     [recorded] = ledger.all()
     assert (recorded.output_id, recorded.variant, recorded.youtube_id) == (
         REQUEST, 1, "vid00000001")
+    # The thumbnails take turns from the upload day (the A/B test).
+    from pattern_pivot.publish.abtest import RotationStore
+
+    [rotation] = RotationStore(ledger.path).all()
+    assert rotation.youtube_id == "vid00000001"
+    assert rotation.thumbnails == tuple(str(t.path) for t in thumbs)
     again = stage.publish(output, copy, thumbs, ledger, UploadOptions(), do_upload=True,
                           client_factory=_no_client)
     assert again.status == "already-published" and again.youtube_id == "vid00000001"

@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from assets.partitions import remixes_partitions
-from assets.publish import publish_assets, publish_copy, publish_thumbnails, youtube_upload
+from assets.publish import publish_copy, publish_thumbnails, thumbnail_tests, youtube_upload
 from resources import (
     CatalogResource,
     EmbedderResource,
@@ -38,7 +38,8 @@ def test_publish_assets_show_copy_and_thumbnails_and_upload_only_as_a_dry_run(tm
         "remix_store": RemixStoreResource(path=str(tmp_path / "remixes.sqlite"),
                                           requests_dir=str(tmp_path / "requests")),
     }
-    result = dg.materialize(publish_assets, partition_key=REQUEST, instance=instance,
+    result = dg.materialize([publish_copy, publish_thumbnails, youtube_upload],
+                            partition_key=REQUEST, instance=instance,
                             resources=resources)
     assert result.success
     copy_md = result.asset_materializations_for_node("publish_copy")[0].metadata
@@ -52,6 +53,23 @@ def test_publish_assets_show_copy_and_thumbnails_and_upload_only_as_a_dry_run(tm
     # Nothing publishes on its own: no automation on any publish asset.
     for asset in (publish_copy, publish_thumbnails, youtube_upload):
         assert all(spec.automation_condition is None for spec in asset.specs)
+
+
+def test_thumbnail_tests_wait_without_oauth(tmp_path, monkeypatch):
+    from datetime import date
+
+    from pattern_pivot.publish.abtest import Rotation, RotationStore
+
+    monkeypatch.delenv("PATTERN_PIVOT_YOUTUBE_TOKEN", raising=False)
+    catalog_path = tmp_path / "catalog.sqlite"
+    RotationStore(tmp_path / "published.sqlite").start(
+        Rotation("vid00000001", ("a.jpg", "b.jpg", "c.jpg"), date(2026, 11, 1)))
+    result = dg.materialize([thumbnail_tests], resources={"catalog": CatalogResource(
+        path=str(catalog_path), watch_dir=str(tmp_path / "ch"))})
+    meta = result.asset_materializations_for_node("thumbnail_tests")[0].metadata
+    assert meta["states"].value == {"vid00000001": "waiting"}
+    assert "no YouTube OAuth token" in meta["thumbnail_tests"].value
+    assert "%" not in meta["thumbnail_tests"].value  # waiting shows no number
 
 
 def _run(*args, env):

@@ -17,11 +17,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from pattern_pivot.publish.upload import PublishError
+from pattern_pivot.sqlite_db import open_sqlite
 
 REPORT_TYPE = "channel_reach_basic_a1"
 
@@ -45,6 +50,33 @@ class Rotation:
         if offset < 0 or day >= self.end:
             return None
         return (offset // self.days_each) % len(self.thumbnails)
+
+
+class RotationStore:
+    """Running thumbnail tests, in the publish ledger's SQLite file (one per video)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = open_sqlite(self.path)
+        conn.execute("CREATE TABLE IF NOT EXISTS thumbnail_tests (youtube_id TEXT PRIMARY KEY,"
+                     " thumbnails TEXT NOT NULL, start TEXT NOT NULL, days_each INTEGER NOT"
+                     " NULL, rounds INTEGER NOT NULL)")
+        return conn
+
+    def start(self, rotation: Rotation) -> None:
+        """Record a test (a second start for the same video keeps the first)."""
+        with closing(self._connect()) as conn, conn:
+            conn.execute("INSERT OR IGNORE INTO thumbnail_tests VALUES (?, ?, ?, ?, ?)",
+                         (rotation.youtube_id, json.dumps(list(rotation.thumbnails)),
+                          rotation.start.isoformat(), rotation.days_each, rotation.rounds))
+
+    def all(self) -> list[Rotation]:
+        with closing(self._connect()) as conn:
+            rows = conn.execute("SELECT * FROM thumbnail_tests ORDER BY start").fetchall()
+        return [Rotation(r[0], tuple(json.loads(r[1])), date.fromisoformat(r[2]), r[3], r[4])
+                for r in rows]
 
 
 @dataclass(frozen=True)
@@ -132,6 +164,18 @@ def thumbnail_for(rotation: Rotation, decision: Decision, day: date) -> int | No
     return rotation.variant_on(day)
 
 
+def markdown(rows: list[tuple[Rotation, Decision]]) -> str:
+    """The tests' state for the UI: a table, never a number while waiting."""
+    if not rows:
+        return "No thumbnail tests yet: an upload with several thumbnails starts one."
+    lines = ["| video | variants | rotation | state | detail |", "|---|---|---|---|---|"]
+    for rotation, decision in rows:
+        lines.append(f"| {rotation.youtube_id} | {len(rotation.thumbnails)} | "
+                     f"{rotation.start} to {rotation.end - timedelta(days=1)} | "
+                     f"{decision.state} | {decision.reason} |")
+    return "\n".join(lines)
+
+
 def reach_reports(client, http, since: date) -> list[str]:
     """The CSV text of every channel_reach_basic_a1 report covering days from ``since``,
     creating the reporting job on first use (its first reports arrive about two days later).
@@ -157,3 +201,31 @@ def reach_reports(client, http, since: date) -> list[str]:
         token = page.get("nextPageToken")
         if not token:
             return texts
+
+
+def run_tests(rotations: list[Rotation], credentials, today: date, youtube,
+              log=lambda *args: None) -> list[tuple[Rotation, Decision]]:
+    """Read the reach reports, decide each test and set today's thumbnail (the winner once
+    there is one). ``youtube`` is the Data API client."""
+    import google_auth_httplib2
+    import httplib2
+    from googleapiclient.discovery import build
+    from googleapiclient.http import MediaFileUpload
+
+    http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=120))
+    reporting = build("youtubereporting", "v1", http=http, static_discovery=True,
+                      cache_discovery=False)
+    texts = reach_reports(reporting, http, min(r.start for r in rotations))
+    rows = []
+    for rotation in rotations:
+        daily: dict[date, tuple[int, float]] = {}
+        for text in texts:
+            daily.update(read_reach_report(text, rotation.youtube_id))
+        decision = decide(rotation, daily)
+        chosen = thumbnail_for(rotation, decision, today)
+        if chosen is not None:
+            youtube.thumbnails().set(videoId=rotation.youtube_id, media_body=MediaFileUpload(
+                rotation.thumbnails[chosen], mimetype="image/jpeg")).execute(num_retries=3)
+            log("video %s shows thumbnail %d", rotation.youtube_id, chosen + 1)
+        rows.append((rotation, decision))
+    return rows

@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -254,6 +255,12 @@ def publish(output: Output, copy: PublishCopy, thumbnails: list[Thumbnail],
     def record(resource: dict) -> None:
         ledger.record(Publication(output.request_id, output.variant, fingerprint,
                                   resource["id"], options.privacy, time.time()))
+        if len(thumbnails) > 1:  # the variants take turns from today (abtest)
+            from pattern_pivot.publish.abtest import Rotation, RotationStore
+
+            RotationStore(ledger.path).start(Rotation(
+                resource["id"], tuple(str(t.path) for t in thumbnails),
+                datetime.now(timezone.utc).date()))
 
     log.info("uploading %s (%d bytes)", video, video.stat().st_size)
     resource = upload(client, video, thumbnails[0].path if thumbnails else None, body,
