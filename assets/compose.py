@@ -32,6 +32,8 @@ _CHECK_DESCRIPTIONS = {
     "audio_video_durations_match": "Audio and video streams end together.",
     "captions_cover_speech": "Captions seen in the rendered frames cover at least "
                              "min_caption_coverage of the time with sound.",
+    "no_dead_air": "No silence longer than 1 s inside the video (silencedetect).",
+    "no_short_shot": "No shot shorter than 1 s (a flash reads as a glitch).",
 }
 
 

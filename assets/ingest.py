@@ -7,6 +7,7 @@ import dagster as dg
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
 from pattern_pivot import ingest
+from pattern_pivot.transcription.glossary import terms_from_title
 from pattern_pivot.youtube import source as youtube_source
 from pattern_pivot.youtube.types import youtube_id
 from resources import CatalogResource, MediaStoreResource, TranscriberResource, YouTubeResource
@@ -105,8 +106,11 @@ def video_transcript(context: dg.AssetExecutionContext, catalog: CatalogResource
         if from_captions:
             output, transcript = from_captions
         else:
-            output, transcript = ingest.store_transcript(entry, store, audio,
-                                                         transcriber.transcriber())
+            # A YouTube video's title names the channel's terms; a file's name is no title
+            # (and renaming a file must not re-transcribe it).
+            terms = terms_from_title(entry.title) if entry.source_kind == "youtube" else []
+            output, transcript = ingest.store_transcript(
+                entry, store, audio, transcriber.transcriber().with_glossary(terms))
     excerpt = transcript.text[:_EXCERPT_CHARS] + ("..." if len(transcript.text) > _EXCERPT_CHARS
                                                   else "")
     if transcript.word_count == 0:

@@ -77,7 +77,7 @@ def build_definitions(settings: Settings | None = None,
                                        watch_dir=str(settings.watch_dir)),
             "media_store": MediaStoreResource(root=str(settings.media_root)),
             "transcriber": transcriber or TranscriberResource(
-                model=settings.asr_model),
+                model=settings.asr_model, glossary=list(settings.glossary)),
             "embedder": EmbedderResource(model=settings.embedding_model),
             "vector_store": VectorStoreResource(uri=settings.vector_uri),
             "tts": TTSResource(backend=settings.tts_backend, model=settings.tts_model,

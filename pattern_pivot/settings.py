@@ -119,6 +119,8 @@ class Settings:
     tts_backend: str = "piper"  # piper | coqui | espeak
     tts_model: str = ""  # "" = the bundled Piper voice
     tts_config: str = ""
+    # The channel's own terms ("Creative Commons, ComfyUI"): ASR is told them and spells them so.
+    glossary: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -137,6 +139,8 @@ class Settings:
             tts_backend=os.environ.get("PATTERN_PIVOT_TTS_BACKEND") or "piper",
             tts_model=os.environ.get("PATTERN_PIVOT_TTS_MODEL", ""),
             tts_config=os.environ.get("PATTERN_PIVOT_TTS_CONFIG", ""),
+            glossary=tuple(t.strip() for t in os.environ.get("PATTERN_PIVOT_GLOSSARY", "")
+                           .split(",") if t.strip()),
         )
 
     @property

@@ -17,6 +17,8 @@ class TranscriberResource(dg.ConfigurableResource):
     vad_filter: bool = True
     language: Optional[str] = None  # None: detect
     block_seconds: float = 120.0
+    # Channel terms (names, jargon) to spell as given; runs can add more (with_glossary).
+    glossary: list[str] = []
 
     _transcriber: Optional[FasterWhisperTranscriber] = PrivateAttr(default=None)
 
@@ -26,5 +28,5 @@ class TranscriberResource(dg.ConfigurableResource):
             self._transcriber = FasterWhisperTranscriber(
                 self.model, compute_type=self.compute_type, cpu_threads=self.cpu_threads,
                 beam_size=self.beam_size, vad_filter=self.vad_filter, language=self.language,
-                block_seconds=self.block_seconds)
+                block_seconds=self.block_seconds, glossary=self.glossary)
         return self._transcriber

@@ -14,7 +14,7 @@ from pattern_pivot.errors import CatalogError, MediaError, ModelError
 from pattern_pivot.media.audio import extract_speech_audio
 from pattern_pivot.media.probe import probe
 from pattern_pivot.media.store import LocalMediaStore
-from pattern_pivot.transcription.whisper import iter_wav_blocks
+from pattern_pivot.transcription.blocks import iter_wav_blocks
 from tests.conftest import COCKATOO, JFK, TALKING_HEAD_NO_AUDIO, copy_as
 
 

@@ -170,3 +170,27 @@ def test_the_caption_coverage_threshold_is_configurable_on_the_renderer():
     options = RendererResource(min_caption_coverage=0.2).options()
     assert expectations(plan, options, []).min_caption_coverage == 0.2
     assert expectations(plan, RendererResource().options(), []).min_caption_coverage == 0.7
+
+
+def test_dead_air_inside_fails_but_a_quiet_tail_does_not(tmp_path, good):
+    gap = ("sine=f=330:d=6,volume=enable='between(t,2.2,3.7)':volume=0,"
+           "loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000")
+    failed = _failed(_encode(tmp_path / "gap.mp4", f"testsrc2=s={W}x{H}:r=30:d={SECONDS}",
+                             gap))
+    assert "no_dead_air" in failed
+    [dead_air] = [o for o in run_checks(tmp_path / "gap.mp4", _expect())
+                  if o.name == "no_dead_air"]
+    assert dead_air.metadata["longest_silence_s"] == pytest.approx(1.5, abs=0.15)
+    assert dead_air.metadata["max_silence_s"] == 1.0
+    tail = ("sine=f=330:d=6,volume=enable='gte(t,4.6)':volume=0,"
+            "loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000")
+    assert "no_dead_air" not in _failed(
+        _encode(tmp_path / "tail.mp4", f"testsrc2=s={W}x{H}:r=30:d={SECONDS}", tail))
+
+
+def test_a_flash_of_a_shot_fails(good):
+    assert "no_short_shot" in _failed(good, _expect(shot_seconds=(2.5, 0.6, 2.9)))
+    [outcome] = [o for o in run_checks(good, _expect(shot_seconds=(2.5, 0.6, 2.9)))
+                 if o.name == "no_short_shot"]
+    assert outcome.metadata["short_shots"] == [2] and outcome.metadata["min_shot_s"] == 1.0
+    assert "no_short_shot" not in _failed(good, _expect(shot_seconds=(2.5, 3.5)))

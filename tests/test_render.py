@@ -9,7 +9,7 @@ import pytest
 
 from pattern_pivot.errors import CatalogError, MediaError
 from pattern_pivot.media.loudness import measure_file
-from pattern_pivot.quality import run_checks
+from pattern_pivot.quality import CHECK_NAMES, run_checks
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render import RenderOptions, render_plan
 from pattern_pivot.render.sources import FileSources
@@ -212,7 +212,7 @@ def test_cli_say_and_render(tmp_path):
                            f"v1={COCKATOO}", "--width", "180", "--height", "320"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count("ok     ") == 8 and "FAILED" not in done.stdout
+    assert done.stdout.count("ok     ") == len(CHECK_NAMES) and "FAILED" not in done.stdout
     assert out.is_file() and (tmp_path / "out" / "video.captions.json").is_file()
     plan.write_text("{}")
     bad = subprocess.run([cli, "render", str(plan), "-o", str(out)], capture_output=True,
@@ -304,3 +304,42 @@ def test_snap_refuses_to_cut_inside_a_phrase():
     # A span that starts inside the phrase starts at the next sentence instead.
     later = snap(SourceSpan(video_id="v", start=1.0, end=t), transcript)
     assert later is not None and later.text == "Then more."
+
+
+def test_a_caption_line_never_runs_across_a_cut():
+    from pattern_pivot.render.captions import caption_events, group_lines
+    from pattern_pivot.transcription.types import Word
+
+    words = [Word(start=0.0, end=0.3, text="when"), Word(start=0.35, end=0.6, text="you"),
+             Word(start=0.65, end=1.0, text="share"), Word(start=1.1, end=1.4, text="It's"),
+             Word(start=1.45, end=1.8, text="easy.")]
+    assert [len(line) for line in group_lines(words)] == [4, 1]  # one line across the cut
+    assert [[w.text for w in line] for line in group_lines(words, cuts=[1.05])] == [
+        ["when", "you", "share"], ["It's", "easy."]]
+    events = caption_events(words, cuts=[1.05])
+    share = next(e for e in events if e[2][e[3]].text == "share")
+    assert share[1] <= 1.05  # the line is gone when the shot changes
+
+
+def test_long_pauses_inside_a_supercut_piece_are_cut_out():
+    from pattern_pivot.remix.spans import MAX_INNER_PAUSE, tighten
+    from pattern_pivot.transcription.types import Segment, Transcript, Word
+
+    timed = [("After", 36.45, 36.75), ("four", 36.75, 37.03), ("rounds,", 37.03, 37.39),
+             ("it", 37.5, 37.6), ("is", 37.6, 37.7), ("smooth.", 37.7, 38.2),
+             ("Now", 39.4, 39.6), ("comes", 39.6, 39.9), ("bulk", 39.9, 40.2),
+             ("fermentation.", 40.2, 41.0), ("Cover", 41.2, 41.5), ("it.", 41.5, 41.8)]
+    words = tuple(Word(start=a, end=b, text=t) for t, a, b in timed)
+    transcript = Transcript(language="en", language_probability=1.0, duration=50.0,
+                            segments=(Segment(start=36.45, end=41.8, text="", words=words),),
+                            model="test")
+    span = SourceSpan(video_id="v", start=36.2, end=42.05)
+    parts = tighten(span, transcript)
+    assert [p.text for p in parts] == ["After four rounds, it is smooth.",
+                                       "Now comes bulk fermentation. Cover it."]
+    assert parts[0].start == span.start and parts[-1].end == span.end
+    removed = span.duration - sum(p.duration for p in parts)
+    assert removed > 1.2 - 2 * 0.25 - 0.01  # the 1.2 s pause, less the padding kept
+    assert parts[1].start - parts[0].end == pytest.approx(removed)
+    assert all(b.start - a.end <= MAX_INNER_PAUSE for p in parts
+               for a, b in zip(words, words[1:]) if p.start <= a.start and b.end <= p.end)

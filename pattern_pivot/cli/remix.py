@@ -190,7 +190,8 @@ def render(
                                     FasterWhisperTranscriber(cfg.asr_model, beam_size=1))
             result = render_plan(plan, out, sources, narration, options)
         write_captions_json(list(result.words), out.with_name(out.stem + ".captions.json"))
-        outcomes = run_checks(out, expectations(plan, options, result.words)) if check else []
+        outcomes = run_checks(out, expectations(plan, options, result.words,
+                                                    result.shot_seconds)) if check else []
     except PatternPivotError as exc:
         exit_with_error(exc)
     typer.echo(f"{out}  ({result.duration:.1f} s, {result.width}x{result.height}, "

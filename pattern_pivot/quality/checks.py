@@ -16,6 +16,9 @@ from pattern_pivot.quality.caption_pixels import CaptionBand
 from pattern_pivot.transcription.types import Word
 
 MAX_STRETCH = 2.0  # seconds of black or frozen picture that still pass
+MAX_SILENCE = 1.0  # seconds of silence inside a video (not at its ends) that still pass
+MIN_SHOT = 1.0  # a shot shorter than this reads as a glitch
+EDGE = 0.1  # silence this close to the start or end is a lead-in or tail, not dead air
 # A caption seen this close to sound counts as covering it (words are timed by ASR, and a
 # line appears with its first word, not before the breath that starts it).
 CAPTION_SLACK = 0.25
@@ -34,6 +37,9 @@ class Expectations:
     # Where the renderer draws captions; None: captions cannot be looked for (check fails).
     caption_band: CaptionBand | None = None
     max_av_drift: float = 0.25  # seconds between audio and video stream durations
+    shot_seconds: tuple[float, ...] = ()  # each shot's length as rendered
+    max_silence: float = MAX_SILENCE
+    min_shot: float = MIN_SHOT
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,32 @@ def check_av_sync(a: Analysis, e: Expectations) -> CheckOutcome:
                         {"video_s": round(v, 3), "audio_s": round(s, 3)})
 
 
+def check_dead_air(a: Analysis, e: Expectations) -> CheckOutcome:
+    end = a.facts.container_seconds
+    inside = [(max(s, 0.0), min(t, end)) for s, t in a.silent if s > EDGE and t < end - EDGE]
+    longest = max((t - s for s, t in inside), default=0.0)
+    ok = longest <= e.max_silence and bool(a.facts.audio_codec)
+    where = max(inside, key=lambda x: x[1] - x[0]) if inside else None
+    return CheckOutcome("no_dead_air", ok,
+                        f"Longest silence inside the video {longest:.2f} s"
+                        + (f" at {where[0]:.1f} s" if where and not ok else "")
+                        + f" (at most {e.max_silence:g} s).",
+                        {"longest_silence_s": round(longest, 3), "max_silence_s": e.max_silence,
+                         "silences_inside": len(inside)})
+
+
+def check_shot_lengths(a: Analysis, e: Expectations) -> CheckOutcome:
+    shortest = min(e.shot_seconds, default=float("inf"))
+    short = [i + 1 for i, d in enumerate(e.shot_seconds) if d < e.min_shot]
+    ok = not short
+    return CheckOutcome("no_short_shot", ok,
+                        (f"Shortest shot {shortest:.2f} s" if e.shot_seconds else "No shots")
+                        + (f"; shots {short} are under {e.min_shot:g} s." if short else
+                           f" (at least {e.min_shot:g} s)."),
+                        {"shortest_shot_s": _round(shortest), "min_shot_s": e.min_shot,
+                         "short_shots": short, "shots": len(e.shot_seconds)})
+
+
 def speech_intervals(a: Analysis) -> list[tuple[float, float]]:
     """Where the output is not silent (silencedetect's gaps, inverted)."""
     end = a.facts.container_seconds
@@ -182,10 +214,11 @@ def check_captions(a: Analysis, e: Expectations) -> CheckOutcome:
 
 
 CHECKS = (check_decodes, check_resolution, check_duration, check_loudness, check_black,
-          check_frozen, check_av_sync, check_captions)
+          check_frozen, check_av_sync, check_captions, check_dead_air, check_shot_lengths)
 CHECK_NAMES = ("decodes_fully", "resolution_and_aspect", "duration_within_target",
                "loudness_in_range", "no_black_stretch", "no_frozen_stretch",
-               "audio_video_durations_match", "captions_cover_speech")
+               "audio_video_durations_match", "captions_cover_speech", "no_dead_air",
+               "no_short_shot")
 
 
 def run_checks(path: Path, expected: Expectations,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from pattern_pivot.remix.request import RemixRequest, RemixRequestError
-from pattern_pivot.remix.spans import TranscriptLookup, sentences_of, snap
+from pattern_pivot.remix.spans import TranscriptLookup, sentences_of, snap, tighten
 from pattern_pivot.remix.types import EditPlan, Script, Shot, SourceSpan
 from pattern_pivot.remix.writers.base import WORDS_PER_SECOND, speech_seconds, title_for
 from pattern_pivot.remix.writers.sentences import content_words
@@ -53,13 +53,12 @@ def supercut_plan(request: RemixRequest, variant: int, ranked: Sequence[SourceSp
     for i, p in enumerate(order):
         first_seen.setdefault(p.video_id, i)
     body.sort(key=lambda p: (first_seen[p.video_id], p.start))
-    shots = [Shot(kind="source", duration=round(hook.duration, 3), role="hook", span=hook,
-                  source_audio=True)]
-    shots += [Shot(kind="source", duration=round(p.duration, 3), role="body", span=p,
-                   source_audio=True) for p in body]
-    if ending is not None:
-        shots.append(Shot(kind="source", duration=round(ending.duration, 3), role="ending",
-                          span=ending, source_audio=True))
+    roles = [("hook", hook), *(("body", p) for p in body),
+             *([("ending", ending)] if ending is not None else [])]
+    # Long pauses inside a piece are cut out: the speaker's words stay, the dead air goes.
+    shots = [Shot(kind="source", duration=round(part.duration, 3), role=role, span=part,
+                  source_audio=True)
+             for role, piece in roles for part in tighten(piece, transcripts(piece.video_id))]
     return EditPlan(request_id=request.request_id, variant=variant, mode="supercut",
                     aspect=request.aspect, target_seconds=request.length_seconds,
                     shots=tuple(shots), title=title_for(request.topic))

@@ -20,6 +20,8 @@ from pattern_pivot.transcription.types import Transcript, Word
 _SENTENCE_END = (".", "?", "!", "…", '."', '?"', '!"')
 PAUSE_SECONDS = 0.35
 PAD_SECONDS = 0.25
+# A pause longer than this inside a supercut piece is cut out (it would read as dead air).
+MAX_INNER_PAUSE = 0.8
 
 # video id -> its transcript, or None when it is not available (spans stay as retrieved)
 TranscriptLookup = Callable[[str], "Transcript | None"]
@@ -104,6 +106,35 @@ def snap(span: SourceSpan, transcript: Transcript | None,
         return None
     return span_of(span.video_id, words, first, ends[-1], duration=transcript.duration,
                    score=span.score)
+
+
+def tighten(span: SourceSpan, transcript: Transcript | None,
+            max_pause: float = MAX_INNER_PAUSE, min_piece: float = 1.0) -> list[SourceSpan]:
+    """``span`` split at every pause longer than ``max_pause`` inside it, each piece padded
+    into the pause as a cut is: the long silence goes, the words stay (a jump cut, as
+    creators edit). Pieces shorter than ``min_piece`` stay joined to their neighbour."""
+    if transcript is None:
+        return [span]
+    words = [w for w in transcript.words if w.text.strip()]
+    found = words_in(words, span.start, span.end)
+    if found is None:
+        return [span]
+    first, last = found
+    breaks = [i for i in range(first, last) if words[i + 1].start - words[i].end > max_pause]
+    pieces, a = [], first
+    for i in [*breaks, last]:
+        piece = span_of(span.video_id, words, a, i, duration=transcript.duration,
+                        score=span.score)
+        if pieces and (piece.duration < min_piece or pieces[-1].duration < min_piece):
+            joined = pieces.pop()
+            piece = joined.model_copy(update={"end": piece.end,
+                                              "text": f"{joined.text} {piece.text}"})
+        pieces.append(piece)
+        a = i + 1
+    # The outer edges stay where the cut put them (the first and last words' padding).
+    pieces[0] = pieces[0].model_copy(update={"start": span.start})
+    pieces[-1] = pieces[-1].model_copy(update={"end": span.end})
+    return pieces
 
 
 def sentences_of(span: SourceSpan, transcript: Transcript | None) -> list[SourceSpan]:

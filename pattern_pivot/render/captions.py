@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Sequence
 
 from pattern_pivot.quality.caption_pixels import CaptionBand
 from pattern_pivot.transcription.types import Word
@@ -47,13 +48,20 @@ def _escape(text: str) -> str:
     return text.replace("\\", "/").replace("{", "(").replace("}", ")").replace("\n", " ")
 
 
-def group_lines(words: list[Word]) -> list[list[Word]]:
+def _cut_between(cuts: Sequence[float], a: float, b: float) -> bool:
+    return any(a < t <= b for t in cuts)
+
+
+def group_lines(words: list[Word], cuts: Sequence[float] = ()) -> list[list[Word]]:
+    """Words into caption lines: a few words each, broken at sentence ends, pauses and cuts
+    (a line never runs across a cut: the words on each side belong to different shots)."""
     lines: list[list[Word]] = []
     for word in words:
         current = lines[-1] if lines else None
         if (current is None or len(current) >= MAX_WORDS
                 or word.start - current[-1].end > BREAK_GAP
                 or current[-1].text.endswith((".", "!", "?"))
+                or _cut_between(cuts, current[-1].start, word.start)
                 or sum(len(w.text) + 1 for w in current) + len(word.text) > MAX_CHARS):
             lines.append([word])
         else:
@@ -61,13 +69,17 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
     return lines
 
 
-def caption_events(words: list[Word]) -> list[tuple[float, float, list[Word], int]]:
-    """(start, end, line words, index of the highlighted word) per caption event."""
+def caption_events(words: list[Word], cuts: Sequence[float] = ()
+                   ) -> list[tuple[float, float, list[Word], int]]:
+    """(start, end, line words, index of the highlighted word) per caption event; a line is
+    held a moment after its last word, but never past the next line or the next cut."""
     events = []
-    lines = group_lines(sorted(words, key=lambda w: w.start))
+    lines = group_lines(sorted(words, key=lambda w: w.start), cuts)
     for n, line in enumerate(lines):
         next_start = lines[n + 1][0].start if n + 1 < len(lines) else float("inf")
-        line_end = min(line[-1].end + HOLD, next_start)
+        next_cut = min((t for t in cuts if t > line[-1].start), default=float("inf"))
+        line_end = max(line[-1].end, min(line[-1].end + HOLD, next_start, next_cut))
+        line_end = min(line_end, next_start)
         for i, word in enumerate(line):
             end = line[i + 1].start if i + 1 < len(line) else line_end
             if end > word.start:
@@ -100,7 +112,7 @@ def caption_band(width: int, height: int, style: CaptionStyle = CaptionStyle()) 
 
 
 def ass_document(words: list[Word], width: int, height: int,
-                 style: CaptionStyle = CaptionStyle()) -> str:
+                 style: CaptionStyle = CaptionStyle(), cuts: Sequence[float] = ()) -> str:
     geometry = caption_geometry(width, height, style)
     size, outline, margin_v = geometry.size, geometry.outline, geometry.margin_v
     header = "\n".join([
@@ -118,7 +130,7 @@ def ass_document(words: list[Word], width: int, height: int,
     ])
     highlight = _ass_colour(style.highlight)
     lines = [header]
-    for start, end, line, current in caption_events(words):
+    for start, end, line, current in caption_events(words, cuts):
         text = " ".join(
             f"{{\\c{highlight}}}{_escape(w.text)}{{\\r}}" if i == current else _escape(w.text)
             for i, w in enumerate(line))

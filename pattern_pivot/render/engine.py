@@ -70,6 +70,7 @@ class RenderResult:
     measured: Loudness  # the mix before normalisation
     seconds: float
     command: tuple[str, ...] = field(repr=False, default=())
+    shot_seconds: tuple[float, ...] = ()  # each shot's length on the output timeline
 
 
 def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: float,
@@ -126,7 +127,8 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
         captions = None
         if options.captions and words:
             captions = workdir / "captions.ass"
-            captions.write_text(ass_document(words, width, height, options.caption_style),
+            cuts = [item.placed.start for item in items[1:]]  # no caption line across one
+            captions.write_text(ass_document(words, width, height, options.caption_style, cuts),
                                 encoding="utf-8")
         inputs = GraphInputs()
         indexes = add_shot_inputs(inputs, items)
@@ -170,7 +172,8 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
         finally:
             partial.unlink(missing_ok=True)
     return RenderResult(out_path, round(total, 3), width, height, tuple(words), measured,
-                        round(time.perf_counter() - started, 3), tuple(map(str, args)))
+                        round(time.perf_counter() - started, 3), tuple(map(str, args)),
+                        tuple(round(item.placed.duration, 3) for item in items))
 
 
 def plan_label(plan: EditPlan) -> str:

@@ -36,7 +36,7 @@ from pattern_pivot.tts.engines import SpeechEngine, TTSConfig
 from pattern_pivot.tts.narrate import NarrationResult, narrate
 
 NARRATION_ASSET, VIDEO_ASSET = "remix_narration", "remix_video"
-_VERSION = "compose-v2"  # bump when rendering changes what the same inputs produce
+_VERSION = "compose-v3"  # bump when rendering changes what the same inputs produce
 _VARIANT_FILE = re.compile(r"^variant-(\d+)\.json$")
 
 
@@ -155,9 +155,11 @@ def video_names(variant: int) -> dict[str, str]:
             "captions": f"{name}.captions.json", "checks": f"{name}.checks.json"}
 
 
-def expectations(plan: EditPlan, options: RenderOptions, captions) -> Expectations:
+def expectations(plan: EditPlan, options: RenderOptions, captions,
+                 shot_seconds: tuple[float, ...] = ()) -> Expectations:
     width, height = options.frame_size or plan.frame_size
     return Expectations(width=width, height=height, target_seconds=plan.target_seconds,
+                        shot_seconds=tuple(shot_seconds),
                         duration_tolerance=options.duration_tolerance,
                         loudness_lufs=options.loudness_lufs, captions=tuple(captions),
                         min_caption_coverage=options.min_caption_coverage,
@@ -179,7 +181,8 @@ def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
                            tuple(read_outcomes(paths["checks"])), fingerprint, True)
     with store.atomic_write(VIDEO_ASSET, request, names["video"], fingerprint) as tmp:
         result = render_plan(plan, tmp, sources, narration, options)
-        outcomes = run_checks(tmp, expectations(plan, options, result.words))
+        outcomes = run_checks(tmp, expectations(plan, options, result.words,
+                                                   result.shot_seconds))
         with store.atomic_write(VIDEO_ASSET, request, names["poster"], fingerprint) as poster:
             write_poster(tmp, poster, min(1.5, result.duration / 3))
     with store.atomic_write(VIDEO_ASSET, request, names["captions"], fingerprint) as tmp:

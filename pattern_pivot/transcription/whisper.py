@@ -1,69 +1,81 @@
 """faster-whisper (CTranslate2) transcription with word timestamps and VAD.
 
-The WAV is read in blocks (``block_seconds``, cut at the quietest moment near each block's
-end so no word is split), so memory stays flat however long the video is; faster-whisper
-itself would decode the whole file into memory. The language is detected on the first block
-and kept for the rest; each block is prompted with the end of the previous block's text.
+The WAV is read in blocks cut in real pauses (see ``blocks``), so memory stays flat however
+long the video is; faster-whisper itself would decode the whole file into memory. The language
+is detected on the first block and kept for the rest. Blocks are transcribed independently:
+prompting a block with the previous block's text let Whisper copy that text into a short block
+(a loop of an earlier sentence), and the loop depended on the CPU's int8 kernels. Whisper's own
+guards are on (temperature fallback on repetitive or improbable output, skipping hallucinated
+text in long silences); on top, a segment that fails Whisper's hallucination test is dropped
+wherever it is, and ``repetition`` drops any sentence Whisper still repeats.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
 import time
-import wave
 from pathlib import Path
-from typing import Iterator
-
-import numpy as np
+from typing import Sequence
 
 from pattern_pivot.bundled_models import whisper_model_dir
-from pattern_pivot.errors import MediaError
 from pattern_pivot.media.audio import SPEECH_SAMPLE_RATE
+from pattern_pivot.transcription.blocks import iter_wav_blocks
+from pattern_pivot.transcription.glossary import apply_glossary
+from pattern_pivot.transcription.repetition import RepeatFilter
 from pattern_pivot.transcription.types import Segment, Transcript, Word
 
-_PROMPT_CHARS = 200
-_FRAME = SPEECH_SAMPLE_RATE // 10  # 100 ms energy frames when looking for a quiet cut
+_PUNCTUATION = "\"'“¿([{-.。,，!！?？:：”)]}、"
+# Bump when the way blocks are cut or decoded changes, so cached transcripts are redone.
+_METHOD = "pause-blocks,no-prompt,guards,seed:2"
+# Decoding guards (faster-whisper's defaults for the first three, named here on purpose):
+# retry at higher temperature when a window's text compresses too well (a loop) or is too
+# improbable; drop windows Whisper itself hears as silence; and skip over silences longer than
+# this many seconds around a word run that looks hallucinated (needs word timestamps).
+_GUARDS = dict(compression_ratio_threshold=2.4, log_prob_threshold=-1.0,
+               no_speech_threshold=0.6, hallucination_silence_threshold=2.0,
+               condition_on_previous_text=False)
 
 
-def _quietest_cut(block: np.ndarray, search_samples: int) -> int:
-    """Index near the end of ``block`` where the 100 ms energy is lowest."""
-    start = max(0, len(block) - search_samples)
-    tail = block[start:]
-    frames = len(tail) // _FRAME
-    if frames < 2:
-        return len(block)
-    energy = np.square(tail[: frames * _FRAME].reshape(frames, _FRAME)).mean(axis=1)
-    return start + int(np.argmin(energy)) * _FRAME + _FRAME // 2
+def whole_words(pieces, offset: float) -> list[Word]:
+    """Our words from faster-whisper's, ``offset`` seconds later. Whisper splits a hyphenated
+    word before the hyphen (" re", "-use"); a piece that starts with "-" right after a word (no
+    space: a spaced dash comes as " -") is glued back, so "re-use" stays one word."""
+    words: list[Word] = []
+    for piece in pieces:
+        text = piece.word.strip()
+        if not text:
+            continue
+        word = Word(start=round(offset + float(piece.start), 3),
+                    end=round(offset + float(piece.end), 3),
+                    text=text, prob=round(float(piece.probability), 4))
+        if words and piece.word.startswith("-"):
+            last = words[-1]
+            word = Word(start=last.start, end=word.end, text=last.text + word.text,
+                        prob=min(last.prob, word.prob))
+            words.pop()
+        words.append(word)
+    return words
 
 
-def iter_wav_blocks(wav_path: Path, block_seconds: float) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (offset seconds, float32 samples) blocks of a 16 kHz mono 16-bit WAV."""
-    try:
-        reader = wave.open(str(wav_path), "rb")
-    except (wave.Error, EOFError) as exc:
-        raise MediaError(str(wav_path), f"is not a readable WAV file ({exc})",
-                         "re-run the audio step (it is regenerated from the source video)") from exc
-    with reader:
-        if (reader.getframerate(), reader.getnchannels(), reader.getsampwidth()) != (
-                SPEECH_SAMPLE_RATE, 1, 2):
-            raise MediaError(str(wav_path), "is not 16 kHz mono 16-bit PCM",
-                             "extract speech audio with pattern_pivot.media.audio first")
-        block_samples = max(int(block_seconds * SPEECH_SAMPLE_RATE), SPEECH_SAMPLE_RATE)
-        search = min(30 * SPEECH_SAMPLE_RATE, block_samples // 4)
-        carry = np.zeros(0, dtype=np.float32)
-        offset = 0
-        while True:
-            raw = reader.readframes(block_samples - len(carry))
-            fresh = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-            block = np.concatenate([carry, fresh]) if len(carry) else fresh
-            if len(block) < block_samples:  # the end of the file
-                if len(block):
-                    yield offset / SPEECH_SAMPLE_RATE, block
-                return
-            cut = _quietest_cut(block, search)
-            yield offset / SPEECH_SAMPLE_RATE, block[:cut]
-            carry = block[cut:].copy()
-            offset += cut
+def looks_hallucinated(words: list[Word]) -> bool:
+    """Whisper's own test for a hallucinated segment (openai-whisper, faster-whisper), which
+    they apply only next to long silences: its first words are mostly improbable or too short
+    or too long to be speech, like a lone 20 ms "Music" at a block's edge."""
+    def anomaly(word: Word) -> float:
+        duration = word.end - word.start
+        return ((word.prob < 0.15) + max(0.0, 0.133 - duration) * 15
+                + max(0.0, duration - 2.0))
+
+    first = [w for w in words if w.text.strip(_PUNCTUATION)][:8]
+    score = sum(anomaly(w) for w in first)
+    return bool(first) and (score >= 3 or score + 0.01 >= len(first))
+
+
+def _terms(terms: Sequence[str]) -> tuple[str, ...]:
+    """Stripped, non-empty, each once, in order."""
+    return tuple(dict.fromkeys(t.strip() for t in terms if t and t.strip()))
 
 
 class FasterWhisperTranscriber:
@@ -71,7 +83,8 @@ class FasterWhisperTranscriber:
 
     def __init__(self, model: str = "base", *, compute_type: str = "int8", cpu_threads: int = 0,
                  beam_size: int = 5, vad_filter: bool = True, language: str | None = None,
-                 block_seconds: float = 120.0, cache_dir: Path | None = None):
+                 block_seconds: float = 120.0, glossary: Sequence[str] = (),
+                 cache_dir: Path | None = None):
         self.model_name = model
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads or os.cpu_count() or 1
@@ -79,8 +92,17 @@ class FasterWhisperTranscriber:
         self.vad_filter = vad_filter
         self.language = language or None
         self.block_seconds = block_seconds
+        # Channel terms (names, jargon) Whisper should spell as given: faster-whisper's
+        # ``hotwords``, a hint before every 30 s window that biases toward them.
+        self.glossary = _terms(glossary)
         self._model_dir = whisper_model_dir(model, cache_dir)
-        self._model = None
+        self._loaded: dict = {}  # shared with with_glossary() copies: one model in memory
+
+    def with_glossary(self, terms: Sequence[str]) -> "FasterWhisperTranscriber":
+        """This transcriber (same loaded model) with ``terms`` added to its glossary."""
+        other = copy.copy(self)
+        other.glossary = _terms([*self.glossary, *terms])
+        return other
 
     @property
     def name(self) -> str:
@@ -90,48 +112,66 @@ class FasterWhisperTranscriber:
     def fingerprint(self) -> str:
         """Changes whenever the same audio could transcribe differently."""
         return (f"{self._model_dir.name}|{self.compute_type}|beam={self.beam_size}"
-                f"|vad={self.vad_filter}|lang={self.language}|block={self.block_seconds}")
+                f"|vad={self.vad_filter}|lang={self.language}|block={self.block_seconds}"
+                f"|{_METHOD}{self._glossary_mark}")
+
+    @property
+    def _glossary_mark(self) -> str:
+        if not self.glossary:
+            return ""
+        return "|glossary=" + hashlib.sha256("\n".join(self.glossary).encode()).hexdigest()[:16]
 
     def _load(self):
-        if self._model is None:
+        if "model" not in self._loaded:
             from faster_whisper import WhisperModel  # heavy import, only when transcribing
 
-            self._model = WhisperModel(str(self._model_dir), device="cpu",
-                                       compute_type=self.compute_type,
-                                       cpu_threads=self.cpu_threads)
-        return self._model
+            self._loaded["model"] = WhisperModel(str(self._model_dir), device="cpu",
+                                                 compute_type=self.compute_type,
+                                                 cpu_threads=self.cpu_threads)
+        return self._loaded["model"]
 
     def transcribe(self, wav_path: Path) -> Transcript:
+        import ctranslate2  # loaded with the model, by then
+
         model = self._load()
         started = time.perf_counter()
         language, language_probability = self.language, 1.0 if self.language else 0.0
         segments: list[Segment] = []
+        repeats = RepeatFilter()
+        hallucinations = 0
         total = 0.0
         blocks = 0
         for offset, samples in iter_wav_blocks(Path(wav_path), self.block_seconds):
             blocks += 1
             total = offset + len(samples) / SPEECH_SAMPLE_RATE
-            prompt = " ".join(s.text.strip() for s in segments[-3:])[-_PROMPT_CHARS:] or None
+            # Whisper's fallback samples at higher temperatures: seeded, a block transcribes
+            # the same way every time on a given CPU.
+            ctranslate2.set_random_seed(0)
             pieces, info = model.transcribe(
                 samples, language=language, beam_size=self.beam_size, word_timestamps=True,
-                vad_filter=self.vad_filter, initial_prompt=prompt)
+                vad_filter=self.vad_filter, hotwords=", ".join(self.glossary) or None,
+                **_GUARDS)
             for piece in pieces:
-                words = tuple(
-                    Word(start=round(offset + float(w.start), 3),
-                         end=round(offset + float(w.end), 3),
-                         text=w.word.strip(), prob=round(float(w.probability), 4))
-                    for w in (piece.words or ()) if w.word.strip())
-                if words:
-                    segments.append(Segment(start=words[0].start, end=words[-1].end,
-                                            text=piece.text.strip(), words=words))
+                words = whole_words(piece.words or (), offset)
+                if looks_hallucinated(words):
+                    hallucinations += 1
+                    continue
+                kept = repeats.keep(words)
+                if kept:
+                    text = (piece.text.strip() if len(kept) == len(words)
+                            else " ".join(w.text for w in kept))
+                    segments.append(Segment(start=kept[0].start, end=kept[-1].end,
+                                            text=text, words=tuple(kept)))
             if language is None:
                 language, language_probability = info.language, float(info.language_probability)
         elapsed = time.perf_counter() - started
         if not segments:  # silence: whatever language detection guessed means nothing
             language, language_probability = self.language, 1.0 if self.language else 0.0
-        return Transcript(
+        return apply_glossary(Transcript(
             language=language or "unknown", language_probability=round(language_probability, 4),
             duration=round(total, 3), segments=tuple(segments), model=self.name,
             stats={"seconds": round(elapsed, 3), "blocks": blocks,
                    "real_time_factor": round(elapsed / total, 4) if total else 0.0,
-                   "fingerprint": self.fingerprint})
+                   "repeats_dropped": repeats.dropped,
+                   "hallucinations_dropped": hallucinations, "fingerprint": self.fingerprint}),
+            self.glossary)  # what Whisper still heard close to a term, spelled as the term
