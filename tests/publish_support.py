@@ -75,6 +75,7 @@ class FakeUploads:
 
     fail_chunk: list[int] = field(default_factory=list)  # answer 503 to these PUT numbers
     quota_exceeded: bool = False
+    thumbnail_forbidden: bool = False  # thumbnails.set answers 403 (unverified channel)
     calls: list[str] = field(default_factory=list)  # "METHOD path" of every request
     inserted: dict = field(default_factory=dict)  # the metadata of the videos.insert
     received: bytearray = field(default_factory=bytearray)
@@ -124,6 +125,10 @@ class _Handler(BaseHTTPRequestHandler):
             location = f"https://{self.headers['Host']}/upload/youtube/v3/videos?uploadType=" \
                        f"resumable&upload_id=session-1"
             return self._json(200, {}, {"Location": location})
+        if url.path == "/upload/youtube/v3/thumbnails/set" and fake.thumbnail_forbidden:
+            return self._json(403, error_body(
+                403, "The authenticated user doesn't have permissions to upload and set "
+                "custom video thumbnails.", "forbidden", domain="youtube.thumbnail"))
         if url.path == "/upload/youtube/v3/thumbnails/set":
             fake.thumbnails[query["videoId"]] = body
             return self._json(200, {"kind": "youtube#thumbnailSetResponse", "items": [

@@ -159,6 +159,22 @@ def test_upload_resumes_after_a_503_and_a_second_publish_is_a_no_op(made, tmp_pa
     assert len(ledger.all()) == 1
 
 
+def test_a_refused_thumbnail_still_records_the_upload_so_it_is_never_repeated(made,
+                                                                              tmp_path):
+    root, media, catalog, output, copy, thumbs = made
+    ledger = PublishLedger(tmp_path / "published.sqlite")
+    with FakeUploadServer(tmp_path / "tls", FakeUploads(thumbnail_forbidden=True)) as server:
+        with pytest.raises(PublishError, match="is uploaded") as err:
+            stage.publish(output, copy, thumbs, ledger, UploadOptions(), do_upload=True,
+                          client_factory=_client(server))
+    assert "https://www.youtube.com/watch?v=vid00000001" in str(err.value)
+    assert "YouTube Studio" in err.value.fix
+    assert [p.youtube_id for p in ledger.all()] == ["vid00000001"]
+    again = stage.publish(output, copy, thumbs, ledger, UploadOptions(), do_upload=True,
+                          client_factory=_no_client)
+    assert again.status == "already-published"
+
+
 def test_resumable_upload_in_chunks_with_a_503_on_the_second(tmp_path):
     from googleapiclient.http import MediaFileUpload
 
