@@ -8,6 +8,7 @@ run (the exact requests written beside the MP4) unless its run config says
 
 import base64
 import os
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from assets.failures import user_errors
 from assets.partitions import remixes_partitions
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.llm.providers import parse_providers
-from pattern_pivot.publish import abtest, stage
+from pattern_pivot.media.store import LocalMediaStore
+from pattern_pivot.publish import abtest, feedback, stage
 from pattern_pivot.publish.copy import markdown
 from pattern_pivot.publish.llm_copy import llm_title_writer
 from pattern_pivot.publish.upload import (
@@ -36,6 +38,7 @@ from resources import (
     LLMResource,
     MediaStoreResource,
     RemixStoreResource,
+    StatsStoreResource,
 )
 
 
@@ -142,7 +145,8 @@ def youtube_upload(context: dg.AssetExecutionContext, config: UploadConfig,
                 continue
             thumbs, _ = stage.output_thumbnails(media, output, copy)
             results.append(stage.publish(output, copy, thumbs, ledger, options,
-                                         do_upload=config.upload, client_factory=client))
+                                         do_upload=config.upload, client_factory=client,
+                                         catalog=catalog.catalog()))
     return dg.MaterializeResult(metadata={
         "statuses": dg.MetadataValue.json({r.variant: r.status for r in results}),
         "youtube_ids": dg.MetadataValue.json({r.variant: r.youtube_id for r in results}),
@@ -177,7 +181,47 @@ def thumbnail_tests(context: dg.AssetExecutionContext,
         "thumbnail_tests": dg.MetadataValue.md(abtest.markdown(rows))})
 
 
-publish_assets = [publish_copy, publish_thumbnails, youtube_upload, thumbnail_tests]
+@dg.asset(group_name="publish", kinds={"youtube"}, code_version="1")
+def publish_report(catalog: CatalogResource, media_store: MediaStoreResource,
+                   remix_store: RemixStoreResource,
+                   stats_store: StatsStoreResource) -> dg.MaterializeResult:
+    """Which topics, modes, lengths and hook styles perform best among the published
+    outputs (median views, likes per view), from their latest daily stats."""
+    from pattern_pivot.render.stage import load_plans
+
+    media = Path(media_store.root)
+    requests = RemixStore(Path(remix_store.path))
+
+    def request_for(output_id):
+        try:
+            return requests.get(output_id)
+        except PatternPivotError:
+            return None
+
+    def plan_for(output_id, variant):
+        try:
+            plans = load_plans(LocalMediaStore(media), output_id)
+        except PatternPivotError:
+            return None
+        return next((p.plan for p in plans if p.plan.variant == variant), None)
+
+    publications = PublishLedger(stage.ledger_path(Path(catalog.path))).all()
+    with user_errors():
+        outcomes = feedback.gather(publications, request_for, plan_for,
+                                   stats_store.store().latest)
+    rows = feedback.group_rows(outcomes)
+    metadata = {"published": len(publications),
+                "report": dg.MetadataValue.md(feedback.report_markdown(rows, len(publications)))}
+    if rows:
+        with tempfile.TemporaryDirectory() as folder:
+            chart = feedback.render_report_chart(rows, Path(folder) / "report.png")
+            metadata["chart"] = dg.MetadataValue.md(
+                f"![chart](data:image/png;base64,{base64.b64encode(chart.read_bytes()).decode()})")
+    return dg.MaterializeResult(metadata=metadata)
+
+
+publish_assets = [publish_copy, publish_thumbnails, youtube_upload, thumbnail_tests,
+                  publish_report]
 
 # Run it once a day (by hand, or from a schedule you add) while tests are running.
 thumbnail_test_job = dg.define_asset_job(

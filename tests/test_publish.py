@@ -129,7 +129,8 @@ def test_upload_resumes_after_a_503_and_a_second_publish_is_a_no_op(made, tmp_pa
     with FakeUploadServer(tmp_path / "tls", FakeUploads(fail_chunk=[1])) as server:
         result = stage.publish(output, copy, thumbs, ledger,
                                UploadOptions(playlist_id="PLmine"), do_upload=True,
-                               client_factory=_client(server), sleep=sleeps.append)
+                               client_factory=_client(server), sleep=sleeps.append,
+                               catalog=catalog)
         fake = server.fake
     assert result.status == "uploaded" and result.youtube_id == "vid00000001"
     assert bytes(fake.received) == output.rendered.path.read_bytes()
@@ -147,6 +148,9 @@ def test_upload_resumes_after_a_503_and_a_second_publish_is_a_no_op(made, tmp_pa
     [recorded] = ledger.all()
     assert (recorded.output_id, recorded.variant, recorded.youtube_id) == (
         REQUEST, 1, "vid00000001")
+    # The upload joins the catalog like any other YouTube video (daily stats count it).
+    published = catalog.youtube_entry("yt-vid00000001")
+    assert (published.channel_id, published.title) == ("UCmine", copy.title)
     # The thumbnails take turns from the upload day (the A/B test).
     from pattern_pivot.publish.abtest import RotationStore
 

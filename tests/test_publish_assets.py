@@ -11,13 +11,20 @@ import dagster as dg
 import pytest
 
 from assets.partitions import remixes_partitions
-from assets.publish import publish_copy, publish_thumbnails, thumbnail_tests, youtube_upload
+from assets.publish import (
+    publish_copy,
+    publish_report,
+    publish_thumbnails,
+    thumbnail_tests,
+    youtube_upload,
+)
 from resources import (
     CatalogResource,
     EmbedderResource,
     LLMResource,
     MediaStoreResource,
     RemixStoreResource,
+    StatsStoreResource,
 )
 from tests.publish_support import rendered_output
 
@@ -102,3 +109,29 @@ def test_cli_publish_json_is_a_dry_run_and_upload_needs_oauth(tmp_path):
     assert upload.returncode == 2
     assert "PATTERN_PIVOT_YOUTUBE_CLIENT_SECRETS" in upload.stderr
     assert not (tmp_path / "token.json").exists()
+
+
+def test_publish_report_joins_the_ledger_with_the_stats_store(tmp_path):
+    from pattern_pivot.publish.upload import Publication, PublishLedger
+    from pattern_pivot.stats.store import VideoStats
+
+    PublishLedger(tmp_path / "published.sqlite").record(
+        Publication("remix-gone", 1, "f", "VID1", "private", 0.0))
+    stats = StatsStoreResource(sqlite_path=str(tmp_path / "stats.sqlite"))
+    stats.store().create()
+    resources = {
+        "catalog": CatalogResource(path=str(tmp_path / "catalog.sqlite"),
+                                   watch_dir=str(tmp_path / "ch")),
+        "media_store": MediaStoreResource(root=str(tmp_path / "media")),
+        "remix_store": RemixStoreResource(path=str(tmp_path / "remixes.sqlite"),
+                                          requests_dir=str(tmp_path / "requests")),
+        "stats_store": stats}
+    before = dg.materialize([publish_report], resources=resources)
+    meta = before.asset_materializations_for_node("publish_report")[0].metadata
+    assert "none with stats yet" in meta["report"].value and "chart" not in meta
+    stats.store().write_day("2026-11-30", [VideoStats("yt-VID1", "2026-11-30", "UC", 42, 4,
+                                                       0, 1_796_000_000.0)])
+    after = dg.materialize([publish_report], resources=resources)
+    meta = after.asset_materializations_for_node("publish_report")[0].metadata
+    assert "| mode | ? | 1 | 42 | 9.5% |" in meta["report"].value
+    assert "data:image/png;base64," in meta["chart"].value

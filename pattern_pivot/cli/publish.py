@@ -78,7 +78,8 @@ def publish(
                                         lambda: embedder.encode, writer, writer_id)
             thumbs, _ = stage.output_thumbnails(settings.media_root, output, copy)
             results.append(stage.publish(output, copy, thumbs, ledger, options,
-                                         do_upload=do_upload, client_factory=client))
+                                         do_upload=do_upload, client_factory=client,
+                                         catalog=catalog))
     except PatternPivotError as exc:
         exit_with_error(exc)
     if as_json:

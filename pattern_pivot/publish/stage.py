@@ -215,10 +215,12 @@ def _write_json_atomic(path: Path, data) -> None:
 def publish(output: Output, copy: PublishCopy, thumbnails: list[Thumbnail],
             ledger: PublishLedger, options: UploadOptions, *, do_upload: bool = False,
             client_factory: Callable[[], object] | None = None,
-            sleep: Callable[[float], None] = time.sleep) -> PublishResult:
+            sleep: Callable[[float], None] = time.sleep,
+            catalog: Catalog | None = None) -> PublishResult:
     """Dry run (the default): write and return the exact requests. With ``do_upload``:
     refuse an output whose blocking checks failed, do nothing when this version is already
-    on YouTube, else upload it and record its id."""
+    on YouTube, else upload it and record its id (and register it in ``catalog`` as a
+    ``yt-`` video, so the daily stats snapshot counts it like any other)."""
     options.check()
     video = output.rendered.path
     fingerprint = file_sha256(video)[:32]
@@ -255,6 +257,11 @@ def publish(output: Output, copy: PublishCopy, thumbnails: list[Thumbnail],
     def record(resource: dict) -> None:
         ledger.record(Publication(output.request_id, output.variant, fingerprint,
                                   resource["id"], options.privacy, time.time()))
+        if catalog is not None:
+            catalog.register_youtube(resource["id"],
+                                     resource.get("snippet", {}).get("channelId", ""),
+                                     copy.title, published_at=time.time(),
+                                     duration_s=output.duration)
         if len(thumbnails) > 1:  # the variants take turns from today (abtest)
             from pattern_pivot.publish.abtest import Rotation, RotationStore
 
