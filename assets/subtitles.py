@@ -24,6 +24,7 @@ class SubtitlesConfig(dg.Config):
                                  description="Languages to translate into, e.g. ['pt', 'es'].")
     formats: list[str] = Field(default_factory=lambda: list(FORMATS))
     backend: str = Field(default="auto", description="auto (offline first), offline or llm.")
+    source_language: str = Field(default="en", description="Remixes: the language spoken.")
 
 
 def _translator(llm: LLMResource, backend: str):
@@ -66,15 +67,18 @@ def video_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
           deps=[remix_video], code_version="1")
 def remix_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
                     media_store: MediaStoreResource, llm: LLMResource) -> dg.MaterializeResult:
-    """Subtitle files beside each rendered variant, from the words its captions show."""
+    """Subtitle files beside each rendered variant, from the words its captions show; no
+    cue spans a cut between shots."""
     store = media_store.store()
     folder = store.path(render_stage.VIDEO_ASSET, context.partition_key, "x").parent
     all_sets = []
     with user_errors():
         for captions in sorted(folder.glob("variant-*.captions.json")):
+            variant = int(captions.name.split(".")[0].split("-")[1])
+            cuts, duration = stage.shot_cuts(store, context.partition_key, variant)
             all_sets.extend(stage.write_output_subtitles(
-                captions, "en", config.languages, config.formats,
-                _translator(llm, config.backend)))
+                captions, config.source_language, config.languages, config.formats,
+                _translator(llm, config.backend), duration=duration or None, cuts=cuts))
     if not all_sets:
         raise dg.Failure(f"{folder}: no rendered variants with captions; materialise "
                          "remix_video for this request first", allow_retries=False)

@@ -260,3 +260,39 @@ def test_cli_writes_translated_subtitles(tmp_path, transcripts):
                           str(transcript), "--lang", "de"],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "en->de" in bad.stderr and Path(transcript).is_file()
+
+
+def test_remix_subtitles_never_span_a_shot_cut(tmp_path, transcripts):
+    from assets.partitions import remixes_partitions
+    from assets.subtitles import remix_subtitles
+    from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, Shot
+    from pattern_pivot.render.captions import write_captions_json
+
+    store = LocalMediaStore(tmp_path / "media")
+    request = "remix-cuts"
+    plan = EditPlan(request_id=request, variant=1, mode="narrated", aspect="9:16",
+                    target_seconds=11.0, title="JFK", shots=tuple(
+                        Shot(kind="card", duration=seconds, text="card")
+                        for seconds in (4.0, 3.0, 4.0)))
+    plan_path = store.path(PLAN_ASSET, request, "variant-1.json")
+    plan_path.parent.mkdir(parents=True)
+    plan_path.write_text(plan.model_dump_json(), encoding="utf-8")
+    captions = store.path("remix_video", request, "variant-1.captions.json")
+    captions.parent.mkdir(parents=True)
+    write_captions_json(transcripts["jfk"].words, captions)
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(remixes_partitions.name, [request])
+    result = dg.materialize(
+        [remix_subtitles], instance=instance, partition_key=request,
+        resources={"media_store": MediaStoreResource(root=str(tmp_path / "media")),
+                   "llm": LLMResource()},
+        run_config={"ops": {"remix_subtitles": {"config": {"languages": []}}}})
+    assert result.success
+    for fmt in FORMATS:
+        cues = parse_subtitles(captions.with_name(f"variant-1.en.{fmt}").read_text(), fmt)
+        assert len(cues) >= 3
+        for cut in (4.0, 7.0):
+            assert not any(c.start < cut - 0.005 and c.end > cut + 0.005 for c in cues), fmt
+    # Without the cuts the same words make a cue across 4.0 s: the cuts did this.
+    plain = build_cues(transcripts["jfk"].words, duration=transcripts["jfk"].duration)
+    assert any(c.start < 4.0 < c.end for c in plain)

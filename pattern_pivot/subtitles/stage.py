@@ -97,18 +97,36 @@ def store_video_subtitles(store: MediaStore, video_id: str, transcript_path: Pat
     return sets
 
 
+def shot_cuts(store: MediaStore, request_id: str, variant: int) -> tuple[list[float], float]:
+    """(times of the cuts between shots, length) of a rendered variant's timeline, placed
+    as the renderer places them (narrated shots paced to their stored narration)."""
+    from pattern_pivot.render import stage as render_stage
+    from pattern_pivot.render.timeline import paced, place_shots
+
+    stored = next((s for s in render_stage.load_plans(store, request_id)
+                   if s.plan.variant == variant), None)
+    if stored is None:
+        return [], 0.0
+    narration = render_stage.stored_narration(store, stored.plan)
+    placed = place_shots(paced(stored.plan, narration),
+                         narration.duration if narration else 0.0)
+    return [p.start for p in placed[1:]], placed[-1].end
+
+
 def write_output_subtitles(captions_json: Path, source: str = "en",
                            targets: Sequence[str] = (), formats: Sequence[str] = FORMATS,
                            translator: Callable[[str, str], Translator] = translator_for,
-                           duration: float | None = None) -> list[SubtitleSet]:
-    """``variant-<n>.<lang>.<fmt>`` beside a rendered output, from its caption words."""
+                           duration: float | None = None,
+                           cuts: Sequence[float] = ()) -> list[SubtitleSet]:
+    """``variant-<n>.<lang>.<fmt>`` beside a rendered output, from its caption words; no cue
+    spans one of the output's shot cuts."""
     from pattern_pivot.render.captions import read_captions_json
 
     formats = [check_format(f) for f in formats]
     captions_json = Path(captions_json)
     stem = captions_json.name.removesuffix(".captions.json")
     by_language = language_cues(read_captions_json(captions_json), source, targets,
-                                duration=duration, translator=translator)
+                                duration=duration, cuts=cuts, translator=translator)
     sets = []
     for lang, (cues, engine) in by_language.items():
         paths = tuple(write_subtitles(cues, captions_json.with_name(f"{stem}.{lang}.{fmt}"), fmt)
