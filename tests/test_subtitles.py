@@ -118,11 +118,26 @@ def test_line_breaks_avoid_articles_and_names():
     lines = wrap("Yesterday I walked along the river with John Kennedy and the dog".split())
     assert len(lines) == 2 and all(visible_len(line) <= 42 for line in lines)
     assert not lines[0].endswith((" the", " John")), lines
+    lines = wrap("On Tuesday morning we finally met Elinor Dashwood at the station".split())
+    assert lines == ("On Tuesday morning we finally met", "Elinor Dashwood at the station")
     cues = build_cues(_words("We asked the president of the United States about the "
                              "economy and he said that the plan would work for everyone"))
     for cue in cues:
         for line in cue.lines:
             assert line.split()[-1].lower() not in {"the", "a", "an"}, cue
+
+
+def test_sentence_ends_and_pauses_always_end_a_cue():
+    cues = build_cues(_words("Yes. I know him well."))  # fits one line, yet two sentences
+    assert [c.text for c in cues] == ["Yes.", "I know him well."]
+    words = _words("we waited") + _words("and then it rained", start=2.0)  # 1.4 s of silence
+    assert [c.text for c in build_cues(words)] == ["we waited", "and then it rained"]
+    # Held to the minimum duration (5/6 s) after its words...
+    assert build_cues(words)[0].end == pytest.approx(RULES.min_duration, abs=1e-3)
+    # ... but two frames short of a next cue that comes sooner.
+    close = build_cues(_words("We waited.") + _words("Then it rained.", start=0.8))
+    assert close[0].end == pytest.approx(0.8 - RULES.min_gap, abs=1e-3)
+    assert close[0].end >= 0.57  # still after its last word ended
 
 
 def test_right_to_left_emoji_and_very_long_words_stay_within_the_lines():
@@ -296,3 +311,11 @@ def test_remix_subtitles_never_span_a_shot_cut(tmp_path, transcripts):
     # Without the cuts the same words make a cue across 4.0 s: the cuts did this.
     plain = build_cues(transcripts["jfk"].words, duration=transcripts["jfk"].duration)
     assert any(c.start < 4.0 < c.end for c in plain)
+
+
+def test_ass_rounds_starts_up_so_no_cue_shows_before_the_voice():
+    cues = [Cue(start=1.234, end=2.001, lines=("Hello there.",)),
+            Cue(start=2.001, end=3.5, lines=("Again.",))]
+    back = parse_subtitles(subtitles_text(cues, "ass"), "ass")
+    assert [c.start for c in back] == [1.24, 2.01]
+    assert back[0].end <= back[1].start
