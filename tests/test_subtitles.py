@@ -319,3 +319,26 @@ def test_ass_rounds_starts_up_so_no_cue_shows_before_the_voice():
     back = parse_subtitles(subtitles_text(cues, "ass"), "ass")
     assert [c.start for c in back] == [1.24, 2.01]
     assert back[0].end <= back[1].start
+
+
+def test_back_translation_round_trip_flags_bad_translations(transcripts):
+    from pattern_pivot.retrieval.embeddings import SentenceEmbedder
+    from pattern_pivot.subtitles.quality import round_trip
+
+    per_clip = [build_cues(t.words, duration=t.duration) for t in transcripts.values()]
+    encode = SentenceEmbedder().encode
+    good = [r for cues in per_clip for r in round_trip(
+        cues, translator_for("en", "pt"), translator_for("pt", "en"), encode)]
+    assert len(good) >= 6 and not any(r.flagged for r in good), good
+    assert sum(r.similarity for r in good) / len(good) > 0.8
+
+    class Shuffled:  # every sentence gets its neighbour's translation
+        name = "shuffled"
+
+        def translate(self, texts):
+            out = translator_for("en", "pt").translate(texts)
+            return out[1:] + out[:1]
+
+    cues = [c for clip in per_clip for c in clip]
+    bad = round_trip(cues, Shuffled(), translator_for("pt", "en"), encode)
+    assert sum(r.flagged for r in bad) >= len(bad) // 2

@@ -60,6 +60,14 @@ def _transcribe(path: Path, model: str):
         return FasterWhisperTranscriber(model).transcribe(wav)
 
 
+def _round_trip(cues, translator, source: str, language: str):
+    from pattern_pivot.retrieval.embeddings import SentenceEmbedder
+    from pattern_pivot.subtitles.quality import round_trip
+
+    return round_trip(cues, translator(source, language), translator(language, source),
+                      SentenceEmbedder().encode)
+
+
 @app.command()
 def subtitles(
     target: str = typer.Argument(..., metavar="FILE_OR_VIDEO_ID",
@@ -72,6 +80,9 @@ def subtitles(
                                           help="Write here (default: print)."),
     backend: str = typer.Option("auto", help="Translation: auto, offline or llm."),
     model: str = typer.Option("base", help="ASR model when FILE is media: base or tiny.en."),
+    check: bool = typer.Option(False, "--check",
+                               help="Score the translation by a back-translation round trip "
+                                    "(embedding similarity) and list doubtful sentences."),
     as_json: bool = typer.Option(False, "--json", help="Print the cues as JSON."),
 ) -> None:
     """Subtitles with exact word timing and readable lines (42x2, 17 chars/s), translated
@@ -88,18 +99,31 @@ def subtitles(
         providers = parse_providers(os.environ.get(PROVIDERS_ENV, "")) \
             if backend != "offline" else []
         language = (lang or source).lower()
-        by_language = language_cues(
-            words, source, [language] if language != source else [], duration=duration,
-            translator=lambda s, t: translator_for(s, t, backend=backend, providers=providers))
+
+        def translator(s, t):
+            return translator_for(s, t, backend=backend, providers=providers)
+
+        by_language = language_cues(words, source, [language] if language != source else [],
+                                    duration=duration, translator=translator)
         cues, engine = by_language[language]
         if output is not None:
             write_subtitles(cues, output, fmt)
+        trips = _round_trip(by_language[source][0], translator, source, language) \
+            if check and language != source else []
     except PatternPivotError as exc:
         exit_with_error(exc)
+    for trip in trips:
+        if trip.flagged or not as_json:
+            typer.secho(f"{'DOUBTFUL ' if trip.flagged else ''}{trip.start:.2f}s "
+                        f"similarity {trip.similarity:.2f}: {trip.translated!r} reads back as "
+                        f"{trip.back!r}", err=True,
+                        fg=typer.colors.YELLOW if trip.flagged else None)
     if as_json:
         typer.echo(json.dumps({
             "source": target, "language": language, "source_language": source,
             "translator": engine, "format": fmt, "file": str(output) if output else None,
+            "round_trip": [{"start": t.start, "similarity": t.similarity, "flagged": t.flagged,
+                            "translated": t.translated, "back": t.back} for t in trips],
             "cues": [{"start": c.start, "end": c.end, "lines": list(c.lines)} for c in cues],
         }, ensure_ascii=False, indent=1))
     elif output is None:
