@@ -371,3 +371,10 @@ def test_dubbing_speaks_the_translation_at_each_cue_start(tmp_path, transcripts)
     assert "país" in heard.text.lower() and "country" not in heard.text.lower()
     with pytest.raises(Exception, match="no voice"):
         espeak_speaker("xx")
+
+
+def test_markup_characters_in_speech_stay_text_in_every_format():
+    cues = [Cue(start=1.0, end=2.0, lines=("R&D at AT&T: 3 < 4",))]
+    assert "R&amp;D at AT&amp;T: 3 &lt; 4" in subtitles_text(cues, "vtt")  # WebVTT escapes
+    for fmt in FORMATS:
+        assert parse_subtitles(subtitles_text(cues, fmt), fmt)[0].lines == cues[0].lines

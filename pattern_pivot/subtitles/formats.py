@@ -7,6 +7,7 @@ spoken (the primary colour sweeps over the secondary one).
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import tempfile
@@ -36,10 +37,12 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def _plain(text: str) -> str:
+def _plain(text: str, fmt: str = "ass") -> str:
     # Braces open ASS override blocks and a backslash starts a tag: neither may come from
-    # the words themselves (pysubs2 would drop them from SRT and VTT too).
-    return text.replace("\\", "/").replace("{", "(").replace("}", ")")
+    # the words themselves (pysubs2 would drop them from SRT and VTT too). WebVTT text must
+    # escape &, < and > (pysubs2 writes them raw).
+    text = text.replace("\\", "/").replace("{", "(").replace("}", ")")
+    return html.escape(text, quote=False) if fmt == "vtt" else text
 
 
 def _karaoke(cue: Cue, start_ms: int) -> str:
@@ -80,7 +83,7 @@ def to_ssafile(cues: Sequence[Cue], fmt: str = "srt", *, karaoke: bool = True,
         if fmt == "ass" and karaoke and cue.words:
             text = _karaoke(cue, start)
         else:
-            text = "\\N".join(_plain(line) for line in cue.lines)
+            text = "\\N".join(_plain(line, fmt) for line in cue.lines)
         subs.append(pysubs2.SSAEvent(start=start, end=end, text=text, style=STYLE))
     return subs
 
@@ -116,8 +119,9 @@ def parse_subtitles(text: str, fmt: str) -> list[Cue]:
     except Exception as exc:  # pysubs2 raises several kinds for malformed files
         raise SubtitleFormatError(f"{fmt} subtitles", f"do not parse ({exc})",
                                   "regenerate the file with `pattern-pivot subtitles`") from exc
+    unescape = html.unescape if fmt == "vtt" else str
     return [Cue(start=e.start / 1000, end=e.end / 1000,
-                lines=tuple(e.plaintext.split("\n")))
+                lines=tuple(unescape(e.plaintext).split("\n")))
             for e in subs if not e.is_comment]
 
 
