@@ -3,6 +3,9 @@ in the transcript's language and each language in ``languages`` (default: the co
 PATTERN_PIVOT_SUBTITLE_LANGUAGES), translated offline where a pair ships here, else through
 the LLM providers."""
 
+from contextlib import ExitStack, contextmanager
+from typing import Iterator
+
 import dagster as dg
 from pydantic import Field
 
@@ -11,6 +14,7 @@ from assets.failures import user_errors
 from assets.ingest import video_transcript
 from assets.partitions import remixes_partitions, videos_partitions
 from pattern_pivot import ingest
+from pattern_pivot.llm.local_server import LocalLLMServer
 from pattern_pivot.llm.providers import parse_providers
 from pattern_pivot.render import stage as render_stage
 from pattern_pivot.subtitles import stage
@@ -27,10 +31,16 @@ class SubtitlesConfig(dg.Config):
     source_language: str = Field(default="en", description="Remixes: the language spoken.")
 
 
-def _translator(llm: LLMResource, backend: str):
+@contextmanager
+def _translator(llm: LLMResource, backend: str) -> Iterator:
+    """Translators for (source, target); the llm resource's providers, then its local model
+    (served only if a pair needs it, stopped on exit), cover what has no offline route."""
     providers = parse_providers(llm.providers_json) if backend != "offline" else []
-    return lambda source, target: translator_for(source, target, backend=backend,
-                                                 providers=providers)
+    with ExitStack() as stack:
+        local = stack.enter_context(LocalLLMServer(llm.local_model, threads=llm.local_threads)) \
+            if llm.local_model and backend != "offline" else None
+        yield lambda source, target: translator_for(source, target, backend=backend,
+                                                    providers=providers, local=local)
 
 
 def _metadata(sets) -> dict:
@@ -56,12 +66,11 @@ def video_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
                     media_store: MediaStoreResource, llm: LLMResource) -> dg.MaterializeResult:
     """Subtitle files timed to the transcript's words, per language."""
     store = media_store.store()
-    with user_errors():
+    with user_errors(), _translator(llm, config.backend) as translator:
         transcript = ingest.stored_output(store, ingest.TRANSCRIPT, context.partition_key,
                                           ingest.TRANSCRIPT_NAME)
         sets = stage.store_video_subtitles(store, context.partition_key, transcript.path,
-                                           config.languages, config.formats,
-                                           _translator(llm, config.backend))
+                                           config.languages, config.formats, translator)
     return dg.MaterializeResult(metadata=_metadata(sets))
 
 
@@ -74,13 +83,13 @@ def remix_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
     store = media_store.store()
     folder = store.path(render_stage.VIDEO_ASSET, context.partition_key, "x").parent
     all_sets = []
-    with user_errors():
+    with user_errors(), _translator(llm, config.backend) as translator:
         for captions in sorted(folder.glob("variant-*.captions.json")):
             variant = int(captions.name.split(".")[0].split("-")[1])
             cuts, duration = stage.shot_cuts(store, context.partition_key, variant)
             all_sets.extend(stage.write_output_subtitles(
                 captions, config.source_language, config.languages, config.formats,
-                _translator(llm, config.backend), duration=duration or None, cuts=cuts))
+                translator, duration=duration or None, cuts=cuts))
     if not all_sets:
         raise dg.Failure(f"{folder}: no rendered variants with captions; materialise "
                          "remix_video for this request first", allow_retries=False)

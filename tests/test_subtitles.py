@@ -378,3 +378,35 @@ def test_markup_characters_in_speech_stay_text_in_every_format():
     assert "R&amp;D at AT&amp;T: 3 &lt; 4" in subtitles_text(cues, "vtt")  # WebVTT escapes
     for fmt in FORMATS:
         assert parse_subtitles(subtitles_text(cues, fmt), fmt)[0].lines == cues[0].lines
+
+
+def test_a_language_nothing_covers_fails_only_its_partition_clearly(tmp_path, transcripts):
+    store = LocalMediaStore(tmp_path / "media")
+    with store.atomic_write(ingest.TRANSCRIPT, "file-jfk", ingest.TRANSCRIPT_NAME, "fp") as tmp:
+        transcripts["jfk"].write_json(tmp)
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(videos_partitions.name, ["file-jfk"])
+    result = dg.materialize(
+        [video_subtitles], instance=instance, partition_key="file-jfk", raise_on_error=False,
+        resources={"media_store": MediaStoreResource(root=str(tmp_path / "media")),
+                   "llm": LLMResource()},
+        run_config={"ops": {"video_subtitles": {"config": {"languages": ["de"]}}}})
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    description = failure.step_failure_data.user_failure_data.description
+    assert "en->de" in description and "PATTERN_PIVOT_LLM_PROVIDERS" in description
+    assert not store.path("video_subtitles", "file-jfk", "x").parent.exists()
+
+
+def test_the_local_llm_server_translates_what_has_no_offline_route(transcripts):
+    from pattern_pivot.llm.local_server import LocalLLMServer
+
+    transcript = transcripts["jfk"]
+    cues = build_cues(transcript.words, duration=transcript.duration)
+    with LocalLLMServer("smollm2-135m-instruct") as server:  # tiny: wiring, not quality
+        translator = translator_for("en", "de", local=server)
+        assert translator.name == "llm local-smollm2-135m-instruct"
+        translated = translate_cues(cues, translator)
+    assert translated and rule_violations(translated) == []
+    for cue in translated:
+        assert any(o.start - 1e-3 <= cue.start and cue.end <= o.end + 1e-3 for o in cues)

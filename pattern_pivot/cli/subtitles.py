@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Optional
 
@@ -97,6 +98,7 @@ def subtitles(
 ) -> None:
     """Subtitles with exact word timing and readable lines (42x2, 17 chars/s), translated
     offline (en<->pt, en/pt<->es) or by the configured LLM providers."""
+    from pattern_pivot.llm.local_server import LocalLLMServer
     from pattern_pivot.llm.providers import PROVIDERS_ENV, parse_providers
     from pattern_pivot.subtitles.formats import check_format, subtitles_text, write_subtitles
     from pattern_pivot.subtitles.stage import language_cues
@@ -110,17 +112,24 @@ def subtitles(
             if backend != "offline" else []
         language = (lang or source).lower()
 
-        def translator(s, t):
-            return translator_for(s, t, backend=backend, providers=providers)
+        with ExitStack() as stack:
+            # The configured local model (PATTERN_PIVOT_LOCAL_LLM) ends the LLM chain; it
+            # is served only if a pair needs it.
+            local = stack.enter_context(LocalLLMServer(settings.local_llm)) \
+                if settings.local_llm and backend != "offline" else None
 
-        by_language = language_cues(words, source, [language] if language != source else [],
-                                    duration=duration, translator=translator)
-        cues, engine = by_language[language]
+            def translator(s, t):
+                return translator_for(s, t, backend=backend, providers=providers, local=local)
+
+            by_language = language_cues(words, source,
+                                        [language] if language != source else [],
+                                        duration=duration, translator=translator)
+            cues, engine = by_language[language]
+            trips = _round_trip(by_language[source][0], translator, source, language) \
+                if check and language != source else []
         if output is not None:
             write_subtitles(cues, output, fmt)
         dubbed = _dub(cues, language, duration, dub_to) if dub_to is not None else None
-        trips = _round_trip(by_language[source][0], translator, source, language) \
-            if check and language != source else []
     except PatternPivotError as exc:
         exit_with_error(exc)
     for trip in trips:

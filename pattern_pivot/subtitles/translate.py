@@ -145,6 +145,19 @@ def provider_asks(providers) -> list[tuple[str, Callable]]:
     return [(p.name, make(p)) for p in providers]
 
 
+def local_asks(server, *, max_tokens: int = 200,
+               timeout: float = 300.0) -> list[tuple[str, Callable]]:
+    """An ``ask`` over the local llama.cpp server (pattern_pivot.llm.LocalLLMServer), started
+    on first use; whoever made the server stops it."""
+    from pattern_pivot.llm.providers import ProviderConfig
+
+    def ask(system: str, user: str) -> str:
+        config = ProviderConfig(name=server.name, base_url=server.start(), model=server.model,
+                                timeout=timeout, max_tokens=max_tokens, temperature=0.1)
+        return provider_asks([config])[0][1](system, user)
+    return [(server.name, ask)]
+
+
 def apertium_pairs(modes_dir: Path = APERTIUM_MODES) -> dict[tuple[str, str], str]:
     """(source, target) -> apertium mode, for the pairs installed here."""
     if shutil.which("apertium") is None or not modes_dir.is_dir():
@@ -181,15 +194,16 @@ def offline_routes(modes_dir: Path = APERTIUM_MODES) -> dict[tuple[str, str], Tr
 
 
 def translator_for(source: str, target: str, *, backend: str = "auto", providers=(),
-                   modes_dir: Path = APERTIUM_MODES) -> Translator:
-    """``backend``: ``auto`` (offline when the pair has one, else the LLM providers),
-    ``offline`` or ``llm``."""
+                   local=None, modes_dir: Path = APERTIUM_MODES) -> Translator:
+    """``backend``: ``auto`` (offline when the pair has one, else the LLM providers, then
+    the ``local`` LLM server when given), ``offline`` or ``llm``."""
     source, target = _lang(source), _lang(target)
     routes = offline_routes(modes_dir) if backend in ("auto", "offline") else {}
     if (source, target) in routes:
         return routes[(source, target)]
-    if backend in ("auto", "llm") and providers:
-        return LLMTranslator(source, target, provider_asks(providers))
+    if backend in ("auto", "llm") and (providers or local is not None):
+        asks = provider_asks(providers) + (local_asks(local) if local is not None else [])
+        return LLMTranslator(source, target, asks)
     available = ", ".join(f"{s}->{t}" for s, t in sorted(offline_routes(modes_dir))) or "none"
     hint = "" if shutil.which("apertium") else \
         "; install Debian's apertium with apertium-eng-spa and apertium-es-pt " \
