@@ -64,13 +64,16 @@ def _metadata(sets) -> dict:
           deps=[video_transcript], code_version="1")
 def video_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
                     media_store: MediaStoreResource, llm: LLMResource) -> dg.MaterializeResult:
-    """Subtitle files timed to the transcript's words, per language."""
+    """Subtitle files timed to the transcript's words (refined against the speech audio),
+    per language."""
     store = media_store.store()
     with user_errors(), _translator(llm, config.backend) as translator:
         transcript = ingest.stored_output(store, ingest.TRANSCRIPT, context.partition_key,
                                           ingest.TRANSCRIPT_NAME)
+        audio = store.path(ingest.AUDIO, context.partition_key, ingest.AUDIO_NAME)
         sets = stage.store_video_subtitles(store, context.partition_key, transcript.path,
-                                           config.languages, config.formats, translator)
+                                           config.languages, config.formats, translator,
+                                           audio_path=audio if audio.is_file() else None)
     return dg.MaterializeResult(metadata=_metadata(sets))
 
 

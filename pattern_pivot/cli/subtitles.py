@@ -55,10 +55,19 @@ def _transcribe(path: Path, model: str):
     if probe(path).audio is None:
         raise MediaError(str(path), "has no audio stream, so there is nothing to subtitle",
                          "use a file with a sound track")
+    from dataclasses import replace
+
+    from pattern_pivot.subtitles.refine import refine_from_wav
+    from pattern_pivot.transcription.types import Segment
+
     with tempfile.TemporaryDirectory(prefix="pattern-pivot-") as tmp:
         wav = Path(tmp) / "audio.wav"
         extract_speech_audio(path, wav)
-        return FasterWhisperTranscriber(model).transcribe(wav)
+        transcript = FasterWhisperTranscriber(model).transcribe(wav)
+        # Word timings snapped onto the speech itself (Whisper's starts run early).
+        words = refine_from_wav(transcript.words, wav)
+    return replace(transcript, segments=(Segment(0.0, transcript.duration, transcript.text,
+                                                 tuple(words)),))
 
 
 def _dub(cues, language: str, duration: float | None, path: Path):

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 from pattern_pivot.media.store import MediaStore
 from pattern_pivot.subtitles.cues import Cue, ReadingRules, build_cues, rule_violations
 from pattern_pivot.subtitles.formats import FORMATS, check_format, write_subtitles
+from pattern_pivot.subtitles.refine import refine_from_wav
 from pattern_pivot.subtitles.translate import Translator, translate_cues, translator_for
 from pattern_pivot.transcription.types import Word
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 SUBTITLES_ASSET = "video_subtitles"
 LANGUAGES_ENV = "PATTERN_PIVOT_SUBTITLE_LANGUAGES"  # e.g. "pt,es": translations to make
-_VERSION = "1"
+_VERSION = "2"
 
 
 def languages_from_env() -> list[str]:
@@ -58,21 +59,29 @@ def language_cues(words: Sequence[Word], source: str, targets: Sequence[str], *,
     return out
 
 
+def _file_marker(path: Path) -> str:
+    stat = Path(path).stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
 
 def store_video_subtitles(store: MediaStore, video_id: str, transcript_path: Path,
                           targets: Sequence[str] = (), formats: Sequence[str] = FORMATS,
-                          translator: Callable[[str, str], Translator] = translator_for
-                          ) -> list[SubtitleSet]:
-    """Subtitle files for a stored transcript (silence gives empty, valid files)."""
+                          translator: Callable[[str, str], Translator] = translator_for,
+                          audio_path: Path | None = None) -> list[SubtitleSet]:
+    """Subtitle files for a stored transcript (silence gives empty, valid files); with the
+    speech audio, word timings are first refined against it (see ``refine``)."""
     from pattern_pivot.transcription.types import Transcript
 
     formats = [check_format(f) for f in formats]
     transcript = Transcript.read_json(transcript_path)
     source = transcript.language or "en"
     transcript_fp = hashlib.sha256(Path(transcript_path).read_bytes()).hexdigest()
+    if audio_path is not None:
+        transcript_fp = _digest(transcript_fp, _file_marker(audio_path), "refined")
     wanted = [source] + [t for t in targets if t != source]
     names = {lang: [f"{lang}.{fmt}" for fmt in formats] for lang in wanted}
     fingerprints = {lang: _digest(transcript_fp, lang, _VERSION) for lang in wanted}
@@ -81,7 +90,10 @@ def store_video_subtitles(store: MediaStore, video_id: str, transcript_path: Pat
         return [SubtitleSet(lang, (), tuple(store.path(SUBTITLES_ASSET, video_id, n)
                                             for n in names[lang]), "", True)
                 for lang in wanted]
-    by_language = language_cues(transcript.words, source, targets,
+    words = transcript.words
+    if audio_path is not None:
+        words = refine_from_wav(words, audio_path)
+    by_language = language_cues(words, source, targets,
                                 duration=transcript.duration, translator=translator)
     sets = []
     for lang in wanted:
