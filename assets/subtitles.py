@@ -53,7 +53,7 @@ def _metadata(sets) -> dict:
         "files": dg.MetadataValue.json([str(p) for s in sets for p in s.files]),
         "cue_count": len(original.cues),
         # Fast speech with no pause after it can leave a cue faster than 17 chars/s.
-        "cues_over_17_cps": sum(c.cps > 17 for c in original.cues),
+        "cues_over_17_cps": sum(1 for c in original.cues if c.cps > 17),
         "reading_rule_problems": dg.MetadataValue.json(problems[:20]),
         "excerpt": dg.MetadataValue.md("\n\n".join(
             f"**{s.language}**\n\n```\n{stage.excerpt(s.cues)}\n```" for s in sets if s.cues)),

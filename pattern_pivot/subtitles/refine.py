@@ -77,7 +77,7 @@ def refine_words(words: Sequence[Word], samples: np.ndarray, rate: int,
             quiet = np.flatnonzero(~speech[last:stop])
             end = (last + quiet[0]) * HOP if quiet.size else max(end, stop * HOP)
         end = min(max(end, start + HOP), max(ceiling, start + HOP))
-        out.append(Word(start=round(start, 3), end=round(end, 3), text=word.text,
+        out.append(Word(start=round(float(start), 3), end=round(float(end), 3), text=word.text,
                         prob=word.prob))
     return out
 
