@@ -64,9 +64,9 @@ def find_highlights(transcript: Transcript, wav_path: Path | None, *, subject: s
                                 "are not a valid range", "give 0 < min length <= max length")
     words = spoken_words(transcript)
     if not words:
-        raise PatternPivotError(subject, "has no speech in its transcript",
-                                "shorts are cut on sentences: use a video where someone "
-                                "speaks")
+        raise PatternPivotError(f"shorts needs speech: {subject}",
+                                "has no speech in its transcript", "shorts are cut on "
+                                "sentences: use a video where someone speaks")
     found = sentences(words)
     windows = candidate_windows(words, found, transcript.duration, min_seconds, max_seconds)
     if not windows:

@@ -14,7 +14,6 @@ from pattern_pivot.remix.spans import PAD_SECONDS, sentence_ranges
 from pattern_pivot.remix.writers.sentences import ends_sentence
 from pattern_pivot.transcription.types import Transcript, Word
 
-
 # Titles whose full stop ends no sentence ("Mr. Dashwood").
 _ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "jr.", "sr.", "vs.", "e.g.",
                   "i.e.", "no."}
@@ -53,7 +52,7 @@ def sentences(words: Sequence[Word]) -> list[Sentence]:
     """Whole sentences (ending on . ? !); pause-delimited phrases when nothing is punctuated."""
     if not words:
         return []
-    punctuated = any(_ends(w) for w in words[:-1])
+    punctuated = any(_ends(w) for w in words)
     if punctuated:
         ranges, a = [], 0
         for i, w in enumerate(words):
