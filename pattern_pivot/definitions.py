@@ -8,6 +8,7 @@ from assets.channel import channel_assets
 from assets.compose import compose_assets
 from assets.ingest import ingest_assets
 from assets.remix import remix_assets
+from assets.shorts import shorts_assets, shorts_job
 from assets.understand import transcript_chunks
 from pattern_pivot.settings import Settings
 from pattern_pivot.stats.config import StatsConfig
@@ -65,8 +66,8 @@ def build_definitions(settings: Settings | None = None,
         youtube.channels)
     return dg.Definitions(
         assets=[*ingest_assets, transcript_chunks, *channel_assets, *remix_assets,
-                *compose_assets],
-        jobs=[ingest_job, video_stats_job, remix_job, register_remix_job],
+                *compose_assets, *shorts_assets],
+        jobs=[ingest_job, video_stats_job, remix_job, register_remix_job, shorts_job],
         sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),
                  remix_requests_sensor, dead_runs_sensor],
         schedules=[video_stats_schedule],
