@@ -113,11 +113,15 @@ def _transcript(sentences_text: list[str], gap: float = 0.6) -> Transcript:
     return Transcript("en", 1.0, round(t, 3), tuple(segments), "crafted")
 
 
-def test_scoring_prefers_a_question_and_answer_hook_over_a_clip_that_leans_back():
-    filler = "and then the team kept working on the same small details all week long."
+def test_scoring_prefers_a_question_it_answers_over_a_plain_claim_or_a_clip_that_leans_back():
+    # Every 3-sentence run lasts 12-16 s. The earliest complete clip opens on a plain claim;
+    # ties go to the earliest clip, so only the hook and question-and-answer factors can
+    # lift the later one that opens on a question and answers it.
     sentences_text = [
         "And so the numbers kept moving around in ways that nobody could follow.",
-        filler.capitalize().replace("And", "But"), filler.capitalize(),
+        "Most bakers never measure the temperature of their dough at all.",
+        "Warm dough rises in half the time of cold dough here.",
+        "Cold dough can sit overnight in the fridge without harm.",
         "Why do most sourdough loaves come out flat and dense?",
         "The starter is simply too weak when the dough is mixed.",
         "Feed your starter twice a day for a week before you bake.",
@@ -127,9 +131,13 @@ def test_scoring_prefers_a_question_and_answer_hook_over_a_clip_that_leans_back(
                             max_seconds=16)
     best = found[0]
     assert best.text.startswith("Why do most sourdough loaves")
-    assert "hook in the first seconds" in best.reasons
+    assert best.reasons[:2] == ("hook in the first seconds", "complete thought")
     assert "question and answer" in best.reasons
     assert best.title == "Why do most sourdough loaves come out flat and dense?"
+    # The clip that opens on "And so ..." (leaning back on what came before) ranks last.
+    ranked = find_highlights(transcript, None, subject="crafted", count=3, min_seconds=12,
+                             max_seconds=16)
+    assert not any(h.text.startswith("And so") for h in ranked[:2])
 
 
 def test_a_title_abbreviation_does_not_end_a_sentence():
@@ -193,3 +201,13 @@ def test_cli_json_lists_each_short_and_refuses_silent_video(tmp_path):
     assert 12 <= short["end"] - short["start"] <= 20
     assert os.path.isfile(short["video"])
     assert {*CHECK_NAMES, FRAMING_CHECK} == set(short["checks"])
+
+
+def test_picks_spread_over_the_video_rather_than_bunching_up():
+    from pattern_pivot.highlights.select import pick
+    from pattern_pivot.highlights.windows import Window
+
+    windows = [Window(i, i, 16.0 * i, 16.0 * i + 15) for i in range(10)]
+    scores = [1.0, 0.99, 0.97, 0.96, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95]
+    chosen = pick(windows, scores, 2, 160.0)
+    assert chosen[0] == 0 and windows[chosen[1]].start >= 80  # not the neighbour at 16 s
