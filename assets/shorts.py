@@ -9,9 +9,16 @@ from assets.compose import _CHECK_DESCRIPTIONS
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
 from pattern_pivot.highlights import stage
+from pattern_pivot.llm.providers import parse_providers
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.render.sources import StoreSources
-from resources import CatalogResource, EmbedderResource, MediaStoreResource, RendererResource
+from resources import (
+    CatalogResource,
+    EmbedderResource,
+    LLMResource,
+    MediaStoreResource,
+    RendererResource,
+)
 
 _SHORT_CHECKS = (*CHECK_NAMES, stage.FRAMING_CHECK)
 _DESCRIPTIONS = _CHECK_DESCRIPTIONS | {
@@ -35,15 +42,17 @@ class ShortsConfig(dg.Config):
           deps=[dg.AssetKey("video_transcript"), dg.AssetKey("video_audio")],
           code_version="1")
 def video_highlights(context: dg.AssetExecutionContext, config: ShortsConfig,
-                     media_store: MediaStoreResource,
-                     embedder: EmbedderResource) -> dg.MaterializeResult:
+                     media_store: MediaStoreResource, embedder: EmbedderResource,
+                     llm: LLMResource) -> dg.MaterializeResult:
     """The video's best self-contained moments: whole sentences, scored on a hook, a complete
     thought, question and answer, the speaker's energy and the video's key phrases, picked
-    without overlaps and spread over the video, each with a title and a reason."""
+    without overlaps and spread over the video, each with a title and a reason. Configured
+    LLM providers (not the local model) re-rank the picks; any failure keeps the local order."""
     with user_errors():
         output = stage.store_highlights(media_store.store(), context.partition_key,
                                         config.settings(), embedder.embedder(),
-                                        embedder.model)
+                                        embedder.model,
+                                        providers=parse_providers(llm.providers_json))
     table = "| # | start | end | score | title | why |\n|---|---|---|---|---|---|\n" + "\n".join(
         f"| {n} | {h.start:.1f} | {h.end:.1f} | {h.score:.2f} | {h.title} | {h.reason} |"
         for n, h in enumerate(output.highlights, start=1))

@@ -33,6 +33,7 @@ from pattern_pivot.transcription.types import Segment, Transcript, Word
 from resources import (
     CatalogResource,
     EmbedderResource,
+    LLMResource,
     MediaStoreResource,
     RendererResource,
     TranscriberResource,
@@ -70,7 +71,7 @@ def _materialise(talk, config: ShortsConfig, *assets):
     return dg.materialize(
         list(assets), partition_key=video_id, instance=instance, raise_on_error=False,
         run_config=run_config,
-        resources={**resources, "embedder": EmbedderResource(),
+        resources={**resources, "embedder": EmbedderResource(), "llm": LLMResource(),
                    "renderer": RendererResource(frame_width=SMALL[0], frame_height=SMALL[1])},
         selection=list(assets))
 
@@ -211,3 +212,48 @@ def test_picks_spread_over_the_video_rather_than_bunching_up():
     scores = [1.0, 0.99, 0.97, 0.96, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95]
     chosen = pick(windows, scores, 2, 160.0)
     assert chosen[0] == 0 and windows[chosen[1]].start >= 80  # not the neighbour at 16 s
+
+
+def _two_candidates() -> list:
+    transcript = _transcript([
+        "Most bakers never measure the temperature of their dough at all.",
+        "Warm dough rises in half the time of cold dough here.",
+        "Cold dough can sit overnight in the fridge without harm.",
+        "Why do most sourdough loaves come out flat and dense?",
+        "The starter is simply too weak when the dough is mixed.",
+        "Feed your starter twice a day for a week before you bake."])
+    return find_highlights(transcript, None, subject="crafted", count=2, min_seconds=12,
+                           max_seconds=16)
+
+
+def test_llm_rerank_falls_through_the_providers_and_reorders_with_its_titles():
+    from pattern_pivot.highlights.rerank import rerank
+    from pattern_pivot.llm.providers import ProviderConfig
+    from tests.remix_support import FakeOpenAI, error_body
+
+    local = _two_candidates()
+    assert len(local) == 2
+    answer = '{"order": [2, 1], "titles": {"2": "Measure your dough"}}'
+    with FakeOpenAI([(500, error_body(500))]) as down, FakeOpenAI([(200, answer)]) as up:
+        providers = [ProviderConfig(name=n, base_url=s.base_url, model="m", timeout=10)
+                     for n, s in (("down", down), ("up", up))]
+        picked, meta = rerank(local, providers, 1)
+    assert meta["ranked_by"] == "up"
+    tried = meta["providers_tried"]
+    assert [t["provider"] for t in tried] == ["down", "up"]
+    assert tried[0]["reason"] != "ok" and tried[1]["reason"] == "ok"
+    assert picked[0].start == local[1].start and picked[0].title == "Measure your dough"
+    assert "ranked by up" in picked[0].reason
+    assert local[1].text[:40] in up.requests[0]["body"]["messages"][1]["content"]
+
+
+def test_llm_rerank_keeps_the_local_order_when_no_reply_is_usable():
+    from pattern_pivot.highlights.rerank import rerank
+    from pattern_pivot.llm.providers import ProviderConfig
+    from tests.remix_support import FakeOpenAI
+
+    local = _two_candidates()
+    with FakeOpenAI([(200, "I like the second one best.")]) as chatty:
+        picked, meta = rerank(local, [ProviderConfig(name="chatty", base_url=chatty.base_url,
+                                                     model="m", timeout=10)], 1)
+    assert meta["ranked_by"] == "local" and picked == local[:1]

@@ -14,10 +14,13 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Sequence
 
 from pattern_pivot import ingest
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.highlights.find import Embedder, Highlight, find_highlights
+from pattern_pivot.highlights.rerank import rerank
+from pattern_pivot.llm.providers import ProviderConfig
 from pattern_pivot.media.ffmpeg import run_ffmpeg
 from pattern_pivot.media.store import MediaStore
 from pattern_pivot.quality.checks import CheckOutcome, read_outcomes, run_checks, write_outcomes
@@ -64,25 +67,33 @@ class HighlightsOutput:
 
 def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
                      embedder: Embedder | None, embedder_name: str = "-",
-                     source_stats: float | None = None) -> HighlightsOutput:
-    """Find and store a video's highlights (cached per transcript, audio and settings)."""
+                     source_stats: float | None = None,
+                     providers: Sequence[ProviderConfig] = ()) -> HighlightsOutput:
+    """Find and store a video's highlights (cached per transcript, audio and settings).
+    With LLM ``providers``, twice as many candidates are picked locally and the first
+    provider that answers orders them (any failure keeps the local order)."""
     transcript_out = ingest.stored_output(store, ingest.TRANSCRIPT, video_id,
                                           ingest.TRANSCRIPT_NAME)
     audio_out = ingest.stored_output(store, ingest.AUDIO, video_id, ingest.AUDIO_NAME)
     fingerprint = _digest(transcript_out.fingerprint, audio_out.fingerprint,
                           json.dumps(asdict(settings)), embedder_name, repr(source_stats),
+                          ",".join(f"{p.name}={p.model}@{p.base_url}" for p in providers),
                           _VERSION)
     path = store.path(HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME)
     if store.is_current(HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME, fingerprint):
         return HighlightsOutput(read_highlights(path), path, fingerprint, True)
     found = find_highlights(Transcript.read_json(transcript_out.path), audio_out.path,
                             subject=f"video {video_id}", embedder=embedder,
-                            count=settings.count, min_seconds=settings.min_seconds,
+                            count=settings.count * (2 if providers else 1),
+                            min_seconds=settings.min_seconds,
                             max_seconds=settings.max_seconds, source_stats=source_stats)
+    ranking: dict = {"ranked_by": "local", "providers_tried": []}
+    if providers:
+        found, ranking = rerank(found, providers, settings.count)
     with store.atomic_write(HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME, fingerprint) as tmp:
         tmp.write_text(json.dumps({"video_id": video_id, "settings": asdict(settings),
-                                   "highlights": [h.to_dict() for h in found]}, indent=1),
-                       encoding="utf-8")
+                                   **ranking, "highlights": [h.to_dict() for h in found]},
+                                  indent=1), encoding="utf-8")
     return HighlightsOutput(found, path, fingerprint, False)
 
 
