@@ -257,3 +257,21 @@ def test_llm_rerank_keeps_the_local_order_when_no_reply_is_usable():
         picked, meta = rerank(local, [ProviderConfig(name="chatty", base_url=chatty.base_url,
                                                      model="m", timeout=10)], 1)
     assert meta["ranked_by"] == "local" and picked == local[:1]
+
+
+def test_cli_refuses_bad_arguments_before_any_work(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pattern_pivot.cli import app
+
+    monkeypatch.setenv("PATTERN_PIVOT_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    cases = {("file-0000000000000000",): "neither a file nor a registered video id",
+             ("x", "--format", "4:3"): "is not a supported frame format",
+             ("x", "--min-length", "30", "--max-length", "20"): "is not a valid range",
+             ("x", "--count", "0"): "is out of range"}
+    for args, message in cases.items():
+        result = runner.invoke(app, ["shorts", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
+    assert not (tmp_path / "data" / "dagster").exists()  # nothing was started

@@ -77,11 +77,14 @@ def shorts(
         raise typer.Exit(code=1)
     config = {"config": {"count": count, "min_length": min_length, "max_length": max_length,
                          "format": frame}}
+    index = LocalMediaStore(settings.media_root).path(SHORTS_ASSET, video_id, SHORTS_INDEX)
+    before = index.stat().st_mtime_ns if index.is_file() else None
     outcome = execute(instance, defs.resolve_job_def("shorts_job"), video_id,
                       run_config={"ops": {"video_highlights": config,
                                           "video_shorts": config}})
-    index = LocalMediaStore(settings.media_root).path(SHORTS_ASSET, video_id, SHORTS_INDEX)
-    if not outcome.success and (not index.is_file() or "speech" in (outcome.error or "")):
+    # shorts.json is rewritten by every run that renders; an older one is another run's.
+    rendered = index.is_file() and index.stat().st_mtime_ns != before
+    if not outcome.success and not rendered:
         typer.secho(f"error: {outcome.error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2 if NEEDS_SPEECH in (outcome.error or "") else 1)
     made = json.loads(index.read_text(encoding="utf-8"))
