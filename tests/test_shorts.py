@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -39,7 +40,8 @@ from resources import (
     TranscriberResource,
     YouTubeResource,
 )
-from tests.conftest import TALKING_HEAD_NO_AUDIO, make_settings
+from tests.conftest import TALKING_HEAD_NO_AUDIO, ffmpeg, make_settings
+from tests.reframe_support import framed_share
 from tests.shorts_support import talk_video
 
 SMALL = (270, 480)
@@ -60,11 +62,11 @@ def talk(tmp_path_factory):
     video_audio(dg.build_asset_context(partition_key=video_id), **resources)
     video_transcript(dg.build_asset_context(partition_key=video_id), **resources,
                      transcriber=TranscriberResource(model="tiny.en", beam_size=1))
-    return settings, video_id, resources
+    return settings, video_id, resources, video
 
 
 def _materialise(talk, config: ShortsConfig, *assets):
-    settings, video_id, resources = talk
+    settings, video_id, resources, _ = talk
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(videos_partitions.name, [video_id])
     run_config = {"ops": {a.op.name: {"config": config.model_dump()} for a in assets}}
@@ -77,7 +79,7 @@ def _materialise(talk, config: ShortsConfig, *assets):
 
 
 def test_highlights_are_whole_sentences_within_bounds_without_overlaps(talk):
-    settings, video_id, _ = talk
+    settings, video_id, *_ = talk
     config = ShortsConfig(count=3, min_length=12, max_length=25)
     result = _materialise(talk, config, video_highlights)
     assert result.success
@@ -159,8 +161,8 @@ def test_too_short_for_the_bounds_names_the_fix():
         find_highlights(transcript, None, subject="video x", min_seconds=15)
 
 
-def test_shorts_render_framed_and_pass_the_blocking_checks(talk):
-    settings, video_id, _ = talk
+def test_shorts_render_framed_and_pass_the_blocking_checks(talk, tmp_path):
+    settings, video_id, *_ = talk
     config = ShortsConfig(count=1, min_length=15, max_length=22)
     result = _materialise(talk, config, video_highlights, video_shorts)
     assert result.success
@@ -168,10 +170,19 @@ def test_shorts_render_framed_and_pass_the_blocking_checks(talk):
     assert set(checks) == {*CHECK_NAMES, FRAMING_CHECK}
     assert all(c.passed for c in checks.values()), {
         n: c.description for n, c in checks.items() if not c.passed}
-    assert checks[FRAMING_CHECK].metadata["short_1"].value["frames_with_face"] > 0
+    framing = checks[FRAMING_CHECK].metadata["short_1"].value
+    assert framing["frames_with_face"] > 0 and "crop" in framing["layouts"]
     index = json.loads((settings.media_root / SHORTS_ASSET / video_id / "shorts.json")
                        .read_text())
     short = index["shorts"][0]
+    # An independent judge (OpenCV's Haar cascade, not the stage's YuNet) on the same span of
+    # the source and on the rendered short: the speaker stays in the picture with a margin.
+    span = tmp_path / "span.mp4"
+    ffmpeg("-ss", str(short["start"]), "-i", str(talk[3]), "-t",
+           str(short["end"] - short["start"]), "-an", "-c:v", "libx264", "-preset",
+           "ultrafast", str(span))
+    seen, share = framed_share(span, Path(short["video"]))
+    assert seen >= 10 and share >= 0.95, (seen, share)
     assert os.path.getsize(short["video"]) > 0
     preview = open(short["preview"], "rb").read()
     assert preview[:4] == b"RIFF" and b"ANIM" in preview[:64]  # an animated WebP
