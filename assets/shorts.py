@@ -59,7 +59,8 @@ def video_highlights(context: dg.AssetExecutionContext, config: ShortsConfig,
     return dg.MaterializeResult(metadata={
         "status": "cached" if output.cached else "materialized",
         "path": dg.MetadataValue.path(str(output.path)),
-        "highlights": len(output.highlights), "table": dg.MetadataValue.md(table)},
+        "highlights": len(output.highlights), "ranked_by": output.ranked_by,
+        "table": dg.MetadataValue.md(table)},
         data_version=dg.DataVersion(output.fingerprint[:16]))
 
 

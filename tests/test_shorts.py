@@ -286,3 +286,19 @@ def test_cli_refuses_bad_arguments_before_any_work(tmp_path, monkeypatch):
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output, (args, result.output)
     assert not (tmp_path / "data" / "dagster").exists()  # nothing was started
+
+
+def test_stored_silence_fails_only_with_the_speech_error(tmp_path):
+    from pattern_pivot.highlights.stage import ShortsSettings, store_highlights
+    from pattern_pivot.ingest import AUDIO, AUDIO_NAME
+    from pattern_pivot.media.store import LocalMediaStore
+
+    store = LocalMediaStore(tmp_path / "media")
+    with store.atomic_write(AUDIO, "file-silent", AUDIO_NAME, "a") as tmp:
+        ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "20", "-f", "wav",
+               str(tmp))
+    with store.atomic_write(TRANSCRIPT, "file-silent", TRANSCRIPT_NAME, "t") as tmp:
+        Transcript("en", 1.0, 20.0, (), "tiny.en").write_json(tmp)
+    with pytest.raises(PatternPivotError, match="shorts needs speech: video file-silent"):
+        store_highlights(store, "file-silent", ShortsSettings(), None)
+    assert not store.path(HIGHLIGHTS_ASSET, "file-silent", HIGHLIGHTS_NAME).exists()

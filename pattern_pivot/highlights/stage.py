@@ -63,6 +63,7 @@ class HighlightsOutput:
     path: Path
     fingerprint: str
     cached: bool
+    ranked_by: str = "local"  # or the LLM provider that ordered them
 
 
 def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
@@ -81,7 +82,9 @@ def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
                           _VERSION)
     path = store.path(HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME)
     if store.is_current(HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME, fingerprint):
-        return HighlightsOutput(read_highlights(path), path, fingerprint, True)
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        return HighlightsOutput(read_highlights(path), path, fingerprint, True,
+                                stored.get("ranked_by", "local"))
     found = find_highlights(Transcript.read_json(transcript_out.path), audio_out.path,
                             subject=f"video {video_id}", embedder=embedder,
                             count=settings.count * (2 if providers else 1),
@@ -94,7 +97,7 @@ def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
         tmp.write_text(json.dumps({"video_id": video_id, "settings": asdict(settings),
                                    **ranking, "highlights": [h.to_dict() for h in found]},
                                   indent=1), encoding="utf-8")
-    return HighlightsOutput(found, path, fingerprint, False)
+    return HighlightsOutput(found, path, fingerprint, False, ranking["ranked_by"])
 
 
 def read_highlights(path: Path) -> list[Highlight]:
