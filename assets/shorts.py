@@ -11,6 +11,7 @@ from assets.partitions import videos_partitions
 from pattern_pivot.highlights import stage
 from pattern_pivot.llm.providers import parse_providers
 from pattern_pivot.quality.checks import CHECK_NAMES
+from pattern_pivot.remix.engagement import stats_engagement
 from pattern_pivot.render.sources import StoreSources
 from resources import (
     CatalogResource,
@@ -18,6 +19,7 @@ from resources import (
     LLMResource,
     MediaStoreResource,
     RendererResource,
+    StatsStoreResource,
 )
 
 _SHORT_CHECKS = (*CHECK_NAMES, stage.FRAMING_CHECK)
@@ -42,17 +44,22 @@ class ShortsConfig(dg.Config):
           deps=[dg.AssetKey("video_transcript"), dg.AssetKey("video_audio")],
           code_version="1")
 def video_highlights(context: dg.AssetExecutionContext, config: ShortsConfig,
-                     media_store: MediaStoreResource, embedder: EmbedderResource,
-                     llm: LLMResource) -> dg.MaterializeResult:
+                     catalog: CatalogResource, media_store: MediaStoreResource,
+                     embedder: EmbedderResource, llm: LLMResource,
+                     stats_store: StatsStoreResource) -> dg.MaterializeResult:
     """The video's best self-contained moments: whole sentences, scored on a hook, a complete
     thought, question and answer, the speaker's energy and the video's key phrases, picked
     without overlaps and spread over the video, each with a title and a reason. Configured
-    LLM providers (not the local model) re-rank the picks; any failure keeps the local order."""
+    LLM providers (not the local model) re-rank the picks; any failure keeps the local order.
+    The video's standing in the stats store, when known, lifts all of its clips alike."""
+    ids = [e.video_id for e in catalog.catalog().entries()]
+    engagement = stats_engagement(stats_store.store, context.log.warning)(ids)
     with user_errors():
-        output = stage.store_highlights(media_store.store(), context.partition_key,
-                                        config.settings(), embedder.embedder(),
-                                        embedder.model,
-                                        providers=parse_providers(llm.providers_json))
+        output = stage.store_highlights(
+            media_store.store(), context.partition_key, config.settings(),
+            embedder.embedder(), embedder.model,
+            source_stats=stage.source_standing(context.partition_key, engagement),
+            providers=parse_providers(llm.providers_json))
     table = "| # | start | end | score | title | why |\n|---|---|---|---|---|---|\n" + "\n".join(
         f"| {n} | {h.start:.1f} | {h.end:.1f} | {h.score:.2f} | {h.title} | {h.reason} |"
         for n, h in enumerate(output.highlights, start=1))

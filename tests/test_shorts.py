@@ -37,6 +37,7 @@ from resources import (
     LLMResource,
     MediaStoreResource,
     RendererResource,
+    StatsStoreResource,
     TranscriberResource,
     YouTubeResource,
 )
@@ -74,6 +75,8 @@ def _materialise(talk, config: ShortsConfig, *assets):
         list(assets), partition_key=video_id, instance=instance, raise_on_error=False,
         run_config=run_config,
         resources={**resources, "embedder": EmbedderResource(), "llm": LLMResource(),
+                   "stats_store": StatsStoreResource(
+                       sqlite_path=str(settings.data_dir / "stats.sqlite")),
                    "renderer": RendererResource(frame_width=SMALL[0], frame_height=SMALL[1])},
         selection=list(assets))
 
@@ -302,3 +305,18 @@ def test_stored_silence_fails_only_with_the_speech_error(tmp_path):
     with pytest.raises(PatternPivotError, match="shorts needs speech: video file-silent"):
         store_highlights(store, "file-silent", ShortsSettings(), None)
     assert not store.path(HIGHLIGHTS_ASSET, "file-silent", HIGHLIGHTS_NAME).exists()
+
+
+def test_source_stats_lift_a_video_by_its_standing_when_known():
+    from pattern_pivot.highlights.stage import source_standing
+
+    engagement = {"top": 100_000.0, "low": 100.0}
+    assert source_standing("top", engagement) == 1.0
+    assert source_standing("low", engagement) == pytest.approx(0.4, abs=0.01)  # log scale
+    assert source_standing("unknown", engagement) is None
+    known = find_highlights(_transcript([
+        "Most bakers never measure the temperature of their dough at all.",
+        "Warm dough rises in half the time of cold dough here.",
+        "Cold dough can sit overnight in the fridge without harm."]), None, subject="x",
+        min_seconds=12, max_seconds=16, source_stats=1.0)
+    assert known[0].factors["source_stats"] == 1.0

@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from pattern_pivot import ingest
 from pattern_pivot.errors import PatternPivotError
@@ -26,6 +26,7 @@ from pattern_pivot.media.store import MediaStore
 from pattern_pivot.quality.checks import CheckOutcome, read_outcomes, run_checks, write_outcomes
 from pattern_pivot.reframe import analyse, plan_framing
 from pattern_pivot.reframe.check import faces_in_frame
+from pattern_pivot.remix.select import engagement_scores
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render.engine import RenderOptions, render_plan, write_poster
 from pattern_pivot.render.sources import SourceResolver
@@ -55,6 +56,14 @@ class ShortsSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.count <= 20:
             raise PatternPivotError(f"count {self.count}", "is out of range", "ask for 1-20 shorts")
+
+
+def source_standing(video_id: str, engagement: Mapping[str, float]) -> float | None:
+    """How the video performed against the catalog's best (0-1, log scale of the stats
+    store's latest engagement); None when its stats are unknown."""
+    if video_id not in engagement:
+        return None
+    return round(engagement_scores(engagement, list(engagement))[video_id], 3)
 
 
 @dataclass(frozen=True)
