@@ -5,6 +5,7 @@ from pattern_pivot.cli import (  # noqa: F401  (they add their commands to app)
     publish,
     reframe,
     remix,
+    shorts,
     subtitles,
 )
 from pattern_pivot.cli.main import app
