@@ -262,3 +262,34 @@ def test_a_chunk_size_youtube_would_reject_is_refused_before_any_request(made):
                       client_factory=_no_client)
     with pytest.raises(PublishError, match="not a YouTube privacy status"):
         UploadOptions(privacy="friends").check()
+
+
+def test_a_face_with_open_eyes_beats_the_same_face_mid_blink(tmp_path):
+    """Grace Hopper as she is, then with her eyes blurred shut (and the whole picture
+    sharpened, so sharpness alone would prefer it): the thumbnail is the open-eyed frame."""
+    import cv2
+    import numpy as np
+    import yuface
+
+    photo = cv2.imread(str(GRACE))
+    _, boxes, marks = yuface.detect(np.ascontiguousarray(photo), conf=0.6)
+    shut = photo.copy()
+    half = int(0.18 * boxes[0][2])
+    for ex, ey in ((marks[0][0], marks[0][1]), (marks[0][2], marks[0][3])):
+        region = shut[ey - half:ey + half, ex - half:ex + half]
+        shut[ey - half:ey + half, ex - half:ex + half] = cv2.GaussianBlur(region, (0, 0), 8)
+    shut = cv2.addWeighted(shut, 1.8, cv2.GaussianBlur(shut, (0, 0), 3), -0.8, 0)
+    cv2.imwrite(str(tmp_path / "open.png"), photo)
+    cv2.imwrite(str(tmp_path / "shut.png"), shut)
+    video = tmp_path / "blink.mp4"
+    ffmpeg("-loop", "1", "-t", "2", "-i", str(tmp_path / "shut.png"), "-loop", "1", "-t", "2",
+           "-i", str(tmp_path / "open.png"), "-filter_complex",
+           "[0:v]scale=512:600,setsar=1,fps=25[a];[1:v]scale=512:600,setsar=1,fps=25[b];"
+           "[a][b]concat=n=2:v=1,format=yuv420p[v]", "-map", "[v]", str(video))
+    scores = [s for s in score_frames(video) if not s.transition]
+    shut_frames = [s for s in scores if s.time < 1.5]
+    open_frames = [s for s in scores if s.time > 2.5]
+    assert all(s.faces == 1 and s.eyes_open is False for s in shut_frames)
+    assert all(s.faces == 1 and s.eyes_open for s in open_frames)
+    assert max(s.sharpness for s in shut_frames) > max(s.sharpness for s in open_frames)
+    assert pick_frames(scores, 1, min_gap=0.5)[0].time > 2.0
