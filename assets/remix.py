@@ -1,6 +1,7 @@
 """Remix: a stored request becomes one edit plan per variant (and, for supercuts, an
 audio-only cut), written where the compose stage reads them."""
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -8,6 +9,7 @@ import dagster as dg
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
 from pattern_pivot.remix.engagement import stats_engagement
+from pattern_pivot.remix.images import IMAGE_DIR_ENV, ImageFolder, images_backend_from_env
 from pattern_pivot.remix.pipeline import (
     RemixContext,
     plan_remix,
@@ -20,6 +22,7 @@ from pattern_pivot.remix.spans import store_transcripts
 from pattern_pivot.remix.summary import plan_markdown
 from pattern_pivot.remix.types import PLAN_ASSET
 from pattern_pivot.remix.writers.base import WORDS_PER_SECOND
+from pattern_pivot.settings import user_cache_dir
 from resources import (
     CatalogResource,
     EmbedderResource,
@@ -61,7 +64,7 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
             ctx = RemixContext(media=media, embedder=model, vectors=vectors, writer=writer,
                                transcripts=store_transcripts(media), stills=stills,
                                sources=sources, engagement=engagement_for,
-                               words_per_second=pace)
+                               words_per_second=pace, **faceless_pictures(request, model))
             plans = plan_remix(request, ctx)
         outputs = write_outputs(request, plans, ctx)
     metadata = {"request": dg.MetadataValue.json(request.model_dump()),
@@ -80,6 +83,8 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
         if out.plan.script is not None:
             script = out.plan.script
             metadata[f"variant_{n}_writer"] = script.writer
+            if "images" in script.meta:  # generated pictures: how many, and what they cost
+                metadata[f"variant_{n}_images"] = dg.MetadataValue.json(script.meta["images"])
             if script.meta.get("fell_back"):
                 context.log.warning(f"variant {n}: fell back through "
                                     f"{script.meta.get('providers_tried')}")
@@ -96,6 +101,17 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
             "every script reads aloud" if findings_by_variant else "no script (supercut)"),
         metadata={k: dg.MetadataValue.json(v) for k, v in findings_by_variant.items()})
     return dg.MaterializeResult(metadata=metadata, check_results=[check])
+
+
+def faceless_pictures(request, embedder) -> dict:
+    """The user's image folder (PATTERN_PIVOT_IMAGE_DIR) and images endpoint
+    (PATTERN_PIVOT_IMAGES) for faceless remixes; neither is needed."""
+    if request.mode != "faceless":
+        return {}
+    folder = os.environ.get(IMAGE_DIR_ENV, "").strip()
+    return {"image_folder": ImageFolder(Path(folder).expanduser(), embedder)
+            if folder and Path(folder).expanduser().is_dir() else None,
+            "images": images_backend_from_env(user_cache_dir())}
 
 
 class RemixRequestConfig(dg.Config):

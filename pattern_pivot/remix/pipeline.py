@@ -13,6 +13,7 @@ from typing import Callable
 
 from pattern_pivot.media.store import LocalMediaStore
 from pattern_pivot.remix import faceless, plans
+from pattern_pivot.remix.images import ImageFolder, ImagesBackend
 from pattern_pivot.remix.request import RemixRequest, RemixRequestError
 from pattern_pivot.remix.select import MIN_RELEVANCE, EngagementSource, candidates, retrieve
 from pattern_pivot.remix.spans import TranscriptLookup, sentences_of
@@ -41,6 +42,9 @@ class RemixContext:
     min_relevance: float = MIN_RELEVANCE
     # The narrating voice's pace: scripts are written to the requested length at it.
     words_per_second: float = WORDS_PER_SECOND
+    # Faceless pictures beyond the catalog (pattern_pivot.remix.images); both optional.
+    image_folder: ImageFolder | None = None
+    images: ImagesBackend | None = None
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,24 @@ def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
 
 
 def _faceless(request: RemixRequest, script, ctx: RemixContext) -> EditPlan:
-    return plans.faceless_plan(request, script, ctx.stills, ctx.words_per_second,
-                               transcripts=ctx.transcripts,
-                               has_footage=lambda video_id: ctx.sources(video_id) is not None)
+    folder, images = ctx.image_folder, ctx.images
+    before = dict(images.spent, failed=list(images.spent["failed"])) if images else None
+    plan = plans.faceless_plan(
+        request, script, ctx.stills, ctx.words_per_second, transcripts=ctx.transcripts,
+        has_footage=lambda video_id: ctx.sources(video_id) is not None,
+        own_images=(lambda text, used: folder.best(text, used)) if folder else
+        (lambda text, used: None),
+        generated=(lambda text, used: images.image_for(f"{request.label}: {text}"))
+        if images else (lambda text, used: None))
+    if images is None or plan.script is None:
+        return plan
+    spent = {"generated": images.spent["generated"] - before["generated"],
+             "cached": images.spent["cached"] - before["cached"],
+             "cost": round(images.spent["cost"] - before["cost"], 4),
+             "failed": images.spent["failed"][len(before["failed"]):],
+             "model": images.model}
+    script = plan.script.model_copy(update={"meta": {**plan.script.meta, "images": spent}})
+    return plan.model_copy(update={"script": script})
 
 
 def write_outputs(request: RemixRequest, plan_list: list[EditPlan],

@@ -108,20 +108,32 @@ def _overlaps(a: SourceSpan, b: SourceSpan) -> bool:
     return a.video_id == b.video_id and a.start < b.end and b.start < a.end
 
 
+# (scene text, pictures already used) -> a picture for it, or None
+PictureLookup = Callable[[str, set], "Path | None"]
+
+
 def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup,
                   words_per_second: float = WORDS_PER_SECOND, *,
                   transcripts: TranscriptLookup = lambda video_id: None,
-                  has_footage: Callable[[str], bool] = lambda video_id: False) -> EditPlan:
-    """Each line over the catalog footage that best matches its words (muted, from the
-    sentence that matches best); no footage or still is shown twice while another match is
-    left; a video's still when its footage is not stored here; a title card otherwise."""
+                  has_footage: Callable[[str], bool] = lambda video_id: False,
+                  own_images: PictureLookup = lambda text, used: None,
+                  generated: PictureLookup = lambda text, used: None) -> EditPlan:
+    """Each line over, in this order: a picture from the user's own folder whose name matches
+    it; the catalog footage that best matches its words (muted, from the sentence that
+    matches best); a generated picture (when an images endpoint is configured); a video's
+    still; a title card. Nothing is shown twice while another match is left."""
     shots: list[Shot] = []
     used_spans: list[SourceSpan] = []
     used_stills: set[str] = set()
     for line in script.lines:
         seconds = speech_seconds(line.text, words_per_second)
         shot = None
-        for source in line.sources:
+        picture = own_images(line.text, used_stills)
+        if picture is not None:
+            used_stills.add(str(picture))
+            shot = Shot(kind="still", duration=seconds, role=line.role, image=str(picture),
+                        narration=line.text)
+        for source in () if shot else line.sources:
             if not has_footage(source.video_id):
                 continue
             span = _broll(_best_sentence(source, line.text, transcripts), seconds, transcripts)
@@ -131,8 +143,10 @@ def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup,
                             source_audio=False, narration=line.text)
                 break
         if shot is None:
-            image = next((str(img) for img in (stills(s.video_id) for s in line.sources)
-                          if img is not None and str(img) not in used_stills), None)
+            picture = generated(line.text, used_stills)
+            image = str(picture) if picture is not None else next(
+                (str(img) for img in (stills(s.video_id) for s in line.sources)
+                 if img is not None and str(img) not in used_stills), None)
             if image is not None:
                 used_stills.add(image)
                 shot = Shot(kind="still", duration=seconds, role=line.role, image=image,
