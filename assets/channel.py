@@ -6,6 +6,7 @@ import json
 
 import dagster as dg
 
+from assets.catalog import video_catalog
 from assets.failures import user_errors
 from assets.partitions import stats_days_partitions
 from pattern_pivot.stats.snapshot import take_snapshot, write_snapshot
@@ -17,7 +18,7 @@ _SKIPS_SHOWN = 50
 
 
 @dg.asset(partitions_def=stats_days_partitions, group_name="stats",
-          kinds={"youtube", "dynamodb", "sqlite"}, code_version="1",
+          kinds={"youtube", "dynamodb", "sqlite"}, code_version="1", deps=[video_catalog],
           # One run for a whole range: `dagster asset materialize --partition-range` needs it,
           # and the numbers are read from YouTube once for every day of the range.
           backfill_policy=dg.BackfillPolicy.single_run())
@@ -58,12 +59,13 @@ def video_stats(context: dg.AssetExecutionContext, catalog: CatalogResource,
 
 
 @dg.asset(deps=[video_stats], group_name="stats", kinds={"matplotlib", "png"},
-          code_version="2", automation_condition=dg.AutomationCondition.eager())
+          code_version="2")
 def channel_summary(catalog: CatalogResource, stats_store: StatsStoreResource,
                     media_store: MediaStoreResource) -> dg.MaterializeResult:
     """Per YouTube channel: its top videos, total views and growth per day, with a chart.
     Only days whose numbers were read on that day count; backfilled days are listed as
-    skipped (YouTube has no history: they hold the numbers of the day they ran)."""
+    skipped (YouTube has no history: they hold the numbers of the day they ran).
+    Refreshed by video_stats_job right after each day's snapshot."""
     with user_errors():
         store = stats_store.store()
         channels = sorted({e.channel_id for e in catalog.catalog().youtube_entries()})

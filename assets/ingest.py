@@ -4,6 +4,7 @@ import base64
 
 import dagster as dg
 
+from assets.catalog import video_catalog
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
 from pattern_pivot import ingest
@@ -25,7 +26,7 @@ def _poster_markdown(poster_path) -> dg.MetadataValue:
 
 
 @dg.asset(partitions_def=videos_partitions, group_name="ingest", kinds={"ffmpeg", "file"},
-          code_version="1")
+          deps=[video_catalog], code_version="1")
 def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
                  media_store: MediaStoreResource,
                  youtube: YouTubeResource) -> dg.MaterializeResult:

@@ -34,6 +34,10 @@ from resources import (
 
 @dg.asset(name=PLAN_ASSET, partitions_def=remixes_partitions, group_name="remix",
           kinds={"milvus", "langchain", "json"}, code_version="1", pool="milvus",
+          # Catalog-wide inputs: the index it retrieves from (every video's chunks) and the
+          # newest day of statistics it weights sources by.
+          deps=["catalog_index",
+                dg.AssetDep("video_stats", partition_mapping=dg.LastPartitionMapping())],
           check_specs=[dg.AssetCheckSpec(
               "script_reads_aloud", asset=PLAN_ASSET,
               description="Every script line is a complete sentence, no line repeats another, "

@@ -45,7 +45,11 @@ def _dump_cursor(files: dict, through: int) -> str:
 
 
 @dg.sensor(job=remix_job, minimum_interval_seconds=30,
-           default_status=dg.DefaultSensorStatus.RUNNING)
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Every 30 s: stores remix request files (YAML/JSON) from the requests "
+                       "folder and starts a remix_job run for each new submission, including "
+                       "those made with register_remix_job in the launchpad (at most 10 runs "
+                       "per tick).")
 def remix_requests_sensor(context: dg.SensorEvaluationContext,
                           remix_store: RemixStoreResource) -> dg.SensorResult:
     """Stores valid request files (a bad one is logged with what to fix, and retried when the

@@ -24,7 +24,14 @@ def build_youtube_uploads_sensor(running: bool) -> dg.SensorDefinition:
 
     @dg.sensor(name="youtube_uploads_sensor", job=ingest_job, minimum_interval_seconds=600,
                default_status=(dg.DefaultSensorStatus.RUNNING if running
-                               else dg.DefaultSensorStatus.STOPPED))
+                               else dg.DefaultSensorStatus.STOPPED),
+               description="Every 10 min: registers new uploads of the YouTube channels in "
+                           "PATTERN_PIVOT_YOUTUBE_CHANNELS and starts their ingest_job runs "
+                           "(at most 20 per tick). " + (
+                               "On: an API key and channels are configured." if running else
+                               "Off: no YouTube API key or no channels. Set "
+                               "PATTERN_PIVOT_YOUTUBE_API_KEY and "
+                               "PATTERN_PIVOT_YOUTUBE_CHANNELS, then restart the UI."))
     def youtube_uploads_sensor(context: dg.SensorEvaluationContext, youtube: YouTubeResource,
                                catalog: CatalogResource) -> dg.SensorResult | dg.SkipReason:
         """Registers new uploads of the configured YouTube channels and requests their
