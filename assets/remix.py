@@ -4,6 +4,7 @@ audio-only cut), written where the compose stage reads them."""
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field, field_validator, model_validator
 
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
@@ -14,11 +15,17 @@ from pattern_pivot.remix.pipeline import (
     stored_media_lookups,
     write_outputs,
 )
-from pattern_pivot.remix.request import parse_request
+from pattern_pivot.remix.request import (
+    MAX_SECONDS,
+    MAX_STORY_CHARS,
+    MAX_VARIANTS,
+    MIN_SECONDS,
+    parse_request,
+)
 from pattern_pivot.remix.script_check import check_script
 from pattern_pivot.remix.spans import store_transcripts
 from pattern_pivot.remix.summary import plan_markdown
-from pattern_pivot.remix.types import PLAN_ASSET
+from pattern_pivot.remix.types import PLAN_ASSET, Aspect, Mode
 from pattern_pivot.remix.writers.base import WORDS_PER_SECOND
 from resources import (
     CatalogResource,
@@ -103,22 +110,47 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
 
 
 class RemixRequestConfig(dg.Config):
-    """A remix request from the UI's launchpad (same fields as the CLI)."""
+    """A remix request from the UI's launchpad (same fields as the CLI). Mode and format are
+    checked before launch (the launchpad lists their values); lengths, variant counts and an
+    empty topic fail the run at its start, before anything is stored."""
 
-    topic: str = ""
-    mode: str = "narrated"
-    format: str = "9:16"
-    length: float = 45.0
-    variants: int = 1
-    story: str = ""
-    allow_shorter: bool = False
+    topic: str = Field(
+        description="What the remix is about, e.g. \"sourdough starter\" (at most 300 "
+                    "characters). May be empty only in faceless mode with a story.",
+        max_length=300)
+    mode: Mode = Field("narrated", description="supercut: the catalog's own clips cut on word "
+                       "boundaries; narrated: a new script read by TTS over matching clips; "
+                       "faceless: a script (or your story) over stills, no faces.")
+    format: Aspect = Field("9:16", description="Frame: 9:16 (Shorts/Reels/TikTok), 1:1 "
+                           "(square), 16:9 (landscape).")
+    length: float = Field(45.0, ge=MIN_SECONDS, le=MAX_SECONDS,
+                          description=f"Target length in seconds ({MIN_SECONDS:g} to "
+                                      f"{MAX_SECONDS:g}).")
+    variants: int = Field(1, ge=1, le=MAX_VARIANTS,
+                          description=f"Different takes to render (1 to {MAX_VARIANTS}).")
+    story: str = Field("", max_length=MAX_STORY_CHARS,
+                       description="Faceless mode only: your own text, narrated scene by scene.")
+    allow_shorter: bool = Field(False, description="Render what the catalog has when it holds "
+                                "less than `length` seconds on the topic.")
+
+    @field_validator("topic", "story")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _topic_or_story(self) -> "RemixRequestConfig":
+        if not self.topic and not self.story:
+            raise ValueError("topic is empty: say what the remix is about, e.g. "
+                             "\"sourdough starter\" (faceless mode may give a story instead)")
+        return self
 
 
 @dg.op
 def register_remix(context: dg.OpExecutionContext, config: RemixRequestConfig,
                    remix_store: RemixStoreResource) -> str:
-    """Validate and store a request and add its `remixes` partition; the remix sensor then
-    launches its run (or materialise remix_plan for that partition by hand)."""
+    """Validate and store a request and add its `remixes` partition. Nothing else to do: the
+    remix sensor (remix_requests_sensor, on by default) starts its remix_job run within 30 s."""
     with user_errors():
         request = parse_request(config.model_dump())
     request_id = remix_store.store().save(request, source="ui")
