@@ -80,7 +80,8 @@ def video_audio(context: dg.AssetExecutionContext, catalog: CatalogResource,
         source, info = ingest.source_output(entry, store)
         output = ingest.store_audio(entry, store, source, info)
     return dg.MaterializeResult(
-        metadata={"status": _status(output.cached), "path": dg.MetadataValue.path(str(output.path)),
+        metadata={"title": entry.title, "status": _status(output.cached),
+                  "path": dg.MetadataValue.path(str(output.path)),
                   "bytes": output.path.stat().st_size, "duration_s": info.duration,
                   "sample_rate": 16000, "channels": 1},
         data_version=dg.DataVersion(output.fingerprint[:16]))
@@ -118,6 +119,7 @@ def video_transcript(context: dg.AssetExecutionContext, catalog: CatalogResource
         context.log.warning(f"{entry.source_uri}: no speech found; the transcript is empty")
     return dg.MaterializeResult(
         metadata={
+            "title": entry.title,
             "status": _status(output.cached),
             "path": dg.MetadataValue.path(str(output.path)),
             "language": transcript.language,

@@ -75,7 +75,7 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
                                words_per_second=pace)
             plans = plan_remix(request, ctx)
         outputs = write_outputs(request, plans, ctx)
-    metadata = {"request": dg.MetadataValue.json(request.model_dump()),
+    metadata = {"title": request.label, "request": dg.MetadataValue.json(request.model_dump()),
                 "mode": request.mode, "format": request.aspect,
                 "target_seconds": request.length_seconds, "variants": len(outputs),
                 "words_per_second": pace}

@@ -30,6 +30,7 @@ def transcript_chunks(context: dg.AssetExecutionContext, catalog: CatalogResourc
     preview = "\n".join(f"- `{c.start:7.2f}-{c.end:7.2f}` {c.text[:120]}" for c in chunks[:5])
     return dg.MaterializeResult(
         metadata={
+            "title": entry.title,
             "status": "cached" if output.cached else "materialized",
             "path": dg.MetadataValue.path(str(output.path)),
             "chunk_count": len(chunks),

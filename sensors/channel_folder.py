@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import videos_partitions
+from assets.partitions import title_tags, videos_partitions
 from pattern_pivot import discovery
 from pattern_pivot.catalog import Catalog, CatalogEntry
 from pattern_pivot.errors import PatternPivotError
@@ -77,6 +77,7 @@ def channel_folder_sensor(context: dg.SensorEvaluationContext,
         cursor.rejected(found)
     known = set(context.instance.get_dynamic_partitions(videos_partitions.name))
     new_keys: list[str] = []
+    titles: dict[str, str] = {}
     for found in scan.new:
         try:
             entry = hashed.entry(found) or store.register_file(found.path)
@@ -88,6 +89,7 @@ def channel_folder_sensor(context: dg.SensorEvaluationContext,
         cursor.registered(found)
         if entry.video_id not in known and entry.video_id not in new_keys:
             new_keys.append(entry.video_id)
+            titles[entry.video_id] = entry.title
     for found in scan.ignored:
         # Logged once: the cursor remembers it until the file changes.
         context.log.info(f"ignoring {printable(found.relpath)!r}: not a supported media file "
@@ -104,6 +106,7 @@ def channel_folder_sensor(context: dg.SensorEvaluationContext,
                          "ticks")
     return dg.SensorResult(
         dynamic_partitions_requests=[videos_partitions.build_add_request(new_keys)],
-        run_requests=[dg.RunRequest(partition_key=key, run_key=key) for key in new_keys],
+        run_requests=[dg.RunRequest(partition_key=key, run_key=key,
+                                    tags=title_tags(titles[key])) for key in new_keys],
         cursor=discovery.dump_cursor(cursor),
     )

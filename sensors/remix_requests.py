@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import remixes_partitions
+from assets.partitions import remixes_partitions, title_tags
 from pattern_pivot.filenames import printable
 from pattern_pivot.remix.request import RemixRequestError, load_request_file
 from resources import RemixStoreResource
@@ -96,5 +96,7 @@ def remix_requests_sensor(context: dg.SensorEvaluationContext,
         dynamic_partitions_requests=[remixes_partitions.build_add_request(new_keys)]
         if new_keys else [],
         run_requests=[dg.RunRequest(partition_key=s.request_id,
-                                    run_key=f"{s.request_id}@{s.number}") for s in pending],
+                                    run_key=f"{s.request_id}@{s.number}",
+                                    tags=title_tags(store.get(s.request_id).label))
+                      for s in pending],
         cursor=_dump_cursor(seen, max(through, pending[-1].number)))
