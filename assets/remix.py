@@ -75,6 +75,7 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
                                words_per_second=pace)
             plans = plan_remix(request, ctx)
         outputs = write_outputs(request, plans, ctx)
+        titles = {e.video_id: e.title for e in catalog.catalog().entries()}
     metadata = {"title": request.label, "request": dg.MetadataValue.json(request.model_dump()),
                 "mode": request.mode, "format": request.aspect,
                 "target_seconds": request.length_seconds, "variants": len(outputs),
@@ -85,7 +86,7 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
         n = out.plan.variant
         metadata[f"variant_{n}_plan"] = dg.MetadataValue.path(str(out.plan_path))
         metadata[f"variant_{n}_seconds"] = round(out.plan.duration, 2)
-        metadata[f"variant_{n}"] = dg.MetadataValue.md(plan_markdown(out.plan))
+        metadata[f"variant_{n}"] = dg.MetadataValue.md(plan_markdown(out.plan, titles))
         if out.audio_path:
             metadata[f"variant_{n}_audio"] = dg.MetadataValue.path(str(out.audio_path))
         if out.plan.script is not None:

@@ -73,3 +73,16 @@ def test_titles_are_visible_through_dagsters_graphql_api(settings, tiny_transcri
     assert materialization["partition"] == key
     titles = [e["text"] for e in materialization["metadataEntries"] if e["label"] == "title"]
     assert titles == ["Kennedy inaugural"]
+
+
+def test_scripts_cite_sources_by_title_and_time_with_the_id_beside_it():
+    from pattern_pivot.remix.types import Script, ScriptLine, SourceSpan
+    from pattern_pivot.remix.writers.base import script_markdown
+
+    span = SourceSpan(video_id="file-3ac07ae43e48e7c6", start=62.0, end=70.5)
+    script = Script(request_id="remix-1", title="Starters", writer="extractive",
+                    lines=(ScriptLine(text="Feed it daily.", sources=(span,)),))
+    shown = script_markdown(script, {"file-3ac07ae43e48e7c6": "Sourdough starter basics"})
+    assert "Sourdough starter basics 1:02.0–1:10.5 (`file-3ac07ae43e48e7c6`)" in shown
+    # Without a title (a video since removed) the id and times still say where it came from.
+    assert "`file-3ac07ae43e48e7c6` 1:02.0–1:10.5" in script_markdown(script)
