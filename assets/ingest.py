@@ -8,6 +8,7 @@ from assets.catalog import video_catalog
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
 from pattern_pivot import ingest
+from pattern_pivot.progress import audio_progress
 from pattern_pivot.transcription.glossary import terms_from_title
 from pattern_pivot.youtube import source as youtube_source
 from pattern_pivot.youtube.types import youtube_id
@@ -112,7 +113,8 @@ def video_transcript(context: dg.AssetExecutionContext, catalog: CatalogResource
             # (and renaming a file must not re-transcribe it).
             terms = terms_from_title(entry.title) if entry.source_kind == "youtube" else []
             output, transcript = ingest.store_transcript(
-                entry, store, audio, transcriber.transcriber().with_glossary(terms))
+                entry, store, audio, transcriber.transcriber().with_glossary(terms),
+                audio_progress(context.log.info))
     excerpt = transcript.text[:_EXCERPT_CHARS] + ("..." if len(transcript.text) > _EXCERPT_CHARS
                                                   else "")
     if transcript.word_count == 0:

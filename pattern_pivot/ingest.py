@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,13 +149,15 @@ def source_output(entry: CatalogEntry, store: MediaStore) -> tuple[StageOutput, 
 
 
 def store_transcript(entry: CatalogEntry, store: MediaStore, audio: StageOutput,
-                     transcriber: FasterWhisperTranscriber) -> tuple[StageOutput, Transcript]:
+                     transcriber: FasterWhisperTranscriber,
+                     progress: Callable[[float, float], None] | None = None,
+                     ) -> tuple[StageOutput, Transcript]:
     """Transcript JSON with word timestamps; cached per audio and transcriber settings."""
     fingerprint = _digest(audio.fingerprint, transcriber.fingerprint)
     target = store.path(TRANSCRIPT, entry.video_id, TRANSCRIPT_NAME)
     if store.is_current(TRANSCRIPT, entry.video_id, TRANSCRIPT_NAME, fingerprint):
         return StageOutput(target, fingerprint, True), Transcript.read_json(target)
-    transcript = transcriber.transcribe(audio.path)
+    transcript = transcriber.transcribe(audio.path, progress)
     with store.atomic_write(TRANSCRIPT, entry.video_id, TRANSCRIPT_NAME, fingerprint) as tmp:
         transcript.write_json(tmp)
     return StageOutput(target, fingerprint, False), transcript
