@@ -92,6 +92,7 @@ def video_audio(context: dg.AssetExecutionContext, catalog: CatalogResource,
     partitions_def=videos_partitions, group_name="ingest", kinds={"whisper", "json"},
     deps=[video_audio], code_version="1", pool="asr",
     check_specs=[dg.AssetCheckSpec("transcript_has_speech", asset="video_transcript",
+                                   partitions_def=videos_partitions,  # a history per video
                                    description="Warns when no speech was found (silence).")],
 )
 def video_transcript(context: dg.AssetExecutionContext, catalog: CatalogResource,

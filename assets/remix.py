@@ -46,7 +46,7 @@ from resources import (
           deps=["catalog_index",
                 dg.AssetDep("video_stats", partition_mapping=dg.LastPartitionMapping())],
           check_specs=[dg.AssetCheckSpec(
-              "script_reads_aloud", asset=PLAN_ASSET,
+              "script_reads_aloud", asset=PLAN_ASSET, partitions_def=remixes_partitions,
               description="Every script line is a complete sentence, no line repeats another, "
                           "the last ends a statement, and the spoken length fits the target.")])
 def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResource,

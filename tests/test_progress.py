@@ -1,5 +1,7 @@
 """Long steps say how far they are: a few lines a minute, from a real transcription."""
 
+import dagster as dg
+
 from pattern_pivot.media.audio import extract_speech_audio
 from pattern_pivot.progress import Progress, audio_progress
 from pattern_pivot.transcription.blocks import wav_seconds
@@ -39,10 +41,14 @@ def test_a_real_transcription_reports_audio_progress(tmp_path):
     assert lines[-1] == f"transcribed 100% (0:{int(total):02d} of 0:{int(total):02d} of audio)"
 
 
-def test_the_transcript_step_logs_progress_to_the_run(pipeline):
+def test_the_transcript_step_logs_progress_and_a_check_per_partition(pipeline):
     [key] = pipeline.add(JFK)
     result = pipeline.ingest(key)
     assert result.success
     logs = [e.user_message for e in pipeline.instance.all_logs(result.run_id)
             if e.step_key == "video_transcript"]
     assert any(m.startswith("transcribed 100% (") for m in logs), logs
+    # The transcript's check belongs to this video's partition (its own history in the UI).
+    check = dg.AssetCheckKey(dg.AssetKey("video_transcript"), "transcript_has_speech")
+    [record] = pipeline.instance.event_log_storage.get_asset_check_execution_history(check, 5)
+    assert record.partition == key and record.run_id == result.run_id
