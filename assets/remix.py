@@ -39,8 +39,11 @@ from resources import (
 )
 
 
-@dg.asset(name=PLAN_ASSET, partitions_def=remixes_partitions, group_name="remix",
-          kinds={"milvus", "langchain", "json"}, code_version="1", pool="milvus",
+# In the compose group with the narration and video it feeds: one group per remix pipeline.
+# No "langchain" kind: supercuts and the extractive writer use no LLM (each variant's
+# `variant_<n>_writer` metadata says which wrote it).
+@dg.asset(name=PLAN_ASSET, partitions_def=remixes_partitions, group_name="compose",
+          kinds={"milvus", "json"}, code_version="1", pool="milvus",
           # Catalog-wide inputs: the index it retrieves from (every video's chunks) and the
           # newest day of statistics it weights sources by.
           deps=["catalog_index",

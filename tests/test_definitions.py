@@ -76,3 +76,11 @@ def test_readme_diagram_draws_the_real_asset_graph():
     real = {(p.to_user_string(), k.to_user_string()) for k in graph.get_all_asset_keys()
             for p in graph.get(k).parent_keys}
     assert drawn == real, {"not in the graph": drawn - real, "not drawn": real - drawn}
+
+
+def test_a_remix_is_one_group_and_claims_no_llm_it_may_not_use():
+    graph = defs.resolve_asset_graph()
+    groups = {k: graph.get(dg.AssetKey(k)).group_name
+              for k in ("remix_plan", "remix_narration", "remix_video")}
+    assert set(groups.values()) == {"compose"}, groups
+    assert "langchain" not in graph.get(dg.AssetKey("remix_plan")).kinds
