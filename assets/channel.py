@@ -28,7 +28,8 @@ def video_stats(context: dg.AssetExecutionContext, catalog: CatalogResource,
     """Views, likes and comments of every catalog video, one snapshot per day (YouTube has
     no history: a backfilled day records the numbers as read when it ran, see fetched_at;
     it never replaces numbers read on their own day, and growth leaves it out).
-    Local files have no public statistics and are recorded as skipped."""
+    Local files have no public statistics and are recorded as skipped: for a catalog of
+    local files only, each day's `outcome` says so, and days never run stay Missing."""
     days = context.partition_keys
     meter = QuotaMeter()
     with user_errors():
@@ -43,7 +44,10 @@ def video_stats(context: dg.AssetExecutionContext, catalog: CatalogResource,
         skip_lines += f"\n- ... and {len(skipped) - _SKIPS_SHOWN} more"
     for vid in snapshot.hidden:
         context.log.info(f"{vid}: the owner hides some counts; stored as missing, not zero")
+    outcome = stats_outcome(len(snapshot.stats), len(skipped))
+    context.log.info(outcome)
     return dg.MaterializeResult(metadata={
+        "outcome": outcome,
         "days": dg.MetadataValue.json(list(days)),
         "videos": len(snapshot.stats),
         "skipped": len(skipped),
@@ -56,6 +60,17 @@ def video_stats(context: dg.AssetExecutionContext, catalog: CatalogResource,
         "api_calls": dg.MetadataValue.json(dict(meter.calls)),
         "fetched_at": dg.MetadataValue.timestamp(snapshot.fetched_at),
     })
+
+
+def stats_outcome(read: int, skipped: int) -> str:
+    """One line that says what a day's snapshot means, above all when it holds nothing."""
+    if read:
+        return f"numbers read for {read} YouTube videos ({skipped} skipped)"
+    if skipped:
+        return (f"nothing to read: the catalog's {skipped} videos are local files or gone from "
+                "YouTube, which have no public statistics (all recorded as skipped). Days "
+                "without a run stay Missing: there was nothing to snapshot.")
+    return "nothing to read: the catalog is empty"
 
 
 @dg.asset(deps=[video_stats], group_name="stats", kinds={"matplotlib", "png"},
