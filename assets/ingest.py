@@ -46,6 +46,7 @@ def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
         else:
             output, info = ingest.store_source(entry, store)
         poster = ingest.store_poster(entry, store, output, info)
+        preview = ingest.store_preview(entry, store, output, info)
     metadata = {
         "status": _status(output.cached),
         "path": dg.MetadataValue.path(str(output.path)),
@@ -66,6 +67,10 @@ def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
         metadata["captions"] = captions.name if captions else "none (local ASR)"
     if poster:
         metadata["poster"] = _poster_markdown(poster)
+    if preview:
+        encoded = base64.b64encode(preview.read_bytes()).decode()
+        metadata["preview"] = dg.MetadataValue.md(f"![preview](data:image/webp;base64,{encoded})")
+        metadata["preview_path"] = dg.MetadataValue.path(str(preview))
     return dg.MaterializeResult(metadata=metadata,
                                 data_version=dg.DataVersion(output.fingerprint[:16]))
 
