@@ -18,7 +18,8 @@ def test_folder_sensor_runs_carry_the_video_title(settings):
     context = dg.build_sensor_context(
         instance=dg.DagsterInstance.ephemeral(),
         resources={"catalog": CatalogResource(path=str(settings.catalog_path),
-                                              watch_dir=str(settings.watch_dir))})
+                                              watch_dir=str(settings.watch_dir),
+                                              settle_seconds=0.0)})
     [run] = channel_folder_sensor(context).run_requests
     assert run.partition_key.startswith("file-")
     assert run.tags[TITLE_TAG] == "Ask not what your country can do"
