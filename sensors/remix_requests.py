@@ -88,7 +88,8 @@ def remix_requests_sensor(context: dg.SensorEvaluationContext,
         seen[path.name] = state
     pending = store.pending_submissions(MAX_RUNS_PER_TICK)
     if not pending:
-        return dg.SensorResult(skip_reason="no new remix requests",
+        return dg.SensorResult(skip_reason=f"no new remix requests (watching {folder} for "
+                                           "YAML/JSON files; launchpad requests also count)",
                                cursor=_dump_cursor(seen, through))
     known = set(context.instance.get_dynamic_partitions(remixes_partitions.name))
     new_keys = list(dict.fromkeys(s.request_id for s in pending if s.request_id not in known))
