@@ -17,6 +17,10 @@ install_system_packages() {
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || missing+=(fonts-dejavu-core)
   # The last-resort narration voice when neither Piper nor a Coqui model is available.
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+  # Offline subtitle translation for en<->es (via pt) and pt<->es.
+  command -v apertium >/dev/null 2>&1 || missing+=(apertium)
+  [ -f /usr/share/apertium/modes/eng-spa.mode ] || missing+=(apertium-eng-spa)
+  [ -f /usr/share/apertium/modes/pt-es.mode ] || missing+=(apertium-es-pt)
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then

@@ -153,6 +153,7 @@ def test_unsupported_extension_is_refused_at_registration(pipeline, tmp_path):
         pipeline.add(bad)
 
 
+@pytest.mark.slow
 def test_pure_silence_gives_an_empty_transcript_and_a_warning(pipeline, tmp_path):
     silent = tmp_path / "in" / "silence.mp4"
     silent.parent.mkdir(parents=True)
@@ -171,6 +172,7 @@ def test_pure_silence_gives_an_empty_transcript_and_a_warning(pipeline, tmp_path
 
 @pytest.mark.parametrize("name", ["my talk (final).wav", "Grüße ünïcode 日本.wav",
                                   "..dots..wav", "-starts-with-dash.wav"])
+@pytest.mark.slow
 def test_awkward_file_names(pipeline, tmp_path, name):
     source = copy_as(JFK, tmp_path / "in" / "..weird dir" / name)
     [key] = pipeline.add(source)
@@ -183,6 +185,7 @@ def test_awkward_file_names(pipeline, tmp_path, name):
     assert name not in stored
 
 
+@pytest.mark.slow
 def test_a_file_changed_after_registration_is_refused(pipeline, tmp_path):
     source = copy_as(JFK, tmp_path / "in" / "edited.wav")
     [key] = pipeline.add(source)

@@ -32,6 +32,7 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     return failure.step_failure_data.user_failure_data.description
 
 
+@pytest.mark.slow
 def test_bad_settings_fail_only_the_stages_that_need_them(monkeypatch, tiny_transcriber,
                                                           tmp_path):
     for name, value in {**BAD, "PATTERN_PIVOT_DATA_DIR": str(tmp_path / "data")}.items():

@@ -12,6 +12,9 @@ from pattern_pivot.transcription import Transcript
 from resources import CatalogResource, MediaStoreResource, TranscriberResource, YouTubeResource
 from tests.conftest import JFK, librivox_references, make_settings, word_error_rate
 
+# Whole Dagster runs (ingest, plan, narration, render): the end-to-end tier.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory):

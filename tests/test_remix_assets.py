@@ -27,6 +27,9 @@ from tests.conftest import REPO, make_settings
 from tests.remix_support import build_media_catalog
 from tests.render_support import streams
 
+# Whole Dagster runs (ingest, plan, narration, render): the end-to-end tier.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def media_world(tmp_path_factory):

@@ -43,7 +43,7 @@ def narrated(tmp_path_factory):
 
 def test_scale_then_crop_keeps_the_centre_at_full_height(tmp_path):
     source = stripes_source(tmp_path / "stripes.mp4")
-    plan = supercut_plan("remix-geo", "s", 1.0, 2.0)
+    plan = supercut_plan("remix-geo", "s", 1.0, 2.0).model_copy(update={"framing": "center"})
     out = render_plan(plan, tmp_path / "geo.mp4", FileSources({"s": source}),
                       options=RenderOptions(frame_size=SMALL, captions=False)).path
     frame = frame_at(out, 1.0).astype(int)
@@ -108,7 +108,9 @@ def test_captions_are_checked_in_the_picture_over_text_heavy_cards(tmp_path, nar
     for script, path in ((SCRIPTS[3], white), (SCRIPTS[2], yellow)):
         title_card(script, script.sections[0].heading, (1280, 720))[0].save(path)
     base = narrated_plan()
-    plan = base.model_copy(update={"shots": (
+    # Centre framing: the cards are cover-cropped, so their text crosses the caption band
+    # (auto framing would fit them whole in the middle, above the band).
+    plan = base.model_copy(update={"framing": "center", "shots": (
         base.shots[0].model_copy(update={"kind": "still", "image": str(white), "text": None}),
         base.shots[1],
         base.shots[2].model_copy(update={"image": str(yellow)}))})
@@ -193,6 +195,7 @@ def test_bad_plans_fail_clearly_and_leave_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_cli_say_and_render(tmp_path):
     import os
     import subprocess

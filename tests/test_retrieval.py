@@ -159,6 +159,7 @@ def test_langchain_retriever_returns_timed_documents(tmp_path, embedder):
     assert {"start", "end", "chunk_index"} <= set(docs[0].metadata)
 
 
+@pytest.mark.slow
 def test_cli_search_json(catalog_store, tmp_path):
     store, _ = catalog_store
     env = {**os.environ, "PATTERN_PIVOT_DATA_DIR": str(tmp_path),

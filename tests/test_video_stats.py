@@ -160,6 +160,7 @@ def test_unreachable_youtube_fails_the_day_naming_the_endpoint_never_the_key(
     assert not stats_resource.store().is_complete("2026-11-06")
 
 
+@pytest.mark.slow
 def test_run_config_cannot_send_the_key_to_another_endpoint(settings, server, stats_resource,
                                                              monkeypatch):
     """Run config can change resource fields per run (and read any env var); the endpoint
@@ -221,6 +222,7 @@ def test_local_only_catalog_needs_no_key(settings, stats_resource, server):
     assert result.asset_materializations_for_node("channel_summary")
 
 
+@pytest.mark.slow
 def test_channel_summary_ranks_videos_and_charts_growth(settings, server, stats_resource):
     register_catalog(Catalog(settings.catalog_path))
     defs = make_defs(settings, server, stats_resource)
@@ -268,6 +270,7 @@ def test_definitions_load_without_any_youtube_config(monkeypatch):
         dg.BackfillPolicy.single_run())
 
 
+@pytest.mark.slow
 def test_cli_backfill_of_three_days(tmp_path, server):
     """The README's command, run as a user would: one run covering three partitions."""
     data = tmp_path / "data"
@@ -295,6 +298,7 @@ def test_cli_backfill_of_three_days(tmp_path, server):
     assert materialized == {"2026-11-01", "2026-11-02", "2026-11-03"}
 
 
+@pytest.mark.slow
 def test_remix_plan_ranks_by_relevance_alone_when_the_stats_store_is_down(tmp_path,
                                                                            monkeypatch):
     """Engagement is optional: a stats-store outage costs the re-rank, with a warning, not the

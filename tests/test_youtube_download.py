@@ -142,6 +142,7 @@ def _ingest_defs(settings, server, **youtube):
         youtube=YouTubeResource(download_url_template=server.url + "watch/{id}", **youtube))
 
 
+@pytest.mark.slow
 def test_youtube_partition_downloads_and_transcribes_from_captions(server, settings):
     defs = _ingest_defs(settings, server)
     catalog = Catalog(settings.catalog_path)
@@ -178,6 +179,7 @@ def test_youtube_partition_downloads_and_transcribes_from_captions(server, setti
     assert len(server.fake.requests) == served
 
 
+@pytest.mark.slow
 def test_too_long_video_fails_only_its_partition_clearly(server, settings):
     defs = _ingest_defs(settings, server, max_duration_s=1.0)
     entry = Catalog(settings.catalog_path).register_youtube("abcdefghijk", "UCx", "Cockatoo")
@@ -189,4 +191,31 @@ def test_too_long_video_fails_only_its_partition_clearly(server, settings):
     failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
     assert "over the 1 s limit" in failure.description
     assert "PATTERN_PIVOT_YOUTUBE_MAX_DURATION_S" in failure.description
+    assert not (settings.media_root / "source_video" / entry.video_id / "source.mp4").exists()
+
+
+@pytest.mark.slow
+def test_a_download_cut_short_fails_its_partition_and_stores_nothing(clip, settings, tmp_path):
+    """A file with its index first, cut off: it probes as whole, so only reading its packets
+    shows that the data is missing."""
+    whole = tmp_path / "whole.mp4"
+    ffmpeg("-i", str(clip), "-c", "copy", "-movflags", "+faststart", str(whole))
+    data = whole.read_bytes()
+    fake = FakeYouTube()
+    fake.add_file("/media/cutcutcutcu.mp4", data[: len(data) * 6 // 10], "video/mp4")
+    page = ('<html><head><title>Cut</title></head><body><video controls>'
+            '<source src="/media/cutcutcutcu.mp4" type="video/mp4"></video></body></html>')
+    fake.add_file("/watch/cutcutcutcu", page.encode(), "text/html")
+    with FakeYouTubeServer(fake) as srv:
+        defs = _ingest_defs(settings, srv)
+        entry = Catalog(settings.catalog_path).register_youtube("cutcutcutcu", "UCx", "Cut")
+        instance = dg.DagsterInstance.ephemeral()
+        instance.add_dynamic_partitions(videos_partitions.name, [entry.video_id])
+        result = dg.materialize([source_video], partition_key=entry.video_id,
+                                instance=instance, resources=defs.resources,
+                                raise_on_error=False)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
+    assert "cut off" in failure.description or "truncated" in failure.description, \
+        failure.description
     assert not (settings.media_root / "source_video" / entry.video_id / "source.mp4").exists()

@@ -1,6 +1,13 @@
 """The ``pattern-pivot`` command line: what people do outside the Dagster UI."""
 
-from pattern_pivot.cli import channels, remix  # noqa: F401  (they add their commands to app)
+from pattern_pivot.cli import (  # noqa: F401  (they add their commands to app)
+    channels,
+    publish,
+    reframe,
+    remix,
+    shorts,
+    subtitles,
+)
 from pattern_pivot.cli.main import app
 
 __all__ = ["app"]

@@ -26,6 +26,8 @@ def remix(
     variants: int = typer.Option(1, "--variants", help="How many variants (different hooks)."),
     story_file: Optional[Path] = typer.Option(None, "--story-file",
                                               help="Faceless: your own story text (UTF-8)."),
+    framing: str = typer.Option("auto", "--framing", help="auto (follow faces, fit screens "
+                                "and slides), center or fit."),
     allow_shorter: bool = typer.Option(
         False, "--allow-shorter",
         help="Render what the catalog has when it holds less than --length on the topic."),
@@ -48,7 +50,8 @@ def remix(
             story = read_text_file(story_file, "story file")
         request = parse_request({"topic": topic, "mode": mode, "aspect": frame,
                                  "length_seconds": length, "variants": variants,
-                                 "story": story, "allow_shorter": allow_shorter})
+                                 "story": story, "allow_shorter": allow_shorter,
+                                 "framing": framing})
     except PatternPivotError as exc:
         exit_with_error(exc)
     run_remix_request(request, settings, as_json)

@@ -60,7 +60,8 @@ def supercut_plan(request: RemixRequest, variant: int, ranked: Sequence[SourceSp
                   source_audio=True)
              for role, piece in roles for part in tighten(piece, transcripts(piece.video_id))]
     return EditPlan(request_id=request.request_id, variant=variant, mode="supercut",
-                    aspect=request.aspect, target_seconds=request.length_seconds,
+                    aspect=request.aspect, framing=request.framing,
+                    target_seconds=request.length_seconds,
                     shots=tuple(shots), title=title_for(request.topic))
 
 
@@ -84,7 +85,8 @@ def narrated_plan(request: RemixRequest, script: Script, transcripts: Transcript
                           span=_broll(line.sources[0], seconds, transcripts),
                           source_audio=False, narration=line.text))
     return EditPlan(request_id=request.request_id, variant=script.variant, mode="narrated",
-                    aspect=request.aspect, target_seconds=request.length_seconds,
+                    aspect=request.aspect, framing=request.framing,
+                    target_seconds=request.length_seconds,
                     shots=tuple(shots), script=script, title=script.title)
 
 
@@ -140,7 +142,8 @@ def faceless_plan(request: RemixRequest, script: Script, stills: StillLookup,
                         text=card_text(line.text), narration=line.text)
         shots.append(shot)
     return EditPlan(request_id=request.request_id, variant=script.variant, mode="faceless",
-                    aspect=request.aspect, target_seconds=request.length_seconds,
+                    aspect=request.aspect, framing=request.framing,
+                    target_seconds=request.length_seconds,
                     shots=tuple(shots), script=script, title=script.title)
 
 

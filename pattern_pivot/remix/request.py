@@ -23,9 +23,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.filenames import printable
-from pattern_pivot.remix.types import FRAME_SIZES, Aspect, Mode
+from pattern_pivot.remix.types import FRAME_SIZES, Aspect, Framing, Mode
 
 MODES: tuple[str, ...] = get_args(Mode)
+FRAMINGS: tuple[str, ...] = get_args(Framing)
 MIN_SECONDS, MAX_SECONDS = 5.0, 600.0
 MAX_VARIANTS = 5
 MAX_STORY_CHARS = 20_000
@@ -53,6 +54,7 @@ class RemixRequest(BaseModel):
     story: str = ""
     # Render what the catalog has when it holds less than ``length_seconds`` on the topic.
     allow_shorter: bool = False
+    framing: Framing = "auto"
 
     @property
     def request_id(self) -> str:
@@ -77,7 +79,10 @@ def request_id(request: RemixRequest) -> str:
                           "aspect": request.aspect, "length": round(request.length_seconds, 1),
                           "variants": request.variants, "story": request.story,
                           # only when set, so the ids of earlier requests stay the same
-                          **({"allow_shorter": True} if request.allow_shorter else {})},
+                          **({"allow_shorter": True} if request.allow_shorter else {}),
+
+                          # (framing too: ids made before the field existed stay the same)
+                          **({"framing": request.framing} if request.framing != "auto" else {})},
                          sort_keys=True)
     return REQUEST_ID_PREFIX + hashlib.sha256(content.encode()).hexdigest()[:16]
 
@@ -160,6 +165,10 @@ def parse_request(data: dict) -> RemixRequest:
     if aspect not in FRAME_SIZES:
         raise _field_error("format", f"{_short(aspect)} is not a supported frame format",
                            f"use one of {', '.join(FRAME_SIZES)}")
+    framing = _text(fields, "framing", "framing", "auto").strip().lower()
+    if framing not in FRAMINGS:
+        raise _field_error("framing", f"{_short(framing)} is not a framing",
+                           f"use one of {', '.join(FRAMINGS)}")
     length = _number(fields, "length_seconds", "length", 45.0,
                      "give the target length in seconds, e.g. 45")
     if not MIN_SECONDS <= length <= MAX_SECONDS:
@@ -193,7 +202,8 @@ def parse_request(data: dict) -> RemixRequest:
                            "keep the topic under 300 characters; put long text in a story")
     try:
         return RemixRequest(topic=topic, mode=mode, aspect=aspect, length_seconds=length,
-                            variants=variants, story=story, allow_shorter=allow_shorter)
+                            variants=variants, story=story, allow_shorter=allow_shorter,
+                            framing=framing)
     except ValidationError as exc:  # not reached for the fields above; a safety net
         raise RemixRequestError("remix request", str(exc), "check the fields") from exc
 

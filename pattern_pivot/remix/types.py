@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Mode = Literal["supercut", "narrated", "faceless"]
 Aspect = Literal["9:16", "1:1", "16:9"]
+# How sources fill the frame: `auto` follows faces and fits what a crop would cut
+# (pattern_pivot.reframe), `center` crops the middle, `fit` shows the whole picture.
+Framing = Literal["auto", "center", "fit"]
 Role = Literal["hook", "body", "ending"]
 
 # Output frame size per aspect ratio (width, height).
@@ -115,6 +118,7 @@ class EditPlan(_Frozen):
     variant: int = 1
     mode: Mode
     aspect: Aspect
+    framing: Framing = "auto"
     target_seconds: float = Field(gt=0)
     shots: tuple[Shot, ...]
     script: Script | None = None  # narrated and faceless modes

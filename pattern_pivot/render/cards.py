@@ -20,11 +20,13 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
                                "install it: apt-get install fonts-dejavu-core") from exc
 
 
-def fit_text(text: str, width: int, height: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
-    """The largest font (from 7.5% of the short side down) at which ``text``, word-wrapped,
-    fits ``width`` x ``height``: a card shrinks or wraps its text, it never cuts it."""
+def fit_text(text: str, width: int, height: int, start: int | None = None
+             ) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest font (from ``start`` px, by default 7.5% of the short side, down) at which
+    ``text``, word-wrapped, fits ``width`` x ``height``: a card shrinks or wraps its text, it
+    never cuts it."""
     words = text.split()
-    size = max(12, round(min(width, height) * 0.075))
+    size = start or max(12, round(min(width, height) * 0.075))
     while True:
         font = _font(size)
         lines: list[str] = []

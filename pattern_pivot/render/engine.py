@@ -7,11 +7,13 @@ output is written to a temporary file beside the target and renamed into place.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from pattern_pivot.errors import MediaError
@@ -24,6 +26,9 @@ from pattern_pivot.media.loudness import (
     parse_loudnorm,
     run_ffmpeg_stderr,
 )
+from pattern_pivot.reframe import frame_video
+from pattern_pivot.reframe.plan import CropPlan
+from pattern_pivot.reframe.still import plan_still
 from pattern_pivot.remix.types import EditPlan
 from pattern_pivot.render.captions import CaptionStyle, ass_document
 from pattern_pivot.render.cards import draw_card
@@ -39,6 +44,8 @@ from pattern_pivot.render.sources import SourceResolver, seeks_cleanly
 from pattern_pivot.render.timeline import paced, place_shots, source_words
 from pattern_pivot.transcription.types import Word
 from pattern_pivot.tts.narrate import NarrationResult
+
+log = logging.getLogger(__name__)
 
 ENCODE_FIX = "check that ffmpeg was built with libx264, libass and aac (ffmpeg -filters)"
 
@@ -102,6 +109,30 @@ def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: flo
     return items
 
 
+def _framing(item: ShotInput, framing: str, frame: tuple[int, int]) -> CropPlan | None:
+    """How a source span or a still fills the frame (None for cards: drawn to size)."""
+    if item.image is not None and item.placed.shot.kind == "still":
+        return plan_still(item.image, frame, framing)
+    if item.source is None:
+        return None
+    span = item.placed.shot.span
+    assert span is not None
+    path = item.source.path.resolve()
+    return _span_framing(str(path), path.stat().st_mtime_ns, span.start,
+                         span.start + item.placed.duration, frame, framing)
+
+
+@lru_cache(maxsize=128)
+def _span_framing(path: str, mtime_ns: int, start: float, end: float,
+                  frame: tuple[int, int], framing: str) -> CropPlan:
+    """Cached: variants of a request often cut the same spans."""
+    crop_plan = frame_video(Path(path), frame, framing, start, end)
+    for shot in crop_plan.shots:
+        log.info("%s %.1f-%.1f s: %s (%s)", Path(path).name, shot.start, shot.end,
+                 shot.layout, shot.reason)
+    return crop_plan
+
+
 def caption_words(items: list[ShotInput], narration: NarrationResult | None) -> list[Word]:
     words = list(narration.words) if narration else []
     for item in items:
@@ -131,7 +162,9 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
             captions.write_text(ass_document(words, width, height, options.caption_style, cuts),
                                 encoding="utf-8")
         inputs = GraphInputs()
-        indexes = add_shot_inputs(inputs, items)
+        indexes = add_shot_inputs(inputs, items)  # checks each span lies inside its source
+        items = [replace(item, framing=_framing(item, plan.framing, (width, height)))
+                 for item in items]
         narration_index = (inputs.add("-i", narration.wav_path.resolve())
                            if narration is not None else None)
         music_index = None

@@ -1,10 +1,12 @@
 """The ffmpeg command for one edit plan: inputs, one filter graph, encoder settings.
 
 Video, per shot: a source span is seeked on input (-ss/-t), brought to the frame rate,
-scaled to cover the frame (converting to 4:2:0 in the same step) and only then cropped (no
-upscaled crop, so no pixelation), and held on its last frame if the source ends early; a
-still or card gets a gentle zoom/pan (zoompan, one input frame expanded to the shot's
-frames). Shots are concatenated and the ASS captions burned on top.
+framed by its crop plan (pattern_pivot.reframe: per shot of the span a crop that follows
+the face, the whole frame over a blurred copy, or a face inset over the fitted screen;
+always scaled first and cropped second, so no crop is upscaled more than the frame needs),
+and held on its last frame if the source ends early; a still is framed the same way and a
+card fills the frame, then both get a gentle zoom/pan (zoompan, one input frame expanded
+to the shot's frames). Shots are concatenated and the ASS captions burned on top.
 Audio: a bed of the source sound of kept-audio shots (silence elsewhere), the narration over
 it, optional background music ducked under both (sidechaincompress), then the measured
 loudness gain and a true-peak limiter.
@@ -16,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pattern_pivot.errors import MediaError
+from pattern_pivot.reframe.filters import plan_filters
+from pattern_pivot.reframe.plan import CropPlan
 from pattern_pivot.render.sources import SourceMedia
 from pattern_pivot.render.timeline import PlacedShot
 
@@ -52,6 +56,7 @@ class ShotInput:
     # Where input seeking starts (-ss); the rest up to the span start is decoded and trimmed.
     # Equal to the span start unless the source's keyframes do not decode on their own.
     seek_from: float = 0.0
+    framing: CropPlan | None = None  # None: scale to cover and crop the centre
 
     @property
     def skip(self) -> float:
@@ -67,18 +72,30 @@ def _lerp(a: float, b: float, n: int) -> str:
     return f"{a:.4f}" if a == b else f"({a:.4f}+({b - a:.4f})*on/{max(n - 1, 1)})"
 
 
-def _source_chain(index: int, item: ShotInput, frame: Frame) -> str:
-    w, h, fps = frame.width, frame.height, frame.fps
+def _framed(item: ShotInput, head: str, tail: str, frame: Frame, start: float) -> list[str]:
+    """``head`` (ending in a stream), framed to the output size, then ``tail``."""
+    i = item.placed.index
+    if item.framing is None:
+        w, h = frame.width, frame.height
+        return [f"{head},scale={w}:{h}:force_original_aspect_ratio=increase,"
+                f"format=yuv420p,crop={w}:{h},setsar=1,{tail}"]
+    return [f"{head}[fin{i}]",
+            *plan_filters(item.framing, f"fin{i}", f"fout{i}", frame.fps, start, tag=f"f{i}_"),
+            f"[fout{i}]{tail}"]
+
+
+def _source_chain(index: int, item: ShotInput, frame: Frame) -> list[str]:
+    fps = frame.fps
     placed = item.placed
     n = _frames(placed.start, placed.end, fps)
-    skip = item.skip
-    return (f"[{index}:v]trim=start={skip:.3f},setpts=PTS-STARTPTS,fps={fps},"
-            f"scale={w}:{h}:force_original_aspect_ratio=increase,format=yuv420p,"
-            f"crop={w}:{h},setsar=1,tpad=stop_mode=clone:stop_duration={placed.duration:.3f},"
-            f"trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]")
+    span = placed.shot.span
+    return _framed(item, f"[{index}:v]trim=start={item.skip:.3f},setpts=PTS-STARTPTS,fps={fps}",
+                   f"tpad=stop_mode=clone:stop_duration={placed.duration:.3f},"
+                   f"trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
+                   span.start if span else 0.0)
 
 
-def _still_chain(index: int, item: ShotInput, frame: Frame) -> str:
+def _still_chain(index: int, item: ShotInput, frame: Frame) -> list[str]:
     placed = item.placed
     w, h, fps = frame.width, frame.height, frame.fps
     n = _frames(placed.start, placed.end, fps)
@@ -86,10 +103,10 @@ def _still_chain(index: int, item: ShotInput, frame: Frame) -> str:
     zoom = _lerp(z0, z1, n)
     x = f"(iw-iw/zoom)*{_lerp(x0, x1, n)}"
     y = "(ih-ih/zoom)*0.5"
-    return (f"[{index}:v]scale={w}:{h}:force_original_aspect_ratio=increase,format=yuv420p,"
-            f"crop={w}:{h},"
-            f"setsar=1,zoompan=z='{zoom}':x='{x}':y='{y}':d={n}:s={w}x{h}:fps={fps},"
-            f"setsar=1,trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]")
+    return _framed(item, f"[{index}:v]format=yuv420p",
+                   f"zoompan=z='{zoom}':x='{x}':y='{y}':d={n}:s={w}x{h}:fps={fps},"
+                   f"setsar=1,trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
+                   0.0)
 
 
 def _silence(label: str, seconds: float) -> str:
@@ -121,8 +138,8 @@ def add_shot_inputs(inputs: GraphInputs, shots: list[ShotInput]) -> list[int]:
 
 def video_graph(shots: list[ShotInput], indexes: list[int], frame: Frame,
                 captions: Path | None) -> list[str]:
-    chains = [(_source_chain if item.source is not None else _still_chain)(i, item, frame)
-              for item, i in zip(shots, indexes)]
+    chains = [statement for item, i in zip(shots, indexes) for statement in
+              (_source_chain if item.source is not None else _still_chain)(i, item, frame)]
     labels = "".join(f"[v{item.placed.index}]" for item in shots)
     tail = f"{labels}concat=n={len(shots)}:v=1:a=0,format=yuv420p"
     if captions is not None:

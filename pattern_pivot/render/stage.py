@@ -36,7 +36,7 @@ from pattern_pivot.tts.engines import SpeechEngine, TTSConfig
 from pattern_pivot.tts.narrate import NarrationResult, narrate
 
 NARRATION_ASSET, VIDEO_ASSET = "remix_narration", "remix_video"
-_VERSION = "compose-v3"  # bump when rendering changes what the same inputs produce
+_VERSION = "compose-v4"  # bump when rendering changes what the same inputs produce
 _VARIANT_FILE = re.compile(r"^variant-(\d+)\.json$")
 
 

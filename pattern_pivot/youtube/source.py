@@ -13,7 +13,7 @@ from typing import Callable
 from pattern_pivot.catalog import Catalog, CatalogEntry
 from pattern_pivot.hashing import file_sha256
 from pattern_pivot.ingest import PROBE_NAME, SOURCE, TRANSCRIPT, TRANSCRIPT_NAME, StageOutput
-from pattern_pivot.media.probe import MediaInfo, probe
+from pattern_pivot.media.probe import MediaInfo, check_complete, probe
 from pattern_pivot.media.store import MediaStore
 from pattern_pivot.transcription.types import Transcript
 from pattern_pivot.youtube.captions import read_captions
@@ -49,6 +49,7 @@ def store_youtube_source(entry: CatalogEntry, store: MediaStore, catalog: Catalo
     with tempfile.TemporaryDirectory(prefix=".download-", dir=target.parent) as tmp:
         got = downloader(url, Path(tmp))
         info = probe(got.path)  # fails fast on a broken or empty file
+        check_complete(info)  # a download cut short probes whole: read every packet
         if info.duration > limits.max_duration_s:
             raise YouTubeDownloadError(
                 url, f"is {info.duration:.0f} s long, over the {limits.max_duration_s:g} s "

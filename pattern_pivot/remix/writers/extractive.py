@@ -132,8 +132,12 @@ class ExtractiveWriter:
         the best the segment has."""
         own = groups[brief.hook_segment]
         every = [s for g in groups for s in g]
+        def short(s: _Sentence) -> bool:  # a hook lands in one breath
+            return 4 <= s.words <= _HOOK_MAX_WORDS
+
         tiers = (
-            lambda s: stands_alone(s.text) and self_contained(s.text),
+            lambda s: stands_alone(s.text) and self_contained(s.text) and short(s),
+            lambda s: stands_alone(s.text) and short(s),
             lambda s: stands_alone(s.text),
         )
         pool: list[_Sentence] = []

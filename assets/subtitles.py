@@ -1,0 +1,102 @@
+"""Subtitles: SRT, WebVTT and ASS (karaoke) files for every video and every rendered remix,
+in the transcript's language and each language in ``languages`` (default: the comma list in
+PATTERN_PIVOT_SUBTITLE_LANGUAGES), translated offline where a pair ships here, else through
+the LLM providers."""
+
+from contextlib import ExitStack, contextmanager
+from typing import Iterator
+
+import dagster as dg
+from pydantic import Field
+
+from assets.compose import remix_video
+from assets.failures import user_errors
+from assets.ingest import video_transcript
+from assets.partitions import remixes_partitions, videos_partitions
+from pattern_pivot import ingest
+from pattern_pivot.llm.local_server import LocalLLMServer
+from pattern_pivot.llm.providers import parse_providers
+from pattern_pivot.render import stage as render_stage
+from pattern_pivot.subtitles import stage
+from pattern_pivot.subtitles.formats import FORMATS
+from pattern_pivot.subtitles.translate import translator_for
+from resources import LLMResource, MediaStoreResource
+
+
+class SubtitlesConfig(dg.Config):
+    languages: list[str] = Field(default_factory=stage.languages_from_env,
+                                 description="Languages to translate into, e.g. ['pt', 'es'].")
+    formats: list[str] = Field(default_factory=lambda: list(FORMATS))
+    backend: str = Field(default="auto", description="auto (offline first), offline or llm.")
+    source_language: str = Field(default="en", description="Remixes: the language spoken.")
+
+
+@contextmanager
+def _translator(llm: LLMResource, backend: str) -> Iterator:
+    """Translators for (source, target); the llm resource's providers, then its local model
+    (served only if a pair needs it, stopped on exit), cover what has no offline route."""
+    providers = parse_providers(llm.providers_json) if backend != "offline" else []
+    with ExitStack() as stack:
+        local = stack.enter_context(LocalLLMServer(llm.local_model, threads=llm.local_threads)) \
+            if llm.local_model and backend != "offline" else None
+        yield lambda source, target: translator_for(source, target, backend=backend,
+                                                    providers=providers, local=local)
+
+
+def _metadata(sets) -> dict:
+    original = sets[0]
+    problems = stage.problems(sets)
+    return {
+        "status": "cached" if all(s.cached for s in sets) else "materialized",
+        "languages": [s.language for s in sets],
+        "translators": dg.MetadataValue.json({s.language: s.translator for s in sets[1:]}),
+        "files": dg.MetadataValue.json([str(p) for s in sets for p in s.files]),
+        "cue_count": len(original.cues),
+        # Fast speech with no pause after it can leave a cue faster than 17 chars/s.
+        "cues_over_17_cps": sum(1 for c in original.cues if c.cps > 17),
+        "reading_rule_problems": dg.MetadataValue.json(problems[:20]),
+        "excerpt": dg.MetadataValue.md("\n\n".join(
+            f"**{s.language}**\n\n```\n{stage.excerpt(s.cues)}\n```" for s in sets if s.cues)),
+    }
+
+
+@dg.asset(partitions_def=videos_partitions, group_name="ingest", kinds={"srt", "vtt", "ass"},
+          deps=[video_transcript], code_version="1")
+def video_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
+                    media_store: MediaStoreResource, llm: LLMResource) -> dg.MaterializeResult:
+    """Subtitle files timed to the transcript's words (refined against the speech audio),
+    per language."""
+    store = media_store.store()
+    with user_errors(), _translator(llm, config.backend) as translator:
+        transcript = ingest.stored_output(store, ingest.TRANSCRIPT, context.partition_key,
+                                          ingest.TRANSCRIPT_NAME)
+        audio = store.path(ingest.AUDIO, context.partition_key, ingest.AUDIO_NAME)
+        sets = stage.store_video_subtitles(store, context.partition_key, transcript.path,
+                                           config.languages, config.formats, translator,
+                                           audio_path=audio if audio.is_file() else None)
+    return dg.MaterializeResult(metadata=_metadata(sets))
+
+
+@dg.asset(partitions_def=remixes_partitions, group_name="compose", kinds={"srt", "vtt", "ass"},
+          deps=[remix_video], code_version="1")
+def remix_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
+                    media_store: MediaStoreResource, llm: LLMResource) -> dg.MaterializeResult:
+    """Subtitle files beside each rendered variant, from the words its captions show; no
+    cue spans a cut between shots."""
+    store = media_store.store()
+    folder = store.path(render_stage.VIDEO_ASSET, context.partition_key, "x").parent
+    all_sets = []
+    with user_errors(), _translator(llm, config.backend) as translator:
+        for captions in sorted(folder.glob("variant-*.captions.json")):
+            variant = int(captions.name.split(".")[0].split("-")[1])
+            cuts, duration = stage.shot_cuts(store, context.partition_key, variant)
+            all_sets.extend(stage.write_output_subtitles(
+                captions, config.source_language, config.languages, config.formats,
+                translator, duration=duration or None, cuts=cuts))
+    if not all_sets:
+        raise dg.Failure(f"{folder}: no rendered variants with captions; materialise "
+                         "remix_video for this request first", allow_retries=False)
+    return dg.MaterializeResult(metadata=_metadata(all_sets))
+
+
+subtitle_assets = [video_subtitles, remix_subtitles]

@@ -1,0 +1,1 @@
+"""Publishing rendered outputs: copy, thumbnails and the YouTube upload (no Dagster)."""
