@@ -6,6 +6,7 @@ import json
 
 import dagster as dg
 
+from assets.catalog import video_catalog
 from assets.failures import user_errors
 from assets.partitions import stats_days_partitions
 from pattern_pivot.stats.snapshot import take_snapshot, write_snapshot
@@ -17,7 +18,7 @@ _SKIPS_SHOWN = 50
 
 
 @dg.asset(partitions_def=stats_days_partitions, group_name="stats",
-          kinds={"youtube", "dynamodb", "sqlite"}, code_version="1",
+          kinds={"youtube", "dynamodb", "sqlite"}, code_version="1", deps=[video_catalog],
           # One run for a whole range: `dagster asset materialize --partition-range` needs it,
           # and the numbers are read from YouTube once for every day of the range.
           backfill_policy=dg.BackfillPolicy.single_run())
@@ -27,7 +28,8 @@ def video_stats(context: dg.AssetExecutionContext, catalog: CatalogResource,
     """Views, likes and comments of every catalog video, one snapshot per day (YouTube has
     no history: a backfilled day records the numbers as read when it ran, see fetched_at;
     it never replaces numbers read on their own day, and growth leaves it out).
-    Local files have no public statistics and are recorded as skipped."""
+    Local files have no public statistics and are recorded as skipped: for a catalog of
+    local files only, each day's `outcome` says so, and days never run stay Missing."""
     days = context.partition_keys
     meter = QuotaMeter()
     with user_errors():
@@ -42,7 +44,10 @@ def video_stats(context: dg.AssetExecutionContext, catalog: CatalogResource,
         skip_lines += f"\n- ... and {len(skipped) - _SKIPS_SHOWN} more"
     for vid in snapshot.hidden:
         context.log.info(f"{vid}: the owner hides some counts; stored as missing, not zero")
+    outcome = stats_outcome(len(snapshot.stats), len(skipped))
+    context.log.info(outcome)
     return dg.MaterializeResult(metadata={
+        "outcome": outcome,
         "days": dg.MetadataValue.json(list(days)),
         "videos": len(snapshot.stats),
         "skipped": len(skipped),
@@ -57,13 +62,25 @@ def video_stats(context: dg.AssetExecutionContext, catalog: CatalogResource,
     })
 
 
+def stats_outcome(read: int, skipped: int) -> str:
+    """One line that says what a day's snapshot means, above all when it holds nothing."""
+    if read:
+        return f"numbers read for {read} YouTube videos ({skipped} skipped)"
+    if skipped:
+        return (f"nothing to read: the catalog's {skipped} videos are local files or gone from "
+                "YouTube, which have no public statistics (all recorded as skipped). Days "
+                "without a run stay Missing: there was nothing to snapshot.")
+    return "nothing to read: the catalog is empty"
+
+
 @dg.asset(deps=[video_stats], group_name="stats", kinds={"matplotlib", "png"},
-          code_version="2", automation_condition=dg.AutomationCondition.eager())
+          code_version="2")
 def channel_summary(catalog: CatalogResource, stats_store: StatsStoreResource,
                     media_store: MediaStoreResource) -> dg.MaterializeResult:
     """Per YouTube channel: its top videos, total views and growth per day, with a chart.
     Only days whose numbers were read on that day count; backfilled days are listed as
-    skipped (YouTube has no history: they hold the numbers of the day they ran)."""
+    skipped (YouTube has no history: they hold the numbers of the day they ran).
+    Refreshed by video_stats_job right after each day's snapshot."""
     with user_errors():
         store = stats_store.store()
         channels = sorted({e.channel_id for e in catalog.catalog().youtube_entries()})

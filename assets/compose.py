@@ -71,6 +71,8 @@ def _poster_md(poster) -> str:
     partitions_def=remixes_partitions, group_name="compose", kinds={"ffmpeg", "mp4"},
     deps=[remix_narration], code_version="1", pool="render",
     check_specs=[dg.AssetCheckSpec(name, asset="remix_video", blocking=True,
+                                   # Each request keeps its own check history.
+                                   partitions_def=remixes_partitions,
                                    description=_CHECK_DESCRIPTIONS[name])
                  for name in CHECK_NAMES],
 )

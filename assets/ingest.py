@@ -4,9 +4,11 @@ import base64
 
 import dagster as dg
 
+from assets.catalog import video_catalog
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
 from pattern_pivot import ingest
+from pattern_pivot.progress import audio_progress
 from pattern_pivot.transcription.glossary import terms_from_title
 from pattern_pivot.youtube import source as youtube_source
 from pattern_pivot.youtube.types import youtube_id
@@ -25,7 +27,7 @@ def _poster_markdown(poster_path) -> dg.MetadataValue:
 
 
 @dg.asset(partitions_def=videos_partitions, group_name="ingest", kinds={"ffmpeg", "file"},
-          code_version="1")
+          deps=[video_catalog], code_version="1")
 def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
                  media_store: MediaStoreResource,
                  youtube: YouTubeResource) -> dg.MaterializeResult:
@@ -44,6 +46,7 @@ def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
         else:
             output, info = ingest.store_source(entry, store)
         poster = ingest.store_poster(entry, store, output, info)
+        preview = ingest.store_preview(entry, store, output, info)
     metadata = {
         "status": _status(output.cached),
         "path": dg.MetadataValue.path(str(output.path)),
@@ -64,6 +67,10 @@ def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
         metadata["captions"] = captions.name if captions else "none (local ASR)"
     if poster:
         metadata["poster"] = _poster_markdown(poster)
+    if preview:
+        encoded = base64.b64encode(preview.read_bytes()).decode()
+        metadata["preview"] = dg.MetadataValue.md(f"![preview](data:image/webp;base64,{encoded})")
+        metadata["preview_path"] = dg.MetadataValue.path(str(preview))
     return dg.MaterializeResult(metadata=metadata,
                                 data_version=dg.DataVersion(output.fingerprint[:16]))
 
@@ -79,7 +86,8 @@ def video_audio(context: dg.AssetExecutionContext, catalog: CatalogResource,
         source, info = ingest.source_output(entry, store)
         output = ingest.store_audio(entry, store, source, info)
     return dg.MaterializeResult(
-        metadata={"status": _status(output.cached), "path": dg.MetadataValue.path(str(output.path)),
+        metadata={"title": entry.title, "status": _status(output.cached),
+                  "path": dg.MetadataValue.path(str(output.path)),
                   "bytes": output.path.stat().st_size, "duration_s": info.duration,
                   "sample_rate": 16000, "channels": 1},
         data_version=dg.DataVersion(output.fingerprint[:16]))
@@ -89,6 +97,7 @@ def video_audio(context: dg.AssetExecutionContext, catalog: CatalogResource,
     partitions_def=videos_partitions, group_name="ingest", kinds={"whisper", "json"},
     deps=[video_audio], code_version="1", pool="asr",
     check_specs=[dg.AssetCheckSpec("transcript_has_speech", asset="video_transcript",
+                                   partitions_def=videos_partitions,  # a history per video
                                    description="Warns when no speech was found (silence).")],
 )
 def video_transcript(context: dg.AssetExecutionContext, catalog: CatalogResource,
@@ -110,13 +119,15 @@ def video_transcript(context: dg.AssetExecutionContext, catalog: CatalogResource
             # (and renaming a file must not re-transcribe it).
             terms = terms_from_title(entry.title) if entry.source_kind == "youtube" else []
             output, transcript = ingest.store_transcript(
-                entry, store, audio, transcriber.transcriber().with_glossary(terms))
+                entry, store, audio, transcriber.transcriber().with_glossary(terms),
+                audio_progress(context.log.info))
     excerpt = transcript.text[:_EXCERPT_CHARS] + ("..." if len(transcript.text) > _EXCERPT_CHARS
                                                   else "")
     if transcript.word_count == 0:
         context.log.warning(f"{entry.source_uri}: no speech found; the transcript is empty")
     return dg.MaterializeResult(
         metadata={
+            "title": entry.title,
             "status": _status(output.cached),
             "path": dg.MetadataValue.path(str(output.path)),
             "language": transcript.language,

@@ -9,3 +9,13 @@ remixes_partitions = dg.DynamicPartitionsDefinition(name="remixes")
 # One partition per day of statistics snapshots (video_stats). end_offset=1: today's
 # partition exists already, so the daily schedule can snapshot today.
 stats_days_partitions = dg.DailyPartitionsDefinition(start_date="2026-01-01", end_offset=1)
+
+# Partition keys are content hashes; this run tag carries the video's title or the remix's
+# topic so runs can be told apart (and filtered by tag) in the UI.
+TITLE_TAG = "pattern_pivot/title"
+_TITLE_TAG_CHARS = 200
+
+
+def title_tags(title: str | None) -> dict[str, str]:
+    title = " ".join((title or "").split())
+    return {TITLE_TAG: title[:_TITLE_TAG_CHARS]} if title else {}

@@ -181,7 +181,11 @@ def thumbnail_tests(context: dg.AssetExecutionContext,
         "thumbnail_tests": dg.MetadataValue.md(abtest.markdown(rows))})
 
 
-@dg.asset(group_name="publish", kinds={"youtube"}, code_version="1")
+# Reads every upload (the ledger youtube_upload writes) and the newest day of stats; the
+# daily video_stats_job refreshes it.
+@dg.asset(group_name="publish", kinds={"youtube"}, code_version="1",
+          deps=["youtube_upload",
+                dg.AssetDep("video_stats", partition_mapping=dg.LastPartitionMapping())])
 def publish_report(catalog: CatalogResource, media_store: MediaStoreResource,
                    remix_store: RemixStoreResource,
                    stats_store: StatsStoreResource) -> dg.MaterializeResult:

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field, field_validator, model_validator
 
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
@@ -16,11 +17,17 @@ from pattern_pivot.remix.pipeline import (
     stored_media_lookups,
     write_outputs,
 )
-from pattern_pivot.remix.request import parse_request
+from pattern_pivot.remix.request import (
+    MAX_SECONDS,
+    MAX_STORY_CHARS,
+    MAX_VARIANTS,
+    MIN_SECONDS,
+    parse_request,
+)
 from pattern_pivot.remix.script_check import check_script
 from pattern_pivot.remix.spans import store_transcripts
 from pattern_pivot.remix.summary import plan_markdown
-from pattern_pivot.remix.types import PLAN_ASSET
+from pattern_pivot.remix.types import PLAN_ASSET, Aspect, Mode
 from pattern_pivot.remix.writers.base import WORDS_PER_SECOND
 from pattern_pivot.settings import user_cache_dir
 from resources import (
@@ -35,10 +42,17 @@ from resources import (
 )
 
 
-@dg.asset(name=PLAN_ASSET, partitions_def=remixes_partitions, group_name="remix",
-          kinds={"milvus", "langchain", "json"}, code_version="1", pool="milvus",
+# In the compose group with the narration and video it feeds: one group per remix pipeline.
+# No "langchain" kind: supercuts and the extractive writer use no LLM (each variant's
+# `variant_<n>_writer` metadata says which wrote it).
+@dg.asset(name=PLAN_ASSET, partitions_def=remixes_partitions, group_name="compose",
+          kinds={"milvus", "json"}, code_version="1", pool="milvus",
+          # Catalog-wide inputs: the index it retrieves from (every video's chunks) and the
+          # newest day of statistics it weights sources by.
+          deps=["catalog_index",
+                dg.AssetDep("video_stats", partition_mapping=dg.LastPartitionMapping())],
           check_specs=[dg.AssetCheckSpec(
-              "script_reads_aloud", asset=PLAN_ASSET,
+              "script_reads_aloud", asset=PLAN_ASSET, partitions_def=remixes_partitions,
               description="Every script line is a complete sentence, no line repeats another, "
                           "the last ends a statement, and the spoken length fits the target.")])
 def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResource,
@@ -67,7 +81,8 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
                                words_per_second=pace, **faceless_pictures(request, model))
             plans = plan_remix(request, ctx)
         outputs = write_outputs(request, plans, ctx)
-    metadata = {"request": dg.MetadataValue.json(request.model_dump()),
+        titles = {e.video_id: e.title for e in catalog.catalog().entries()}
+    metadata = {"title": request.label, "request": dg.MetadataValue.json(request.model_dump()),
                 "mode": request.mode, "format": request.aspect,
                 "target_seconds": request.length_seconds, "variants": len(outputs),
                 "words_per_second": pace}
@@ -77,7 +92,7 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
         n = out.plan.variant
         metadata[f"variant_{n}_plan"] = dg.MetadataValue.path(str(out.plan_path))
         metadata[f"variant_{n}_seconds"] = round(out.plan.duration, 2)
-        metadata[f"variant_{n}"] = dg.MetadataValue.md(plan_markdown(out.plan))
+        metadata[f"variant_{n}"] = dg.MetadataValue.md(plan_markdown(out.plan, titles))
         if out.audio_path:
             metadata[f"variant_{n}_audio"] = dg.MetadataValue.path(str(out.audio_path))
         if out.plan.script is not None:
@@ -115,22 +130,47 @@ def faceless_pictures(request, embedder) -> dict:
 
 
 class RemixRequestConfig(dg.Config):
-    """A remix request from the UI's launchpad (same fields as the CLI)."""
+    """A remix request from the UI's launchpad (same fields as the CLI). Mode and format are
+    checked before launch (the launchpad lists their values); lengths, variant counts and an
+    empty topic fail the run at its start, before anything is stored."""
 
-    topic: str = ""
-    mode: str = "narrated"
-    format: str = "9:16"
-    length: float = 45.0
-    variants: int = 1
-    story: str = ""
-    allow_shorter: bool = False
+    topic: str = Field(
+        description="What the remix is about, e.g. \"sourdough starter\" (at most 300 "
+                    "characters). May be empty only in faceless mode with a story.",
+        max_length=300)
+    mode: Mode = Field("narrated", description="supercut: the catalog's own clips cut on word "
+                       "boundaries; narrated: a new script read by TTS over matching clips; "
+                       "faceless: a script (or your story) over stills, no faces.")
+    format: Aspect = Field("9:16", description="Frame: 9:16 (Shorts/Reels/TikTok), 1:1 "
+                           "(square), 16:9 (landscape).")
+    length: float = Field(45.0, ge=MIN_SECONDS, le=MAX_SECONDS,
+                          description=f"Target length in seconds ({MIN_SECONDS:g} to "
+                                      f"{MAX_SECONDS:g}).")
+    variants: int = Field(1, ge=1, le=MAX_VARIANTS,
+                          description=f"Different takes to render (1 to {MAX_VARIANTS}).")
+    story: str = Field("", max_length=MAX_STORY_CHARS,
+                       description="Faceless mode only: your own text, narrated scene by scene.")
+    allow_shorter: bool = Field(False, description="Render what the catalog has when it holds "
+                                "less than `length` seconds on the topic.")
+
+    @field_validator("topic", "story")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _topic_or_story(self) -> "RemixRequestConfig":
+        if not self.topic and not self.story:
+            raise ValueError("topic is empty: say what the remix is about, e.g. "
+                             "\"sourdough starter\" (faceless mode may give a story instead)")
+        return self
 
 
 @dg.op
 def register_remix(context: dg.OpExecutionContext, config: RemixRequestConfig,
                    remix_store: RemixStoreResource) -> str:
-    """Validate and store a request and add its `remixes` partition; the remix sensor then
-    launches its run (or materialise remix_plan for that partition by hand)."""
+    """Validate and store a request and add its `remixes` partition. Nothing else to do: the
+    remix sensor (remix_requests_sensor, on by default) starts its remix_job run within 30 s."""
     with user_errors():
         request = parse_request(config.model_dump())
     request_id = remix_store.store().save(request, source="ui")

@@ -30,6 +30,7 @@ def transcript_chunks(context: dg.AssetExecutionContext, catalog: CatalogResourc
     preview = "\n".join(f"- `{c.start:7.2f}-{c.end:7.2f}` {c.text[:120]}" for c in chunks[:5])
     return dg.MaterializeResult(
         metadata={
+            "title": entry.title,
             "status": "cached" if output.cached else "materialized",
             "path": dg.MetadataValue.path(str(output.path)),
             "chunk_count": len(chunks),
@@ -41,3 +42,24 @@ def transcript_chunks(context: dg.AssetExecutionContext, catalog: CatalogResourc
             "preview": dg.MetadataValue.md(preview or "_(no speech, no chunks)_"),
         },
         data_version=dg.DataVersion(output.fingerprint[:16]))
+
+
+@dg.asset(group_name="understand", kinds={"milvus"}, deps=[transcript_chunks],
+          code_version="1", pool="milvus")
+def catalog_index(catalog: CatalogResource, embedder: EmbedderResource,
+                  vector_store: VectorStoreResource) -> dg.MaterializeResult:
+    """The whole catalog's searchable index: one Milvus collection holding every video's
+    transcript chunks (all `videos` partitions of transcript_chunks). Remixes retrieve from
+    it. Each ingest run refreshes its totals after the video's chunks are upserted."""
+    with user_errors():
+        videos = catalog.catalog().entries()
+        model = embedder.embedder()
+        vectors = vector_store.store(model.name, model.dimension)
+        total = vectors.count()
+    return dg.MaterializeResult(metadata={
+        "chunks": total, "catalog_videos": len(videos),
+        "collection": vectors.collection, "embedding_model": model.name,
+        "vector_store": vector_store.uri})
+
+
+understand_assets = [transcript_chunks, catalog_index]

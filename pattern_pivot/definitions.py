@@ -4,6 +4,7 @@ import os
 
 import dagster as dg
 
+from assets.catalog import video_catalog
 from assets.channel import channel_assets
 from assets.compose import compose_assets
 from assets.ingest import ingest_assets
@@ -11,7 +12,7 @@ from assets.publish import publish_assets, publish_job, thumbnail_test_job
 from assets.remix import remix_assets
 from assets.shorts import shorts_assets, shorts_job
 from assets.subtitles import subtitle_assets
-from assets.understand import transcript_chunks
+from assets.understand import understand_assets
 from pattern_pivot.settings import Settings
 from pattern_pivot.stats.config import StatsConfig
 from pattern_pivot.youtube.config import API_KEY_ENV, YouTubeConfig
@@ -67,8 +68,9 @@ def build_definitions(settings: Settings | None = None,
     youtube_ready = bool(os.environ.get(API_KEY_ENV) or youtube.api_key) and bool(
         youtube.channels)
     return dg.Definitions(
-        assets=[*ingest_assets, transcript_chunks, *channel_assets, *remix_assets,
-                *compose_assets, *publish_assets, *subtitle_assets, *shorts_assets],
+        assets=[video_catalog, *ingest_assets, *understand_assets, *channel_assets,
+                *remix_assets, *compose_assets, *publish_assets, *subtitle_assets,
+                *shorts_assets],
         jobs=[ingest_job, video_stats_job, remix_job, register_remix_job, publish_job,
               thumbnail_test_job, shorts_job],
         sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),

@@ -34,7 +34,7 @@ class FoundFile:
 class FolderScan:
     new: list[FoundFile] = field(default_factory=list)  # a bounded batch, oldest first
     pending: int = 0  # new files left for later scans (over the limits, or still settling)
-    ignored: list[str] = field(default_factory=list)  # unsupported extensions
+    ignored: list[FoundFile] = field(default_factory=list)  # unsupported extensions
     # Names (or folder names) that are not valid UTF-8: they cannot be stored or shown, so
     # they are skipped until renamed.
     undecodable: list[FoundFile] = field(default_factory=list)
@@ -69,7 +69,7 @@ def scan_folder(folder: Path, seen: dict[str, str], extensions: set[str], *, lim
                 scan.undecodable.append(found)
                 continue
             if path.suffix.lower() not in extensions:
-                scan.ignored.append(relpath)
+                scan.ignored.append(found)
                 continue
             if now - stat.st_mtime < settle_seconds:
                 scan.pending += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pattern_pivot.errors import CatalogError, MediaError
 from pattern_pivot.hashing import copy_with_sha256
 from pattern_pivot.media.audio import extract_speech_audio
 from pattern_pivot.media.ffmpeg import run_ffmpeg
+from pattern_pivot.media.preview import MAX_PREVIEW_BYTES, write_animated_preview
 from pattern_pivot.media.probe import (
     TRUNCATED_FIX,
     MediaInfo,
@@ -31,6 +33,7 @@ from pattern_pivot.transcription.whisper import FasterWhisperTranscriber
 SOURCE, AUDIO, TRANSCRIPT = "source_video", "video_audio", "video_transcript"
 PROBE_NAME, POSTER_NAME, AUDIO_NAME, TRANSCRIPT_NAME = (
     "probe.json", "poster.jpg", "audio.wav", "transcript.json")
+PREVIEW_NAME = "preview.webp"
 _AUDIO_VERSION = "audio-v1"  # bump when extraction settings change
 
 
@@ -97,6 +100,20 @@ def store_poster(entry: CatalogEntry, store: MediaStore, source: StageOutput,
     return store.path(SOURCE, entry.video_id, POSTER_NAME)
 
 
+def store_preview(entry: CatalogEntry, store: MediaStore, source: StageOutput,
+                  info: MediaInfo) -> Path | None:
+    """A few seconds from 10% in as a small animated WebP; None for audio-only sources or
+    when it comes out too big to show inline."""
+    if info.video is None:
+        return None
+    if not store.is_current(SOURCE, entry.video_id, PREVIEW_NAME, source.fingerprint):
+        with store.atomic_write(SOURCE, entry.video_id, PREVIEW_NAME, source.fingerprint) as tmp:
+            write_animated_preview(source.path, tmp, info.duration * 0.1,
+                                   subject=entry.source_uri, fix=TRUNCATED_FIX)
+    path = store.path(SOURCE, entry.video_id, PREVIEW_NAME)
+    return path if 0 < path.stat().st_size <= MAX_PREVIEW_BYTES else None
+
+
 def store_audio(entry: CatalogEntry, store: MediaStore, source: StageOutput,
                 info: MediaInfo) -> StageOutput:
     """16 kHz mono WAV of the source's first audio stream."""
@@ -148,13 +165,15 @@ def source_output(entry: CatalogEntry, store: MediaStore) -> tuple[StageOutput, 
 
 
 def store_transcript(entry: CatalogEntry, store: MediaStore, audio: StageOutput,
-                     transcriber: FasterWhisperTranscriber) -> tuple[StageOutput, Transcript]:
+                     transcriber: FasterWhisperTranscriber,
+                     progress: Callable[[float, float], None] | None = None,
+                     ) -> tuple[StageOutput, Transcript]:
     """Transcript JSON with word timestamps; cached per audio and transcriber settings."""
     fingerprint = _digest(audio.fingerprint, transcriber.fingerprint)
     target = store.path(TRANSCRIPT, entry.video_id, TRANSCRIPT_NAME)
     if store.is_current(TRANSCRIPT, entry.video_id, TRANSCRIPT_NAME, fingerprint):
         return StageOutput(target, fingerprint, True), Transcript.read_json(target)
-    transcript = transcriber.transcribe(audio.path)
+    transcript = transcriber.transcribe(audio.path, progress)
     with store.atomic_write(TRANSCRIPT, entry.video_id, TRANSCRIPT_NAME, fingerprint) as tmp:
         transcript.write_json(tmp)
     return StageOutput(target, fingerprint, False), transcript

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import videos_partitions
+from assets.partitions import title_tags, videos_partitions
 from pattern_pivot import discovery
 from pattern_pivot.catalog import Catalog, CatalogEntry
 from pattern_pivot.errors import PatternPivotError
@@ -51,7 +51,12 @@ class _HashedFiles:
 
 
 @dg.sensor(job=ingest_job, minimum_interval_seconds=30,
-           default_status=dg.DefaultSensorStatus.RUNNING)
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Every 30 s: registers new media files in the watched channel folder "
+                       "(PATTERN_PIVOT_WATCH_DIR) as `videos` partitions and starts their "
+                       "ingest_job runs, at most 20 files / 1 GiB per tick. Files that are "
+                       "not media are logged once and then remembered; the tick says why "
+                       "nothing was requested.")
 def channel_folder_sensor(context: dg.SensorEvaluationContext,
                           catalog: CatalogResource) -> dg.SensorResult:
     """Registers new media files in the watched folder and requests their ingest runs,
@@ -72,6 +77,7 @@ def channel_folder_sensor(context: dg.SensorEvaluationContext,
         cursor.rejected(found)
     known = set(context.instance.get_dynamic_partitions(videos_partitions.name))
     new_keys: list[str] = []
+    titles: dict[str, str] = {}
     for found in scan.new:
         try:
             entry = hashed.entry(found) or store.register_file(found.path)
@@ -83,16 +89,24 @@ def channel_folder_sensor(context: dg.SensorEvaluationContext,
         cursor.registered(found)
         if entry.video_id not in known and entry.video_id not in new_keys:
             new_keys.append(entry.video_id)
-    for relpath in scan.ignored:
-        context.log.info(f"ignoring {relpath}: not a supported media file")
+            titles[entry.video_id] = entry.title
+    for found in scan.ignored:
+        # Logged once: the cursor remembers it until the file changes.
+        context.log.info(f"ignoring {printable(found.relpath)!r}: not a supported media file "
+                         f"(watched extensions: {', '.join(sorted(catalog.extensions))})")
+        cursor.rejected(found)
     if not new_keys:
-        return dg.SensorResult(skip_reason=f"no new videos ({scan.pending} pending)",
-                               cursor=discovery.dump_cursor(cursor))
+        return dg.SensorResult(
+            skip_reason=f"no new videos in {catalog.watch_dir} ({scan.pending} pending: "
+                        f"still being written or over this tick's limits; "
+                        f"{len(cursor.failed)} files skipped: not media or unreadable)",
+            cursor=discovery.dump_cursor(cursor))
     if scan.pending:
         context.log.info(f"{len(scan.new)} files registered, {scan.pending} left for later "
                          "ticks")
     return dg.SensorResult(
         dynamic_partitions_requests=[videos_partitions.build_add_request(new_keys)],
-        run_requests=[dg.RunRequest(partition_key=key, run_key=key) for key in new_keys],
+        run_requests=[dg.RunRequest(partition_key=key, run_key=key,
+                                    tags=title_tags(titles[key])) for key in new_keys],
         cursor=discovery.dump_cursor(cursor),
     )

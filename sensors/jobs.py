@@ -6,14 +6,19 @@ ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=dg.AssetSelection.groups("ingest", "understand"),
     executor_def=dg.in_process_executor,
-    description="Per video: source copy + probe, speech audio, transcript, chunks in Milvus.",
+    description="Per video: source copy + probe, speech audio, transcript, chunks in Milvus, "
+                "then the catalog index's totals. The folder and YouTube sensors start it.",
 )
 
-# Daily statistics snapshot of the catalog (the schedule runs it; backfills use it too).
+# Daily statistics snapshot of the catalog (the schedule runs it; backfills use it too),
+# then the channel summary from the stored days, so the summary is never left unbuilt.
 video_stats_job = dg.define_asset_job(
-    "video_stats_job", selection=dg.AssetSelection.assets("video_stats"),
+    "video_stats_job",
+    selection=dg.AssetSelection.assets("video_stats", "channel_summary", "publish_report"),
     executor_def=dg.in_process_executor,
-    description="Per day: every catalog video's views, likes and comments into the stats store.",
+    description="Per day: every catalog video's views, likes and comments into the stats "
+                "store, then the per-channel summary (top videos, growth, chart) and the "
+                "report of what performs best among published remixes.",
 )
 
 # Remixes: one run per `remixes` partition (request), from plan to checked video. In-process,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import remixes_partitions
+from assets.partitions import remixes_partitions, title_tags
 from pattern_pivot.filenames import printable
 from pattern_pivot.remix.request import RemixRequestError, load_request_file
 from resources import RemixStoreResource
@@ -45,7 +45,11 @@ def _dump_cursor(files: dict, through: int) -> str:
 
 
 @dg.sensor(job=remix_job, minimum_interval_seconds=30,
-           default_status=dg.DefaultSensorStatus.RUNNING)
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Every 30 s: stores remix request files (YAML/JSON) from the requests "
+                       "folder and starts a remix_job run for each new submission, including "
+                       "those made with register_remix_job in the launchpad (at most 10 runs "
+                       "per tick).")
 def remix_requests_sensor(context: dg.SensorEvaluationContext,
                           remix_store: RemixStoreResource) -> dg.SensorResult:
     """Stores valid request files (a bad one is logged with what to fix, and retried when the
@@ -84,7 +88,8 @@ def remix_requests_sensor(context: dg.SensorEvaluationContext,
         seen[path.name] = state
     pending = store.pending_submissions(MAX_RUNS_PER_TICK)
     if not pending:
-        return dg.SensorResult(skip_reason="no new remix requests",
+        return dg.SensorResult(skip_reason=f"no new remix requests (watching {folder} for "
+                                           "YAML/JSON files; launchpad requests also count)",
                                cursor=_dump_cursor(seen, through))
     known = set(context.instance.get_dynamic_partitions(remixes_partitions.name))
     new_keys = list(dict.fromkeys(s.request_id for s in pending if s.request_id not in known))
@@ -92,5 +97,7 @@ def remix_requests_sensor(context: dg.SensorEvaluationContext,
         dynamic_partitions_requests=[remixes_partitions.build_add_request(new_keys)]
         if new_keys else [],
         run_requests=[dg.RunRequest(partition_key=s.request_id,
-                                    run_key=f"{s.request_id}@{s.number}") for s in pending],
+                                    run_key=f"{s.request_id}@{s.number}",
+                                    tags=title_tags(store.get(s.request_id).label))
+                      for s in pending],
         cursor=_dump_cursor(seen, max(through, pending[-1].number)))

@@ -3,7 +3,7 @@ same partitions as local files, which are `file-<hex>`) and an ingest run."""
 
 import dagster as dg
 
-from assets.partitions import videos_partitions
+from assets.partitions import title_tags, videos_partitions
 from pattern_pivot.youtube.api import QuotaMeter
 from pattern_pivot.youtube.uploads import dump_states, find_new_uploads, load_states
 from resources import CatalogResource, YouTubeResource
@@ -24,7 +24,14 @@ def build_youtube_uploads_sensor(running: bool) -> dg.SensorDefinition:
 
     @dg.sensor(name="youtube_uploads_sensor", job=ingest_job, minimum_interval_seconds=600,
                default_status=(dg.DefaultSensorStatus.RUNNING if running
-                               else dg.DefaultSensorStatus.STOPPED))
+                               else dg.DefaultSensorStatus.STOPPED),
+               description="Every 10 min: registers new uploads of the YouTube channels in "
+                           "PATTERN_PIVOT_YOUTUBE_CHANNELS and starts their ingest_job runs "
+                           "(at most 20 per tick). " + (
+                               "On: an API key and channels are configured." if running else
+                               "Off: no YouTube API key or no channels. Set "
+                               "PATTERN_PIVOT_YOUTUBE_API_KEY and "
+                               "PATTERN_PIVOT_YOUTUBE_CHANNELS, then restart the UI."))
     def youtube_uploads_sensor(context: dg.SensorEvaluationContext, youtube: YouTubeResource,
                                catalog: CatalogResource) -> dg.SensorResult | dg.SkipReason:
         """Registers new uploads of the configured YouTube channels and requests their
@@ -43,6 +50,7 @@ def build_youtube_uploads_sensor(running: bool) -> dg.SensorDefinition:
         if scan.unavailable:
             context.log.info(f"not ingesting {len(scan.unavailable)} deleted/private uploads")
         keys = register_uploads(catalog.catalog(), scan.new)
+        titles = {key: video.title for key, video in zip(keys, scan.new)}
         known = set(context.instance.get_dynamic_partitions(videos_partitions.name))
         new_keys = [k for k in keys if k not in known]
         cursor = dump_states(scan.states)
@@ -55,8 +63,8 @@ def build_youtube_uploads_sensor(running: bool) -> dg.SensorDefinition:
                 "pattern_pivot/sensor_quota_units": str(meter.total)}
         return dg.SensorResult(
             dynamic_partitions_requests=[videos_partitions.build_add_request(new_keys)],
-            run_requests=[dg.RunRequest(partition_key=k, run_key=k, tags=tags)
-                          for k in new_keys],
+            run_requests=[dg.RunRequest(partition_key=k, run_key=k,
+                                        tags=tags | title_tags(titles[k])) for k in new_keys],
             cursor=cursor)
 
     return youtube_uploads_sensor

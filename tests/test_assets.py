@@ -1,9 +1,12 @@
 """Assets called directly with dg.build_asset_context, one partition at a time."""
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
 from assets.ingest import source_video, video_audio, video_transcript
+from pattern_pivot.media.preview import MAX_PREVIEW_BYTES
 from resources import CatalogResource, MediaStoreResource, YouTubeResource
 from tests.conftest import COCKATOO, JFK
 
@@ -24,6 +27,11 @@ def test_source_video_reports_probe_and_poster(resources, catalog):
     assert meta["video_codec"] == "h264" and meta["has_audio"] is True
     assert meta["status"] == "materialized"
     assert meta["poster"].value.startswith("![poster](data:image/jpeg;base64,")
+    # A small animated preview the UI shows inline: a looping WebP of several frames.
+    assert meta["preview"].value.startswith("![preview](data:image/webp;base64,")
+    preview = Path(meta["preview_path"].value).read_bytes()
+    assert preview[:4] == b"RIFF" and preview[8:12] == b"WEBP" and b"ANIM" in preview[:64]
+    assert preview.count(b"ANMF") >= 10 and len(preview) <= MAX_PREVIEW_BYTES
     again = source_video(dg.build_asset_context(partition_key=key), **resources,
                          youtube=YouTubeResource())
     assert again.metadata["status"] == "cached"

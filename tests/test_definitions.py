@@ -33,3 +33,54 @@ def test_dg_check_defs_passes():
                           cwd=repo, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "All definitions loaded successfully" in proc.stdout + proc.stderr
+
+
+def _parents(graph, key: str) -> set[str]:
+    return {p.to_user_string() for p in graph.get(dg.AssetKey(key)).parent_keys}
+
+
+def test_one_connected_lineage_from_catalog_to_remix():
+    """Remixes are made from the catalog's transcripts and stats: the graph says so."""
+    graph = defs.resolve_asset_graph()
+    assert _parents(graph, "source_video") == {"video_catalog"}
+    assert _parents(graph, "video_stats") == {"video_catalog"}
+    assert _parents(graph, "catalog_index") == {"transcript_chunks"}
+    assert _parents(graph, "remix_plan") == {"catalog_index", "video_stats"}
+    assert _parents(graph, "channel_summary") == {"video_stats"}
+    # The plan weights by the newest day of stats, not by all of them.
+    dep = next(d for d in defs.resolve_assets_def("remix_plan").specs_by_key[
+        dg.AssetKey("remix_plan")].deps if d.asset_key == dg.AssetKey("video_stats"))
+    assert isinstance(dep.partition_mapping, dg.LastPartitionMapping)
+
+
+def test_every_materializable_asset_is_built_by_a_job():
+    """Nothing defined is left "Never materialized": each asset is in a job or is external."""
+    built = set()
+    for job in defs.jobs:
+        built |= {k.to_user_string() for k in defs.resolve_job_def(job.name).asset_layer
+                  .executable_asset_keys}
+    graph = defs.resolve_asset_graph()
+    materializable = {k.to_user_string() for k in graph.materializable_asset_keys}
+    assert materializable <= built, materializable - built
+    assert {"catalog_index", "channel_summary"} <= built
+
+
+def test_readme_diagram_draws_the_real_asset_graph():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("```mermaid", 1)[1].split("```", 1)[0]
+    drawn = set(re.findall(r"^\s*(\w+) --> (\w+)\s*$", block, re.MULTILINE))
+    graph = defs.resolve_asset_graph()
+    real = {(p.to_user_string(), k.to_user_string()) for k in graph.get_all_asset_keys()
+            for p in graph.get(k).parent_keys}
+    assert drawn == real, {"not in the graph": drawn - real, "not drawn": real - drawn}
+
+
+def test_a_remix_is_one_group_and_claims_no_llm_it_may_not_use():
+    graph = defs.resolve_asset_graph()
+    groups = {k: graph.get(dg.AssetKey(k)).group_name
+              for k in ("remix_plan", "remix_narration", "remix_video")}
+    assert set(groups.values()) == {"compose"}, groups
+    assert "langchain" not in graph.get(dg.AssetKey("remix_plan")).kinds

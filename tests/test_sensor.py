@@ -185,3 +185,27 @@ def test_files_the_catalog_already_hashed_cost_no_hashing(settings, catalog, mon
     assert batches[0][:2] == registered[1:]
     assert batches[1][0] != registered[0]  # clip0 was hashed anew: a new video
     assert catalog.get(batches[1][0]).sha256 != catalog.get(registered[0]).sha256
+
+
+def test_files_that_are_not_media_are_logged_once_and_remembered(settings, capsys):
+    instance = dg.DagsterInstance.ephemeral()
+    copy_as(JFK, settings.watch_dir / "jfk.wav")
+    notes = settings.watch_dir / "notes.txt"
+    notes.write_text("not media")
+    first = _evaluate(settings, instance)
+    _apply(instance, first)
+    assert "ignoring 'notes.txt'" in capsys.readouterr().err
+    again = _evaluate(settings, instance, cursor=first.cursor)
+    assert "notes.txt" not in capsys.readouterr().err
+    assert again.cursor == first.cursor and "no new videos" in str(again.skip_reason)
+    # Changed, it is looked at (and logged) again.
+    notes.write_text("still not media, but longer")
+    _evaluate(settings, instance, cursor=again.cursor)
+    assert "ignoring 'notes.txt'" in capsys.readouterr().err
+
+
+def test_every_sensor_and_schedule_explains_itself():
+    from pattern_pivot.definitions import defs
+
+    for item in [*defs.sensors, *defs.schedules, *defs.jobs]:
+        assert item.description and len(item.description) > 40, item.name

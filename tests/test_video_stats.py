@@ -215,7 +215,11 @@ def test_local_only_catalog_needs_no_key(settings, stats_resource, server):
     assert result.success
     meta = result.asset_materializations_for_node("video_stats")[0].metadata
     assert meta["skipped"].value == 1 and meta["quota_units"].value == 0
+    assert "local files" in meta["outcome"].value and "no public statistics" in \
+        meta["outcome"].value
     assert stats_resource.store().is_complete("2026-11-03")
+    # The daily job refreshes the summary too: it is never left unbuilt.
+    assert result.asset_materializations_for_node("channel_summary")
 
 
 @pytest.mark.slow

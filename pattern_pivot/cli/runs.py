@@ -15,9 +15,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import remixes_partitions, videos_partitions
+from assets.partitions import remixes_partitions, title_tags, videos_partitions
 from pattern_pivot.cli.dead_runs import reap_dead_runs, worker_tags
 from pattern_pivot.cli.pool_wait import pool_waits
+from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.settings import Settings
 
 
@@ -89,8 +90,8 @@ def _was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
 
 
 def execute(instance: dg.DagsterInstance, job: dg.JobDefinition, partition_key: str,
-            say: Callable[[str], None] = _to_stderr, run_config: dict | None = None
-            ) -> RunOutcome:
+            say: Callable[[str], None] = _to_stderr, run_config: dict | None = None,
+            title: str | None = None) -> RunOutcome:
     """Run one partition of a job here, after freeing what dead runs hold. Raises
     RunInterrupted when Ctrl-C or SIGTERM stopped it."""
     for reaped in reap_dead_runs(instance):
@@ -99,7 +100,7 @@ def execute(instance: dg.DagsterInstance, job: dg.JobDefinition, partition_key: 
         result = job.execute_in_process(partition_key=partition_key, instance=instance,
                                         raise_on_error=False,
                                         run_config=_QUIET | (run_config or {}),
-                                        tags=worker_tags())
+                                        tags=worker_tags() | title_tags(title))
     outcome = RunOutcome(partition_key, result.success, result.run_id,
                          None if result.success else _first_error(result))
     if waiter.interrupted or _was_interrupted(result):
@@ -115,8 +116,10 @@ def run_ingest(instance: dg.DagsterInstance, keys: list[str],
     if defs is None:
         from pattern_pivot.definitions import defs
     job = defs.resolve_job_def("ingest_job")
+    videos = defs.resources["catalog"].catalog()
     for key in keys:
-        yield execute(instance, job, key, say)
+        yield execute(instance, job, key, say,
+                      title=_title(lambda key=key: videos.get(key).title))
 
 
 def run_remix(instance: dg.DagsterInstance, request_id: str,
@@ -127,4 +130,13 @@ def run_remix(instance: dg.DagsterInstance, request_id: str,
         from pattern_pivot.definitions import defs
     if not instance.has_dynamic_partition(remixes_partitions.name, request_id):
         instance.add_dynamic_partitions(remixes_partitions.name, [request_id])
-    return execute(instance, defs.resolve_job_def("remix_job"), request_id, say)
+    label = _title(lambda: defs.resources["remix_store"].store().get(request_id).label)
+    return execute(instance, defs.resolve_job_def("remix_job"), request_id, say, title=label)
+
+
+def _title(lookup: Callable[[], str]) -> str | None:
+    """A run's title tag is a courtesy: an unknown id fails inside the run, with its reason."""
+    try:
+        return lookup()
+    except PatternPivotError:
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pattern_pivot.media.store import LocalMediaStore
@@ -67,19 +68,20 @@ def summary(request: RemixRequest, media: LocalMediaStore) -> dict:
             "variants": variants}
 
 
-def plan_markdown(plan: EditPlan) -> str:
-    """A plan for the UI: the script (when there is one) or the cuts, with sources and times."""
-    from pattern_pivot.remix.writers.base import script_markdown
+def plan_markdown(plan: EditPlan, titles: Mapping[str, str] | None = None) -> str:
+    """A plan for the UI: the script (when there is one) or the cuts, with sources cited by
+    title and time (id beside it) when ``titles`` maps video ids to titles."""
+    from pattern_pivot.remix.writers.base import cite, script_markdown
 
     head = f"**variant {plan.variant}** · {plan.mode} · {plan.aspect} · {plan.duration:.1f}s " \
            f"(target {plan.target_seconds:g}s)"
     if plan.script is not None:
-        body = script_markdown(plan.script)
+        body = script_markdown(plan.script, titles)
     else:
         rows, t = [], 0.0
         for shot in plan.shots:
             s = shot.span
-            rows.append(f"- **{shot.role}** `{t:5.1f}s` `{s.video_id}` {s.start:.2f}-{s.end:.2f}s"
+            rows.append(f"- **{shot.role}** `{t:5.1f}s` {cite(s.video_id, s.start, s.end, titles)}"
                         f" — {s.text}")
             t += shot.duration
         body = "\n".join(rows)

@@ -66,6 +66,16 @@ def choose_cut(samples: np.ndarray, lo: int, hi: int, target: int) -> int:
     return _quietest(samples, best[1], best[2])
 
 
+def wav_seconds(wav_path: Path) -> float:
+    """The WAV's length from its header (0.0 when it cannot be read: iter_wav_blocks then
+    says why)."""
+    try:
+        with wave.open(str(wav_path), "rb") as reader:
+            return reader.getnframes() / (reader.getframerate() or 1)
+    except (wave.Error, EOFError, OSError):
+        return 0.0
+
+
 def iter_wav_blocks(wav_path: Path, block_seconds: float) -> Iterator[tuple[float, np.ndarray]]:
     """Yield (offset seconds from the file's start, float32 samples) blocks of a 16 kHz mono
     16-bit WAV; together they hold every sample once, in order."""

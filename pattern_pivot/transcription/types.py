@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 
 @dataclass(frozen=True)
@@ -77,4 +77,5 @@ class Transcriber(Protocol):
     @property
     def name(self) -> str: ...
 
-    def transcribe(self, wav_path: Path) -> Transcript: ...
+    def transcribe(self, wav_path: Path,
+                   progress: Callable[[float, float], None] | None = None) -> Transcript: ...

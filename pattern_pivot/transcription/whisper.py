@@ -17,11 +17,11 @@ import hashlib
 import os
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from pattern_pivot.bundled_models import whisper_model_dir
 from pattern_pivot.media.audio import SPEECH_SAMPLE_RATE
-from pattern_pivot.transcription.blocks import iter_wav_blocks
+from pattern_pivot.transcription.blocks import iter_wav_blocks, wav_seconds
 from pattern_pivot.transcription.glossary import apply_glossary
 from pattern_pivot.transcription.repetition import RepeatFilter
 from pattern_pivot.transcription.types import Segment, Transcript, Word
@@ -130,10 +130,14 @@ class FasterWhisperTranscriber:
                                                  cpu_threads=self.cpu_threads)
         return self._loaded["model"]
 
-    def transcribe(self, wav_path: Path) -> Transcript:
+    def transcribe(self, wav_path: Path,
+                   progress: Callable[[float, float], None] | None = None) -> Transcript:
+        """``progress(seconds transcribed, seconds of audio)`` is called as segments come
+        in (it throttles itself, see pattern_pivot.progress)."""
         import ctranslate2  # loaded with the model, by then
 
         model = self._load()
+        audio_seconds = wav_seconds(Path(wav_path))
         started = time.perf_counter()
         language, language_probability = self.language, 1.0 if self.language else 0.0
         segments: list[Segment] = []
@@ -162,6 +166,10 @@ class FasterWhisperTranscriber:
                             else " ".join(w.text for w in kept))
                     segments.append(Segment(start=kept[0].start, end=kept[-1].end,
                                             text=text, words=tuple(kept)))
+                if progress:
+                    progress(min(offset + piece.end, audio_seconds), audio_seconds)
+            if progress:
+                progress(min(total, audio_seconds), audio_seconds)
             if language is None:
                 language, language_probability = info.language, float(info.language_probability)
         elapsed = time.perf_counter() - started

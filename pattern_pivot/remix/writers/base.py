@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from pattern_pivot.remix.types import Script, ScriptLine, SourceSpan
 
@@ -126,13 +126,27 @@ def _round_robin(groups: Sequence[Sequence[SourceSpan]]) -> list[SourceSpan]:
     return out
 
 
-def script_markdown(script: Script) -> str:
-    """A script for the UI: each line with its role, timing estimate and sources."""
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(max(seconds, 0.0), 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+def cite(video_id: str, start: float, end: float,
+         titles: Mapping[str, str] | None = None) -> str:
+    """A source as a person reads it: its title and times, with the id beside it."""
+    title = (titles or {}).get(video_id)
+    times = f"{_clock(start)}–{_clock(end)}"
+    return f"{title} {times} (`{video_id}`)" if title else f"`{video_id}` {times}"
+
+
+def script_markdown(script: Script, titles: Mapping[str, str] | None = None) -> str:
+    """A script for the UI: each line with its role, timing estimate and sources (by title
+    and time when ``titles`` maps video ids to titles)."""
     rows = [f"### {script.title}", f"_writer: {script.writer}, variant {script.variant}_", ""]
     t = 0.0
     for line in script.lines:
         seconds = speech_seconds(line.text)
-        cites = ", ".join(f"`{s.video_id}` {s.start:.1f}-{s.end:.1f}s" for s in line.sources)
+        cites = ", ".join(cite(s.video_id, s.start, s.end, titles) for s in line.sources)
         rows.append(f"- **{line.role}** `{t:5.1f}s` {line.text}"
                     + (f"  \n  <sub>sources: {cites}</sub>" if cites else ""))
         t += seconds

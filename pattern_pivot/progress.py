@@ -1,0 +1,46 @@
+"""Progress lines for long steps: a few per minute, not one per segment, shot or batch."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+# Often enough that an hour-long video visibly moves, rarely enough to stay readable.
+DEFAULT_INTERVAL_S = 15.0
+
+
+def clock(seconds: float) -> str:
+    minutes, rest = divmod(int(max(seconds, 0.0)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
+
+
+class Progress:
+    """Reports ``done`` of ``total`` through ``log`` at most once per ``interval_s`` (the
+    first report and the last, done == total, always)."""
+
+    def __init__(self, log: Callable[[str], None], what: str, *,
+                 interval_s: float = DEFAULT_INTERVAL_S,
+                 now: Callable[[], float] = time.monotonic,
+                 describe: Callable[[float, float], str] | None = None):
+        self._log, self._what, self._interval, self._now = log, what, interval_s, now
+        self._describe = describe or (lambda done, total: f"{done:g} of {total:g}")
+        self._last: float | None = None
+        self._finished = False
+
+    def __call__(self, done: float, total: float) -> None:
+        if self._finished:
+            return
+        finished = total > 0 and done >= total
+        now = self._now()
+        if not finished and self._last is not None and now - self._last < self._interval:
+            return
+        self._last, self._finished = now, finished
+        percent = 100.0 * min(done / total, 1.0) if total > 0 else 0.0
+        self._log(f"{self._what} {percent:.0f}% ({self._describe(min(done, total), total)})")
+
+
+def audio_progress(log: Callable[[str], None], what: str = "transcribed", **kwargs) -> Progress:
+    """Progress through audio: "transcribed 42% (5:02 of 12:00 of audio)"."""
+    return Progress(log, what, describe=lambda done, total: f"{clock(done)} of {clock(total)} "
+                    "of audio", **kwargs)
