@@ -39,6 +39,7 @@ def test_mode_format_types_and_a_missing_topic_fail_validation_before_launch(
     ({"topic": "houseplants", "variants": 0}, "variants"),
     ({"topic": "houseplants", "variants": 9}, "variants"),
 ])
+@pytest.mark.slow
 def test_out_of_range_values_fail_the_run_at_once_and_store_nothing(
         settings, launchpad, fields, problem):
     instance = dg.DagsterInstance.ephemeral()

@@ -1,6 +1,7 @@
 """Long steps say how far they are: a few lines a minute, from a real transcription."""
 
 import dagster as dg
+import pytest
 
 from pattern_pivot.media.audio import extract_speech_audio
 from pattern_pivot.progress import Progress, audio_progress
@@ -41,6 +42,7 @@ def test_a_real_transcription_reports_audio_progress(tmp_path):
     assert lines[-1] == f"transcribed 100% (0:{int(total):02d} of 0:{int(total):02d} of audio)"
 
 
+@pytest.mark.slow
 def test_the_transcript_step_logs_progress_and_a_check_per_partition(pipeline):
     [key] = pipeline.add(JFK)
     result = pipeline.ingest(key)

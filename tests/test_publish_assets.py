@@ -62,6 +62,7 @@ def test_publish_assets_show_copy_and_thumbnails_and_upload_only_as_a_dry_run(tm
         assert all(spec.automation_condition is None for spec in asset.specs)
 
 
+@pytest.mark.slow
 def test_thumbnail_tests_wait_without_oauth(tmp_path, monkeypatch):
     from datetime import date
 
@@ -111,6 +112,7 @@ def test_cli_publish_json_is_a_dry_run_and_upload_needs_oauth(tmp_path):
     assert not (tmp_path / "token.json").exists()
 
 
+@pytest.mark.slow
 def test_publish_report_joins_the_ledger_with_the_stats_store(tmp_path):
     from pattern_pivot.publish.upload import Publication, PublishLedger
     from pattern_pivot.stats.store import VideoStats

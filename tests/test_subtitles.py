@@ -239,6 +239,7 @@ def test_any_language_through_the_llm_chain_falls_back_between_providers(transcr
             LLMTranslator("en", "de", provider_asks(providers[:1])).translate(["Hello."])
 
 
+@pytest.mark.slow
 def test_video_subtitles_asset_writes_every_format_and_language(tmp_path, transcripts):
     store = LocalMediaStore(tmp_path / "media")
     video = "file-jfk"
@@ -277,6 +278,7 @@ def test_cli_writes_translated_subtitles(tmp_path, transcripts):
     assert bad.returncode == 2 and "en->de" in bad.stderr and Path(transcript).is_file()
 
 
+@pytest.mark.slow
 def test_remix_subtitles_never_span_a_shot_cut(tmp_path, transcripts):
     from assets.partitions import remixes_partitions
     from assets.subtitles import remix_subtitles
@@ -380,6 +382,7 @@ def test_markup_characters_in_speech_stay_text_in_every_format():
         assert parse_subtitles(subtitles_text(cues, fmt), fmt)[0].lines == cues[0].lines
 
 
+@pytest.mark.slow
 def test_a_language_nothing_covers_fails_only_its_partition_clearly(tmp_path, transcripts):
     store = LocalMediaStore(tmp_path / "media")
     with store.atomic_write(ingest.TRANSCRIPT, "file-jfk", ingest.TRANSCRIPT_NAME, "fp") as tmp:
