@@ -8,6 +8,7 @@ from assets.catalog import video_catalog
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
 from pattern_pivot import ingest
+from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.progress import audio_progress
 from pattern_pivot.transcription.glossary import terms_from_title
 from pattern_pivot.youtube import source as youtube_source
@@ -46,7 +47,11 @@ def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
         else:
             output, info = ingest.store_source(entry, store)
         poster = ingest.store_poster(entry, store, output, info)
-        preview = ingest.store_preview(entry, store, output, info)
+        try:
+            preview = ingest.store_preview(entry, store, output, info)
+        except PatternPivotError as exc:  # a preview is for the UI: never what fails a video
+            context.log.warning(f"no animated preview: {exc}")
+            preview = None
     metadata = {
         "status": _status(output.cached),
         "path": dg.MetadataValue.path(str(output.path)),

@@ -35,12 +35,20 @@ class SubtitlesConfig(dg.Config):
 def _translator(llm: LLMResource, backend: str) -> Iterator:
     """Translators for (source, target); the llm resource's providers, then its local model
     (served only if a pair needs it, stopped on exit), cover what has no offline route."""
-    providers = parse_providers(llm.providers_json) if backend != "offline" else []
+    parsed: list = []
+
+    def providers() -> list:
+        # Read only when a language needs translating: a bad LLM setting must not fail the
+        # subtitles (and so the ingest) of a channel that translates nothing.
+        if not parsed and backend != "offline":
+            parsed.append(parse_providers(llm.providers_json))
+        return parsed[0] if parsed else []
+
     with ExitStack() as stack:
         local = stack.enter_context(LocalLLMServer(llm.local_model, threads=llm.local_threads)) \
             if llm.local_model and backend != "offline" else None
         yield lambda source, target: translator_for(source, target, backend=backend,
-                                                    providers=providers, local=local)
+                                                    providers=providers(), local=local)
 
 
 def _metadata(sets) -> dict:
