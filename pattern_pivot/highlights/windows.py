@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from pattern_pivot.remix.spans import PAD_SECONDS, sentence_ranges
+from pattern_pivot.remix.spans import PAD_SECONDS, sentence_ranges, span_of
 from pattern_pivot.remix.writers.sentences import ends_sentence
 from pattern_pivot.transcription.types import Transcript, Word
 
@@ -69,13 +69,8 @@ def cut_points(words: Sequence[Word], first: int, last: int, duration: float,
                pad: float = PAD_SECONDS) -> tuple[float, float]:
     """Cuts in the pauses around words ``first``..``last``: at most ``pad`` seconds out,
     never past the middle of the gap to the neighbouring word."""
-    start = words[first].start - pad
-    if first > 0:
-        start = max(start, (words[first - 1].end + words[first].start) / 2)
-    end = words[last].end + pad
-    if last + 1 < len(words):
-        end = min(end, (words[last].end + words[last + 1].start) / 2)
-    return round(max(0.0, start), 3), round(min(end, duration) if duration else end, 3)
+    span = span_of("", words, first, last, duration=duration or None, pad=pad)
+    return span.start, span.end  # the remix's own cut rule, so shorts cut the same way
 
 
 def candidate_windows(words: Sequence[Word], found: Sequence[Sentence], duration: float,

@@ -146,7 +146,8 @@ def sample_frames(video: Path, fps: float = SAMPLE_FPS, width: int = SAMPLE_WIDT
     proc = subprocess.Popen(
         ["ffmpeg", "-v", "error", "-nostdin", "-i", str(video), "-an", "-vf",
          f"fps={fps},scale={width}:{height}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # stderr is not read while frames stream: a pipe would fill up and stall ffmpeg.
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     frame_bytes = width * height * 3
     index = 0
     try:
