@@ -49,7 +49,7 @@ def test_the_users_own_pictures_are_matched_by_name_and_never_repeated(world, tm
     for name in ("fresh-sourdough-bread-loaf.png", "solar_panels_on_a_roof.png",
                  "tax-forms.png"):
         (folder / name).write_bytes(_png("white"))
-    request = parse_request({"mode": "faceless", "story": STORY, "length": 15})
+    request = parse_request({"mode": "faceless", "story": STORY, "length": 11})
     [plan] = plan_remix(request, _ctx(world, image_folder=ImageFolder(folder, world[0])))
     images = [s.image for s in plan.shots]
     assert images[0].endswith("fresh-sourdough-bread-loaf.png")
@@ -67,7 +67,7 @@ def test_generated_pictures_are_cached_and_their_cost_recorded(world, tmp_path, 
             "base_url": server.base_url, "model": "dall-e-3", "api_key_env": "PP_TEST_IMAGES_KEY",
             "size": "1024x1792", "cost_per_image": 0.08}))
         backend = images_backend_from_env(tmp_path / "cache")
-        request = parse_request({"mode": "faceless", "story": STORY, "length": 15})
+        request = parse_request({"mode": "faceless", "story": STORY, "length": 11})
         [plan] = plan_remix(request, _ctx(world, images=backend))
         assert [s.kind for s in plan.shots] == ["still"] * 3
         assert plan.script.meta["images"] == {"generated": 3, "cached": 0, "cost": 0.24,
@@ -88,7 +88,7 @@ def test_a_failing_images_endpoint_falls_back_and_says_so(world, tmp_path, monke
         monkeypatch.setenv(IMAGES_ENV, json.dumps({"base_url": server.base_url,
                                                    "model": "img"}))
         backend = images_backend_from_env(tmp_path / "cache")
-        request = parse_request({"mode": "faceless", "story": STORY, "length": 15})
+        request = parse_request({"mode": "faceless", "story": STORY, "length": 11})
         [plan] = plan_remix(request, _ctx(world, images=backend))
     assert {s.kind for s in plan.shots} <= {"card", "still", "source"}
     assert plan.script.meta["images"]["generated"] == 0

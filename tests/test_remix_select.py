@@ -150,7 +150,7 @@ def test_faceless_story_scenes_get_stills_or_cards(ctx, tmp_path, video_id):
     story = ("My fern was dying on the windowsill. I watered it every single day.\n\n"
              "Then I learned to check the soil with my finger before watering. "
              "A quantum computer factors large numbers with qubits.")
-    request = parse_request({"mode": "faceless", "story": story, "length": 20})
+    request = parse_request({"mode": "faceless", "story": story, "length": 13})
     [plan] = plan_remix(request, ctx)
     narration = [s.narration for s in plan.shots]
     assert " ".join(narration) == " ".join(story.split())
@@ -233,7 +233,7 @@ def test_faceless_scenes_get_the_footage_that_says_them_and_never_repeat(ctx, tm
              "A battery stores the surplus for the evening.\n\n"
              "Solar panels make electricity from sunlight on the roof.\n\n"
              "During an outage the battery keeps the lights on.")
-    request = parse_request({"mode": "faceless", "story": story, "length": 20})
+    request = parse_request({"mode": "faceless", "story": story, "length": 13})
     [plan] = plan_remix(request, ctx)
     assert [s.kind for s in plan.shots] == ["source"] * 4
     spans = [s.span for s in plan.shots]

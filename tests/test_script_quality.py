@@ -133,3 +133,19 @@ def test_thin_material_is_named_before_anything_renders(catalog_ctx, mode):
     assert plan.duration == pytest.approx(plan.target_seconds, rel=0.25)
     assert parse_request({"topic": topic}).request_id == parse_request(
         {"topic": topic, "allow_shorter": False}).request_id
+
+
+def test_a_story_that_cannot_fit_the_length_is_named_before_rendering(catalog_ctx):
+    from pattern_pivot.remix.request import RemixRequestError
+
+    story = "My first loaf came out flat. I learned that the starter must double first."
+    with pytest.raises(RemixRequestError) as info:  # ~4 s of story for a 30 s request
+        plan_remix(parse_request({"mode": "faceless", "story": story, "length": 30}),
+                   catalog_ctx)
+    assert "takes about 4 s to narrate" in str(info.value) and "--length 5" in str(info.value)
+    with pytest.raises(RemixRequestError, match="shorten the story"):
+        plan_remix(parse_request({"mode": "faceless", "story": " ".join([story] * 20),
+                                  "length": 30}), catalog_ctx)
+    [plan] = plan_remix(parse_request({"mode": "faceless", "story": story, "length": 30,
+                                       "allow_shorter": True}), catalog_ctx)
+    assert plan.target_seconds == pytest.approx(14 / 3.5, abs=0.01)

@@ -107,6 +107,17 @@ def material_seconds(request: RemixRequest, ranked: list[SourceSpan],
 
 def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
     scenes = faceless.split_scenes(request.story)
+    # The story sets the length: one that cannot fit the request is named before rendering.
+    spoken = len(request.story.split()) / ctx.words_per_second
+    low, high = request.length_seconds * (1 - SHORT_TOLERANCE), \
+        request.length_seconds * (1 + SHORT_TOLERANCE)
+    if spoken > high or (spoken < low and not request.allow_shorter):
+        raise RemixRequestError(
+            "story", f"takes about {spoken:.0f} s to narrate at this voice's pace; you asked "
+                     f"for {request.length_seconds:g} s",
+            f"set --length {max(5, round(spoken))}"
+            + (", or shorten the story" if spoken > high else
+               ", add to the story, or pass --allow-shorter"))
     matches: list[list[SourceSpan]] = []
     with ctx.vectors.session():
         for scene in scenes:
@@ -118,9 +129,12 @@ def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
             matches.append([SourceSpan(video_id=h.video_id, start=h.start, end=h.end,
                                        text=h.text, score=h.score) for h in hits])
     title = request.topic or scenes[0]
-    return [_faceless(request, faceless.story_script(request.request_id, v, title, scenes,
-                                                     matches), ctx)
-            for v in range(1, request.variants + 1)]
+    out = [_faceless(request, faceless.story_script(request.request_id, v, title, scenes,
+                                                    matches), ctx)
+           for v in range(1, request.variants + 1)]
+    if spoken < low:  # --allow-shorter: the target is the story's own length
+        out = [p.model_copy(update={"target_seconds": round(max(1.0, spoken), 2)}) for p in out]
+    return out
 
 
 def _faceless(request: RemixRequest, script, ctx: RemixContext) -> EditPlan:
