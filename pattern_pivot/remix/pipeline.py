@@ -89,6 +89,18 @@ def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
                                            ctx.words_per_second))
         else:
             out.append(_faceless(request, script, ctx))
+    planned = min(p.duration for p in out)
+    if not short and planned < request.length_seconds * (1 - SHORT_TOLERANCE):
+        # The material was there, but not enough of it cuts cleanly: named now, not after a
+        # render that would fail its duration check.
+        if not request.allow_shorter:
+            raise RemixRequestError(
+                f"topic {request.label[:80]!r}",
+                f"gives about {planned:.0f} s that cut cleanly (at sentence ends and pauses); "
+                f"you asked for {request.length_seconds:g} s",
+                "lower --length, add and ingest more videos about it, or pass --allow-shorter "
+                "to render what there is")
+        short, available = True, planned
     if short:  # --allow-shorter: the target is what the catalog holds
         out = [p.model_copy(update={"target_seconds": round(min(p.duration, available), 2)})
                for p in out]

@@ -32,15 +32,17 @@ def supercut_plan(request: RemixRequest, variant: int, ranked: Sequence[SourceSp
     order = [ranked[hook_at], *ranked[:hook_at], *ranked[hook_at + 1:]]
     pieces: list[SourceSpan] = []
     left = request.length_seconds
-    for span in order:
-        if left < MIN_PIECE_SECONDS:
-            break
+    queue = list(order)
+    while queue and left >= MIN_PIECE_SECONDS:
+        span = queue.pop(0)
         limit = min(left, HOOK_MAX_SECONDS) if not pieces else left
         cut = snap(span, transcripts(span.video_id), max_seconds=limit)
         if cut is None or (cut.duration < MIN_PIECE_SECONDS and pieces):
             continue  # no clean cut of it fits: a cut inside a phrase garbles the words
         pieces.append(cut)
         left -= cut.duration
+        if span.end - cut.end >= MIN_PIECE_SECONDS:  # what a trim (the hook) left is not lost
+            queue.insert(0, span.model_copy(update={"start": cut.end}))
     if not pieces:
         raise RemixRequestError(
             f"topic {request.label[:80]!r}",
