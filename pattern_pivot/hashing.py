@@ -25,3 +25,9 @@ def copy_with_sha256(source: Path, target: Path) -> str:
             digest.update(block)
             dst.write(block)
     return digest.hexdigest()
+
+
+def inputs_digest(*parts: str) -> str:
+    """A stage output's fingerprint: the digest of the inputs that made it (32 hex digits),
+    so a re-run whose inputs did not change can reuse the output."""
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]

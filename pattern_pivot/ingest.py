@@ -6,7 +6,6 @@ the work when its output exists and was made from the same inputs (a fingerprint
 
 from __future__ import annotations
 
-import hashlib
 import json
 import wave
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from pattern_pivot.catalog import CatalogEntry
 from pattern_pivot.errors import CatalogError, MediaError
-from pattern_pivot.hashing import copy_with_sha256
+from pattern_pivot.hashing import copy_with_sha256, inputs_digest
 from pattern_pivot.media.audio import extract_speech_audio
 from pattern_pivot.media.ffmpeg import run_ffmpeg
 from pattern_pivot.media.preview import MAX_PREVIEW_BYTES, write_animated_preview
@@ -42,10 +41,6 @@ class StageOutput:
     path: Path
     fingerprint: str
     cached: bool
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def source_name(entry: CatalogEntry) -> str:
@@ -120,7 +115,7 @@ def store_audio(entry: CatalogEntry, store: MediaStore, source: StageOutput,
     if info.audio is None:
         raise MediaError(entry.source_uri, "has no audio stream, so there is no speech to "
                          "transcribe", "add a version of the video with its sound track")
-    fingerprint = _digest(source.fingerprint, _AUDIO_VERSION)
+    fingerprint = inputs_digest(source.fingerprint, _AUDIO_VERSION)
     if store.is_current(AUDIO, entry.video_id, AUDIO_NAME, fingerprint):
         return StageOutput(store.path(AUDIO, entry.video_id, AUDIO_NAME), fingerprint, True)
     with store.atomic_write(AUDIO, entry.video_id, AUDIO_NAME, fingerprint) as tmp:
@@ -169,7 +164,7 @@ def store_transcript(entry: CatalogEntry, store: MediaStore, audio: StageOutput,
                      progress: Callable[[float, float], None] | None = None,
                      ) -> tuple[StageOutput, Transcript]:
     """Transcript JSON with word timestamps; cached per audio and transcriber settings."""
-    fingerprint = _digest(audio.fingerprint, transcriber.fingerprint)
+    fingerprint = inputs_digest(audio.fingerprint, transcriber.fingerprint)
     target = store.path(TRANSCRIPT, entry.video_id, TRANSCRIPT_NAME)
     if store.is_current(TRANSCRIPT, entry.video_id, TRANSCRIPT_NAME, fingerprint):
         return StageOutput(target, fingerprint, True), Transcript.read_json(target)

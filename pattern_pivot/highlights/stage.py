@@ -9,7 +9,6 @@ Layout: ``video_highlights/<video>/highlights.json`` ->
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -18,6 +17,7 @@ from typing import Mapping, Sequence
 
 from pattern_pivot import ingest
 from pattern_pivot.errors import PatternPivotError
+from pattern_pivot.hashing import inputs_digest
 from pattern_pivot.highlights.find import Embedder, Highlight, find_highlights
 from pattern_pivot.highlights.rerank import rerank
 from pattern_pivot.llm.providers import ProviderConfig
@@ -40,10 +40,6 @@ HIGHLIGHTS_NAME, SHORTS_INDEX = "highlights.json", "shorts.json"
 FRAMING_CHECK = "face_in_frame"
 MIN_FACE_SHARE = 0.95  # of sampled frames showing a face, kept in view with its margin
 _VERSION = "shorts-v1"  # bump when the same inputs should give other highlights or renders
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -85,7 +81,7 @@ def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
     transcript_out = ingest.stored_output(store, ingest.TRANSCRIPT, video_id,
                                           ingest.TRANSCRIPT_NAME)
     audio_out = ingest.stored_output(store, ingest.AUDIO, video_id, ingest.AUDIO_NAME)
-    fingerprint = _digest(transcript_out.fingerprint, audio_out.fingerprint,
+    fingerprint = inputs_digest(transcript_out.fingerprint, audio_out.fingerprint,
                           json.dumps(asdict(settings)), embedder_name, repr(source_stats),
                           ",".join(f"{p.name}={p.model}@{p.base_url}" for p in providers),
                           _VERSION)
@@ -187,7 +183,7 @@ def store_short(store: MediaStore, video_id: str, n: int, highlight: Highlight,
     plan = short_plan(video_id, n, highlight, aspect)
     names = short_names(n)
     paths = {k: store.path(SHORTS_ASSET, video_id, v) for k, v in names.items()}
-    fingerprint = _digest(highlights_fingerprint, plan.model_dump_json(), repr(options),
+    fingerprint = inputs_digest(highlights_fingerprint, plan.model_dump_json(), repr(options),
                           _VERSION)
     if all(store.is_current(SHORTS_ASSET, video_id, v, fingerprint) for v in names.values()):
         return ShortOutput(n, highlight, paths["video"], paths["poster"], paths["preview"],
@@ -219,6 +215,6 @@ def store_shorts(store: MediaStore, video_id: str, sources: SourceResolver,
                for n, h in enumerate(read_highlights(high.path), start=1)]
     index = json.dumps({"video_id": video_id, "shorts": [o.to_dict() for o in outputs]},
                        indent=1)
-    with store.atomic_write(SHORTS_ASSET, video_id, SHORTS_INDEX, _digest(index)) as tmp:
+    with store.atomic_write(SHORTS_ASSET, video_id, SHORTS_INDEX, inputs_digest(index)) as tmp:
         tmp.write_text(index, encoding="utf-8")
     return outputs

@@ -9,7 +9,6 @@ the MP4 as ``remix_video/<request>/variant-<n>.publish.json``. What was uploaded
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -21,7 +20,7 @@ from typing import Callable
 
 from pattern_pivot.catalog import Catalog
 from pattern_pivot.errors import CatalogError, PatternPivotError
-from pattern_pivot.hashing import file_sha256
+from pattern_pivot.hashing import file_sha256, inputs_digest
 from pattern_pivot.media.store import LocalMediaStore
 from pattern_pivot.publish.copy import Encoder, PublishCopy, build_copy
 from pattern_pivot.publish.limits import Chapter
@@ -46,10 +45,6 @@ log = logging.getLogger(__name__)
 
 def ledger_path(catalog_path: Path) -> Path:
     return Path(catalog_path).with_name("published.sqlite")
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -147,7 +142,7 @@ def output_copy(media_root: Path, output: Output, topic: str, catalog: Catalog,
     names the LLM providers behind ``title_writer``); (copy, cached)."""
     store = LocalMediaStore(media_root)
     name = f"{output.name}.copy.json"
-    fingerprint = _digest(_marker(output.rendered.path), topic, writer_id, _VERSION)
+    fingerprint = inputs_digest(_marker(output.rendered.path), topic, writer_id, _VERSION)
     path = store.path(PUBLISH_ASSET, output.request_id, name)
     if store.is_current(PUBLISH_ASSET, output.request_id, name, fingerprint):
         return _copy_from_json(json.loads(path.read_text(encoding="utf-8"))), True
@@ -165,7 +160,7 @@ def output_thumbnails(media_root: Path, output: Output, copy: PublishCopy,
     """At least ``count`` thumbnails of the output, made once per version and titles."""
     store = LocalMediaStore(media_root)
     name = f"{output.name}.thumbnails.json"
-    fingerprint = _digest(_marker(output.rendered.path), *copy.titles, str(count), _VERSION)
+    fingerprint = inputs_digest(_marker(output.rendered.path), *copy.titles, str(count), _VERSION)
     manifest = store.path(PUBLISH_ASSET, output.request_id, name)
     if store.is_current(PUBLISH_ASSET, output.request_id, name, fingerprint):
         rows = json.loads(manifest.read_text(encoding="utf-8"))

@@ -10,7 +10,6 @@ Layout: ``remix_plan/<request>/variant-<n>.json`` (written by the remix stage) -
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, replace
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from pattern_pivot.errors import PatternPivotError
+from pattern_pivot.hashing import inputs_digest
 from pattern_pivot.media.store import LocalMediaStore, MediaStore
 from pattern_pivot.quality.checks import (
     CheckOutcome,
@@ -38,10 +38,6 @@ from pattern_pivot.tts.narrate import NarrationResult, narrate
 NARRATION_ASSET, VIDEO_ASSET = "remix_narration", "remix_video"
 _VERSION = "compose-v4"  # bump when rendering changes what the same inputs produce
 _VARIANT_FILE = re.compile(r"^variant-(\d+)\.json$")
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -67,12 +63,12 @@ def load_plans(store: MediaStore, request_id: str) -> list[StoredPlan]:
         except ValueError as exc:
             raise PatternPivotError(str(path), f"is not a valid edit plan ({exc})",
                                     f"re-run remix_plan for partition {request_id}") from exc
-        plans.append(StoredPlan(plan, path, _digest(text)))
+        plans.append(StoredPlan(plan, path, inputs_digest(text)))
     return plans
 
 
 def tts_fingerprint(config: TTSConfig) -> str:
-    return _digest(json.dumps(asdict(config), sort_keys=True))
+    return inputs_digest(json.dumps(asdict(config), sort_keys=True))
 
 
 def narration_names(plan: EditPlan) -> tuple[str, str]:
@@ -97,7 +93,7 @@ def store_narration(store: MediaStore, stored: StoredPlan, config: TTSConfig,
     if not cues:
         return None
     wav_name, words_name = narration_names(plan)
-    fingerprint = _digest(stored.fingerprint, tts_fingerprint(config), _VERSION)
+    fingerprint = inputs_digest(stored.fingerprint, tts_fingerprint(config), _VERSION)
     request = plan.request_id
     if (store.is_current(NARRATION_ASSET, request, wav_name, fingerprint)
             and store.is_current(NARRATION_ASSET, request, words_name, fingerprint)):
@@ -173,7 +169,7 @@ def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
     names = video_names(plan.variant)
     # The narration's own fingerprint marker changes whenever it is re-spoken.
     narration_fp = (_marker(narration.wav_path) if narration else "-")
-    fingerprint = _digest(stored.fingerprint, narration_fp, repr(options), _VERSION)
+    fingerprint = inputs_digest(stored.fingerprint, narration_fp, repr(options), _VERSION)
     request = plan.request_id
     paths = {k: store.path(VIDEO_ASSET, request, v) for k, v in names.items()}
     if all(store.is_current(VIDEO_ASSET, request, v, fingerprint) for v in names.values()):
