@@ -24,18 +24,16 @@ MIN_PIECE_SECONDS = 2.0
 StillLookup = Callable[[str], "Path | None"]
 
 
-def supercut_plan(request: RemixRequest, variant: int, ranked: Sequence[SourceSpan],
-                  transcripts: TranscriptLookup) -> EditPlan:
-    """The variant's hook first (the n-th ranked segment, trimmed to a short opening), then
-    the body in source order, then the next strongest segment as the ending."""
-    hook_at = (variant - 1) % len(ranked)
-    order = [ranked[hook_at], *ranked[:hook_at], *ranked[hook_at + 1:]]
+def _clean_pieces(order: Sequence[SourceSpan], length: float, hook_max: float,
+                  transcripts: TranscriptLookup) -> list[SourceSpan]:
+    """Pieces cut cleanly (snap) from ``order`` until ``length`` is filled, the first (the
+    hook) at most ``hook_max`` long; what a trim leaves of a segment stays in the queue."""
     pieces: list[SourceSpan] = []
-    left = request.length_seconds
+    left = length
     queue = list(order)
     while queue and left >= MIN_PIECE_SECONDS:
         span = queue.pop(0)
-        limit = min(left, HOOK_MAX_SECONDS) if not pieces else left
+        limit = min(left, hook_max) if not pieces else left
         cut = snap(span, transcripts(span.video_id), max_seconds=limit)
         if cut is None or (cut.duration < MIN_PIECE_SECONDS and pieces):
             continue  # no clean cut of it fits: a cut inside a phrase garbles the words
@@ -43,6 +41,18 @@ def supercut_plan(request: RemixRequest, variant: int, ranked: Sequence[SourceSp
         left -= cut.duration
         if span.end - cut.end >= MIN_PIECE_SECONDS:  # what a trim (the hook) left is not lost
             queue.insert(0, span.model_copy(update={"start": cut.end}))
+    return pieces
+
+
+def supercut_plan(request: RemixRequest, variant: int, ranked: Sequence[SourceSpan],
+                  transcripts: TranscriptLookup) -> EditPlan:
+    """The variant's hook first (the n-th ranked segment, trimmed to a short opening), then
+    the body in source order, then the next strongest segment as the ending."""
+    hook_at = (variant - 1) % len(ranked)
+    order = [ranked[hook_at], *ranked[:hook_at], *ranked[hook_at + 1:]]
+    # No sentence short enough for a hook: a longer hook rather than no supercut.
+    pieces = _clean_pieces(order, request.length_seconds, HOOK_MAX_SECONDS, transcripts) \
+        or _clean_pieces(order, request.length_seconds, request.length_seconds, transcripts)
     if not pieces:
         raise RemixRequestError(
             f"topic {request.label[:80]!r}",
