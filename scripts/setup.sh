@@ -21,6 +21,8 @@ install_system_packages() {
   command -v apertium >/dev/null 2>&1 || missing+=(apertium)
   [ -f /usr/share/apertium/modes/eng-spa.mode ] || missing+=(apertium-eng-spa)
   [ -f /usr/share/apertium/modes/pt-es.mode ] || missing+=(apertium-es-pt)
+  # Real-browser tests (the Dagster UI, the creator page) drive the system browser.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
