@@ -95,3 +95,74 @@ def title_card(path: Path, seconds: float = 4.0, portrait: int = 420) -> Path:
            "fontsize=44:x=480:y=330",
            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path))
     return path
+
+
+# The talking head's most animated stretch (its mouth opens and closes from 11 s to 18 s;
+# before and after it mostly holds still): the "speaking" face of the compositions below.
+TALK_FROM = 11.0
+
+
+def _turns(turns: list[float], live: int, start: float) -> str:
+    """The talking head speaking in the turns ``live`` of ``turns`` (seconds each) and
+    frozen on its last picture in the others: one panel of a two-person composition."""
+    parts, t = [], start
+    for i, seconds in enumerate(turns):
+        if i % 2 == live:
+            parts.append(f"trim=start={t:.2f}:duration={seconds},setpts=PTS-STARTPTS")
+            t += seconds
+        else:  # a still: the panel's current picture held
+            parts.append(f"trim=start={t:.2f}:duration=0.04,setpts=PTS-STARTPTS,"
+                         f"tpad=stop_mode=clone:stop_duration={seconds - 0.04:.2f}")
+    return "|".join(parts)
+
+
+def two_people(path: Path, turns: list[float]) -> Path:
+    """1280x720, two people side by side taking turns to speak (``turns``: each turn's
+    seconds, the left person first). Both are the real talking head (the right one
+    mirrored); whoever is not speaking holds still. The left person is the smaller, so
+    following the largest face would stay on the right. No audio."""
+    graphs = []
+    for side, size in enumerate(["480:360", "720:540"]):
+        parts = _turns(turns, side, TALK_FROM).split("|")
+        labels = [f"p{side}{i}" for i in range(len(parts))]
+        graphs += [f"[0:v]split={len(parts)}" + "".join(f"[{a}]" for a in labels),
+                   *(f"[{a}]{part},fps=25[{a}f]" for a, part in zip(labels, parts)),
+                   "".join(f"[{a}f]" for a in labels) + f"concat=n={len(parts)}:v=1:a=0,"
+                   f"scale={size},setsar=1{',hflip' if side else ''}[v{side}]"]
+    seconds = sum(turns)
+    # The room behind them: one still picture of the cockatoo (no face, not one flat
+    # colour, which would read as a slide).
+    ffmpeg("-i", str(TALKING_HEAD_NO_AUDIO), "-i", str(COCKATOO),
+           "-filter_complex", ";".join([
+               *graphs, f"[1:v]trim=start=9:duration=0.04,setpts=PTS-STARTPTS,"
+               "scale=1280:720,setsar=1,fps=25,"
+               f"tpad=stop_mode=clone:stop_duration={seconds}[room]",
+               "[room][v0]overlay=40:240[bg]", "[bg][v1]overlay=540:120[v]"]), "-map", "[v]",
+           "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", str(path))
+    return path
+
+
+def _patch(img: np.ndarray, face: tuple[int, int, int, int]) -> np.ndarray:
+    x, y, w, h = face
+    p = cv2.resize(cv2.cvtColor(img[y:y + h, x:x + w], cv2.COLOR_BGR2GRAY),
+                   (48, 48)).astype(float)
+    return (p - p.mean()) / (p.std() + 1e-6)
+
+
+def shown_person(source: np.ndarray, output: np.ndarray, split: int,
+                 clear: float = 0.6) -> int | None:
+    """Which person of a two-people source (0: left of column ``split``, 1: right) the
+    output frame shows, by the judge's face in each: the source face whose picture matches
+    the output's best (normalised correlation); None when neither clearly does."""
+    def largest(img):
+        return max(judge_faces(img), key=lambda f: f[2], default=None)
+
+    sides = [source[:, :split], source[:, split:]]
+    people, shown = [largest(s) for s in sides], largest(output)
+    if shown is None or None in people:
+        return None
+    seen = _patch(output, shown)
+    match = [float((seen * _patch(side, face)).mean()) for side, face in zip(sides, people)]
+    best = max(range(2), key=match.__getitem__)
+    return best if match[best] >= clear and match[1 - best] < clear else None

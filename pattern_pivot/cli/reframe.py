@@ -55,4 +55,4 @@ def reframe(
         return
     typer.echo(f"{out}  ({frame}, {len(plan.shots)} shot(s))")
     for s in plan.shots:
-        typer.echo(f"  {s.start:7.2f}-{s.end:7.2f}  {s.layout:5}  {s.reason}")
+        typer.echo(f"  {s.start:7.2f}-{s.end:7.2f}  {s.layout:6}  {s.reason}")

@@ -1,7 +1,9 @@
 """One streaming pass over a video: where the shots cut, and where the faces are.
 
 Frames arrive at ``SHOT_FPS`` and at most 480 px wide. PySceneDetect's content detector sees
-every one of them; the face detector every ``FACE_EVERY``-th. Only the detections are kept
+every one of them; the face detector every ``FACE_EVERY``-th. While more than one face is in
+the picture, every frame also reads how open each face's mouth is (at the faces of the
+latest detection), for a speaking score per face. Only the detections and scores are kept
 (a few numbers per sample), so an hour of 4K costs the memory of a minute of it.
 """
 
@@ -9,14 +11,16 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from pattern_pivot.reframe.detect import detect_faces
+from pattern_pivot.reframe.mouth import mouth_meter
 from pattern_pivot.reframe.plan import Box
+from pattern_pivot.reframe.speaking import MouthTracks
 from pattern_pivot.reframe.stream import Geometry, analysis_size, frames, geometry
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,9 @@ class Sample:
     t: float
     faces: tuple[Box, ...]  # source pixels, largest first
     flat: float  # share of the picture in its one dominant colour: high for screens, slides
+    # Per face (the largest few, in order), how much its mouth moved around ``t``; empty
+    # when fewer than two faces were seen or mouths could not be read.
+    speaking: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,14 @@ def _flatness(frame: np.ndarray) -> float:
     return float(np.bincount(keys.ravel(), minlength=4096).max() / keys.size)
 
 
+def _with_speaking(sample: Sample, tracks: MouthTracks) -> Sample:
+    """``sample`` with its faces' speaking scores (unchanged when none were read)."""
+    scores = tracks.scores(sample.t)
+    if len(scores) < 2 or not any(scores):
+        return sample
+    return replace(sample, speaking=scores)
+
+
 def analyse(path: Path, start: float = 0.0, end: float | None = None,
             geo: Geometry | None = None) -> Analysis:
     from scenedetect import FrameTimecode
@@ -73,16 +88,30 @@ def analyse(path: Path, start: float = 0.0, end: float | None = None,
     duration = max(0.0, end - start) if end else None
     index = 0
     next_log = started + 30
+    tracks = MouthTracks()
+    meter, metered = None, False  # the face mesh loads when two faces first show up
     for t, frame in frames(path, size, SHOT_FPS, start, duration):
         cuts += detector.process_frame(FrameTimecode(index, SHOT_FPS), frame)
         if index % FACE_EVERY == 0:
+            if samples:  # the last sample's window of mouth readings is complete
+                samples[-1] = _with_speaking(samples[-1], tracks)
+            found = detect_faces(frame)
+            tracks.update(found)
             faces = tuple(Box(b.x * scale_x, b.y * scale_y, b.w * scale_x, b.h * scale_y)
-                          for b in detect_faces(frame))
+                          for b in found)
             samples.append(Sample(round(t, 3), faces, round(_flatness(frame), 3)))
+        boxes = tracks.boxes()
+        if len(boxes) > 1:
+            if not metered:
+                meter, metered = mouth_meter(), True
+            if meter is not None:
+                tracks.record(t, [meter.openness(frame, b) for b in boxes])
         index += 1
         if time.perf_counter() > next_log:
             log.info("framing analysis of %s: %.0f s of video done", path, t - start)
             next_log += 30
+    if samples:
+        samples[-1] = _with_speaking(samples[-1], tracks)
     cuts += detector.post_process(FrameTimecode(index, SHOT_FPS))
     last = start + index / SHOT_FPS
     # A cut lies between the sample before it and its first sample: split the difference.

@@ -23,15 +23,17 @@ def _shows(shot: ShotFraming, plan: CropPlan, face: Box, t: float, margin: float
     if shot.layout == "fit":
         return True  # the whole picture is on screen
     if shot.layout == "inset":
-        region = shot.face
+        assert shot.face is not None
+        regions = [shot.face]
+    elif shot.layout == "two_up":
+        regions = list(shot.panels)
     else:
         x, y = window_at(shot, t)
-        region = Box(x, y, plan.window_width, plan.window_height)
-    assert region is not None
+        regions = [Box(x, y, plan.window_width, plan.window_height)]
     mx, my = margin * face.w, margin * face.h
-    return (face.x - mx >= region.x - 1 and face.y - my >= region.y - 1
-            and face.x + face.w + mx <= region.x + region.w + 1
-            and face.y + face.h + my <= region.y + region.h + 1)
+    return any(face.x - mx >= r.x - 1 and face.y - my >= r.y - 1
+               and face.x + face.w + mx <= r.x + r.w + 1
+               and face.y + face.h + my <= r.y + r.h + 1 for r in regions)
 
 
 def faces_in_frame(analysis: Analysis, plan: CropPlan, margin: float = 0.05) -> float:

@@ -7,8 +7,8 @@ splits the stream, trims each shot out by frame number, frames it, and concatena
 
 from __future__ import annotations
 
-from pattern_pivot.reframe.framing import inset_panels
-from pattern_pivot.reframe.plan import CropPlan, Keyframe, ShotFraming
+from pattern_pivot.reframe.framing import inset_panels, two_up_panels
+from pattern_pivot.reframe.plan import Box, CropPlan, Keyframe, ShotFraming
 
 BLUR_DOWNSCALE = 8  # the fit layout's background is blurred at 1/8 size: cheap and soft
 
@@ -46,6 +46,13 @@ def _crop(path: tuple[Keyframe, ...], plan: CropPlan, offset: float) -> str:
             f":y='clip(({y})*ih/{plan.source_height},0,ih-{h})',setsar=1")
 
 
+def _region(box: Box, plan: CropPlan) -> str:
+    """A crop of ``box`` (source pixels) written relative to the input's size."""
+    sw, sh = plan.source_width, plan.source_height
+    return (f"crop=w=iw*{box.w / sw:.5f}:h=ih*{box.h / sh:.5f}:x=iw*{box.x / sw:.5f}"
+            f":y=ih*{box.y / sh:.5f}")
+
+
 def layout_filters(shot: ShotFraming, plan: CropPlan, src: str, out: str, offset: float,
                    tag: str) -> list[str]:
     """Filter statements framing ``[src]`` as ``shot`` into ``[out]`` (output size, yuv420p).
@@ -61,12 +68,17 @@ def layout_filters(shot: ShotFraming, plan: CropPlan, src: str, out: str, offset
                 f"boxblur=3:2,eq=brightness=-0.06,scale={w}:{h},setsar=1[{tag}bg]",
                 f"[{tag}b]scale={w}:{h}:force_original_aspect_ratio=decrease,setsar=1[{tag}fg]",
                 f"[{tag}bg][{tag}fg]overlay=(W-w)/2:(H-h)/2,format=yuv420p[{out}]"]
+    if shot.layout == "two_up":
+        top_h, bottom_h = two_up_panels((w, h))
+        top, bottom = shot.panels
+        return [f"[{src}]split=2[{tag}a][{tag}b]",
+                f"[{tag}a]{_region(top, plan)},scale={w}:{top_h},setsar=1[{tag}top]",
+                f"[{tag}b]{_region(bottom, plan)},scale={w}:{bottom_h},setsar=1[{tag}bot]",
+                f"[{tag}top][{tag}bot]vstack=inputs=2,format=yuv420p[{out}]"]
     assert shot.face is not None
     face_h, screen_h = inset_panels((plan.source_width, plan.source_height), (w, h))
-    f, sw, sh = shot.face, plan.source_width, plan.source_height
     return [f"[{src}]split=2[{tag}a][{tag}b]",
-            f"[{tag}a]crop=w=iw*{f.w / sw:.5f}:h=ih*{f.h / sh:.5f}:x=iw*{f.x / sw:.5f}"
-            f":y=ih*{f.y / sh:.5f},scale={w}:{face_h},setsar=1[{tag}top]",
+            f"[{tag}a]{_region(shot.face, plan)},scale={w}:{face_h},setsar=1[{tag}top]",
             f"[{tag}b]scale={w}:{screen_h},setsar=1[{tag}bot]",
             f"[{tag}top][{tag}bot]vstack=inputs=2,format=yuv420p[{out}]"]
 

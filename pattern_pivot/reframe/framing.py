@@ -8,6 +8,9 @@
   (a title card, a slide) whose text a crop would cut.
 - ``inset`` is for a small face over screen-like content (a webcam in a screen
   recording): the face on top, the whole screen fitted below.
+- ``two_up`` is for two people trading turns faster than a crop could follow them (the
+  frame holds each speaker ``hold`` seconds) who do not fit one window together: each one's
+  head and shoulders in a panel, stacked.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from dataclasses import dataclass
 from pattern_pivot.reframe.analysis import Analysis, Sample
 from pattern_pivot.reframe.path import follow, keyframes
 from pattern_pivot.reframe.plan import Box, CropPlan, Keyframe, ShotFraming, crop_window
-from pattern_pivot.reframe.track import subjects
+from pattern_pivot.reframe.speaking import same_face
+from pattern_pivot.reframe.track import speaker, subjects, turns, union
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,10 @@ class Rules:
     screen_flatness: float = 0.35  # dominant-colour share above which a picture is a screen
     hold: float = 1.5  # seconds another face must lead before the frame moves to it
     whole_frame: float = 0.97  # window share of the source above which the crop is the frame
+    turn_seconds: float = 3.0  # two people changing turns faster than this get `two_up`
+
+
+CUT_SECONDS = 0.001  # a change of subject: the window jumps within one frame
 
 
 def center_shot(start: float, end: float, source: tuple[int, int],
@@ -79,6 +87,44 @@ def inset_panels(source: tuple[int, int], target: tuple[int, int]) -> tuple[int,
     return th - screen, screen
 
 
+def two_up_panels(target: tuple[int, int]) -> tuple[int, int]:
+    """(top panel height, bottom panel height) of a two-up frame: halves, even heights."""
+    top = target[1] // 4 * 2
+    return top, target[1] - top
+
+
+def _turn_taking(samples: list[Sample], start: float, end: float, source: tuple[int, int],
+                 target: tuple[int, int], window: tuple[float, float], rules: Rules
+                 ) -> ShotFraming | None:
+    """A two-up shot when two people take quick turns speaking and one window cannot hold
+    them both (a crop would cut away whoever speaks next); None otherwise."""
+    if target[1] < target[0]:
+        return None  # two panels stacked in a wide frame would be thin strips
+    found = turns(samples)
+    people: list[Box] = []
+    for _, face in found:
+        if not any(same_face(face, p) for p in people):
+            people.append(face)
+    if len(people) != 2 or len(found) < 3:
+        return None
+    every = (end - found[0][0]) / len(found)
+    if every >= rules.turn_seconds:
+        return None
+    seen = [[f for s in samples for f in s.faces if same_face(f, p)] for p in people]
+    pair = [Box(*(statistics.median(getattr(f, k) for f in faces) for k in "xywh"))
+            for faces in seen]
+    both = union(pair)
+    if both.w + 2 * rules.margin * max(p.w for p in pair) <= window[0] and both.h <= window[1]:
+        return None  # one window holds both: the crop frames them together
+    top, _ = two_up_panels(target)
+    panels = tuple(_inset_box(p, source, (target[0], top))
+                   for p in sorted(pair, key=lambda p: p.cx))
+    most = max(len(s.faces) for s in samples)
+    return ShotFraming(start, end, "two_up", f"two people take quick turns ({len(found) - 1} "
+                       f"speaker changes, a turn every {every:.1f} s) and do not fit one "
+                       "window: both stacked, head and shoulders", most, panels=panels)
+
+
 def _shot(samples: list[Sample], start: float, end: float, source: tuple[int, int],
           target: tuple[int, int], window: tuple[float, float], rules: Rules) -> ShotFraming:
     sw, sh = source
@@ -107,6 +153,9 @@ def _shot(samples: list[Sample], start: float, end: float, source: tuple[int, in
     if flat >= rules.screen_flatness:
         return ShotFraming(start, end, "fit", f"a face on a designed picture ({flat:.0%} one "
                            "colour: a title card, a slide): a crop would cut its text", most)
+    quick = _turn_taking(samples, start, end, source, target, window, rules)
+    if quick is not None:
+        return quick
     # A face that does not fit the window (in 9 samples out of 10) would be cut by any crop.
     widths, heights = sorted(b.w for b in boxes), sorted(b.h for b in boxes)
     p90 = int(0.9 * (len(boxes) - 1))
@@ -126,6 +175,29 @@ def _shot(samples: list[Sample], start: float, end: float, source: tuple[int, in
         times.append(end)
         held.append(boxes[-1])
     boxes = held
+    # With several people, the frame cuts (in one frame) from one person to the next
+    # rather than panning across the room: the path restarts at each change of subject.
+    bounds = [0, *(i for i in range(1, len(boxes)) if most > 1
+                   and not same_face(boxes[i - 1], boxes[i])), len(boxes)]
+    path: list[Keyframe] = []
+    for a, b in zip(bounds, bounds[1:]):
+        part = _path(times[a:b], boxes[a:b], source, window, rules)
+        if path and part[0].t - CUT_SECONDS > path[-1].t:
+            path.append(Keyframe(round(part[0].t - CUT_SECONDS, 3), path[-1].x, path[-1].y))
+        path += part
+    moving = len(path) > 1 and len({(k.x, k.y) for k in path}) > 1
+    reason = ("following the face" if moving else "one fixed crop holds the face") + (
+        f" ({most} faces)" if most > 1 else "")
+    if most > 1 and any(speaker(s) for s in samples):
+        reason += ", the active speaker chosen by mouth movement"
+    return ShotFraming(start, end, "crop", reason, most, tuple(path))
+
+
+def _path(times: list[float], boxes: list[Box], source: tuple[int, int],
+          window: tuple[float, float], rules: Rules) -> list[Keyframe]:
+    """The crop window's keyframes keeping ``boxes`` (one subject) in view at ``times``."""
+    sw, sh = source
+    cw, ch = window
     # The margin narrows (to nothing) rather than zooming out when a face nearly fills
     # the window.
     mx = [min(rules.margin * b.w, max(0.0, (cw - b.w) / 2)) for b in boxes]
@@ -138,11 +210,7 @@ def _shot(samples: list[Sample], start: float, end: float, source: tuple[int, in
     ys = follow(times, [b.y - m for b, m in zip(boxes, my)],
                 [max(b.y + b.h, b.cy - rules.headroom * ch + ch) for b in boxes], ch, sh - ch,
                 rules.dead_zone * ch, rules.max_speed * ch) if ch < sh - 1 else [0.0] * len(times)
-    path = _merge(keyframes(times, xs), keyframes(times, ys), times, xs, ys)
-    moving = len(path) > 1 and len({(k.x, k.y) for k in path}) > 1
-    reason = ("following the face" if moving else "one fixed crop holds the face") + (
-        f" ({most} faces)" if most > 1 else "")
-    return ShotFraming(start, end, "crop", reason, most, tuple(path))
+    return _merge(keyframes(times, xs), keyframes(times, ys), times, xs, ys)
 
 
 def _merge(kx, ky, times, xs, ys) -> list[Keyframe]:

@@ -11,7 +11,7 @@ from typing import Literal, get_args
 
 from pattern_pivot.remix.types import Framing
 
-Layout = Literal["crop", "fit", "inset"]
+Layout = Literal["crop", "fit", "inset", "two_up"]
 FRAMINGS: tuple[str, ...] = get_args(Framing)
 
 
@@ -44,7 +44,8 @@ class Box:
 class ShotFraming:
     """One shot: ``crop`` follows ``path`` with a ``window``-sized crop; ``fit`` shows the
     whole frame over a blurred copy of itself; ``inset`` puts ``face`` (a region of the
-    source) on top and the whole frame fitted below."""
+    source) on top and the whole frame fitted below; ``two_up`` stacks ``panels`` (two
+    regions of the source, head and shoulders of two people), each half the height."""
 
     start: float
     end: float
@@ -53,6 +54,7 @@ class ShotFraming:
     faces: int = 0  # most faces seen in one sample of the shot
     path: tuple[Keyframe, ...] = ()
     face: Box | None = None  # the inset's top panel, source pixels
+    panels: tuple[Box, ...] = ()  # two_up: the top and bottom panels, source pixels
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,7 +62,8 @@ class ShotFraming:
     @classmethod
     def from_dict(cls, data: dict) -> "ShotFraming":
         return cls(**{**data, "path": tuple(Keyframe(**k) for k in data.get("path", ())),
-                      "face": Box(**data["face"]) if data.get("face") else None})
+                      "face": Box(**data["face"]) if data.get("face") else None,
+                      "panels": tuple(Box(**b) for b in data.get("panels", ()))})
 
 
 @dataclass(frozen=True)
