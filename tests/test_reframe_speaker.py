@@ -140,6 +140,10 @@ def test_alternating_mouths_never_ping_pong_and_a_held_turn_cuts_where_it_began(
     quiet, talk = (0.0, 0.0), (0.0, 0.15)
     chosen = subjects(_samples([(0.15, 0.0)] * 4 + [talk] * 6), (100, 400), 0.2)
     assert [b.x for b in chosen] == [300] * 4 + [10] * 6
+    # No mouth readings yet in the first sample: the first speaker has the frame from the
+    # start, not the larger face for a moment.
+    chosen = subjects(_samples([()] + [talk] * 5), (100, 400), 0.2)
+    assert {b.x for b in chosen} == {10}
     # A pause keeps the speaker: silence does not hand the frame to the larger face.
     chosen = subjects(_samples([talk] * 4 + [quiet] * 6), (100, 400), 0.2)
     assert {b.x for b in chosen} == {10}

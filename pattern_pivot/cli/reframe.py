@@ -24,8 +24,9 @@ def reframe(
     as_json: bool = typer.Option(False, "--json", help="Print each shot's start, end, "
                                  "layout, reason and face count."),
 ) -> None:
-    """Frame SOURCE for FORMAT: per shot, a crop that follows the face, the whole frame
-    over a blurred copy (no face, screens, slides), or the face on top of the screen."""
+    """Frame SOURCE for FORMAT: per shot, a crop that follows the face (the speaker, when
+    several people show), the whole frame over a blurred copy (no face, screens, slides),
+    the face on top of the screen, or two people trading quick turns stacked (two_up)."""
     from pattern_pivot.reframe import FRAMINGS, frame_video
     from pattern_pivot.reframe.render import render_reframed
 

@@ -37,13 +37,14 @@ def _shows(shot: ShotFraming, plan: CropPlan, face: Box, t: float, margin: float
 
 
 def faces_in_frame(analysis: Analysis, plan: CropPlan, margin: float = 0.05) -> float:
-    """Share of samples showing a face whose largest face the output keeps in view with
-    ``margin`` (of the face's size) clear; 1.0 when no sample shows a face."""
+    """Share of samples showing a face in which the output keeps a face in view with
+    ``margin`` (of the face's size) clear; 1.0 when no sample shows a face. Any face: with
+    several people the crop follows the speaker, who need not be the largest."""
     seen = kept = 0
     for sample in analysis.samples:
         if not sample.faces:
             continue
         shot = next((s for s in plan.shots if s.start <= sample.t < s.end), plan.shots[-1])
         seen += 1
-        kept += _shows(shot, plan, sample.faces[0], sample.t, margin)
+        kept += any(_shows(shot, plan, face, sample.t, margin) for face in sample.faces)
     return kept / seen if seen else 1.0

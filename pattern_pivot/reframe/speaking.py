@@ -1,7 +1,7 @@
 """Who is speaking: per tracked face, how much its mouth moves.
 
-A face's mouth openness is read on every analysis frame (several a second) while more than
-one face is in the picture; its speaking score at a face sample is the spread (standard
+A face's mouth openness is read a few times a second while more than one face is in the
+picture; its speaking score at a face sample is the spread (standard
 deviation) of those readings over ``WINDOW`` seconds centred on the sample. A talking mouth
 opens and closes several times a second (a spread of 0.05-0.2 of the mouth's width); a
 still or listening one barely changes (below 0.02), however open it is.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pattern_pivot.reframe.plan import Box
 
-WINDOW = 1.0  # seconds of readings per score
+WINDOW = 1.5  # seconds of readings per score (4-5 readings)
 MIN_READINGS = 3  # fewer readings in the window give no score
 MAX_FACES = 3  # only the largest faces are measured: a crowd would cost a mesh per face
 

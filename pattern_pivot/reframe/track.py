@@ -68,6 +68,10 @@ def subjects(samples: list[Sample], window: tuple[float, float], margin: float,
     turn: list[tuple[int, Box]] = []  # (sample index, face) of that lead so far
     groups: dict[int, Box] = {}  # samples framing several faces together
     out: list[Box | None] = []
+    # The first mouth readings come a moment into the shot: whoever speaks then has the
+    # frame from the start, rather than the largest face for that moment.
+    first = next((s for s in samples if s.faces and speaker(s) is not None), None)
+    opening = speaker(first) if first is not None and first.t - samples[0].t <= hold else None
     for sample in samples:
         faces, t = list(sample.faces), sample.t
         if not faces:
@@ -78,7 +82,8 @@ def subjects(samples: list[Sample], window: tuple[float, float], margin: float,
         leader, decided = _leader(sample, match, by_mouth)
         by_mouth = by_mouth or decided
         if current is None:
-            current = leader
+            current = next((f for f in faces if opening is not None and same_face(f, opening)),
+                           leader)
         elif match is None:
             lost_since = t if lost_since is None else lost_since
             if t - lost_since >= hold:
