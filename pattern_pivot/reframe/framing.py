@@ -41,6 +41,7 @@ class Rules:
 
 
 CUT_SECONDS = 0.001  # a change of subject: the window jumps within one frame
+MAX_PANEL_ZOOM = 2.5  # a two-up panel scales its region of the source at most this much
 
 
 def center_shot(start: float, end: float, source: tuple[int, int],
@@ -69,11 +70,13 @@ def _filled(boxes: list[Box | None]) -> list[Box]:
     return out
 
 
-def _inset_box(face: Box, source: tuple[int, int], panel: tuple[int, int]) -> Box:
-    """Head and shoulders around ``face``, in the top panel's shape, inside the source."""
+def _inset_box(face: Box, source: tuple[int, int], panel: tuple[int, int],
+               min_height: float = 0.0) -> Box:
+    """Head and shoulders around ``face`` (at least ``min_height`` tall), in the panel's
+    shape, inside the source."""
     sw, sh = source
     aspect = panel[0] / panel[1]
-    h = min(face.h * 2.4, sh, sw / aspect)
+    h = min(max(face.h * 2.4, min_height), sh, sw / aspect)
     w = h * aspect
     x = min(max(face.cx - w / 2, 0.0), sw - w)
     y = min(max(face.cy + 0.15 * face.h - h / 2, 0.0), sh - h)
@@ -117,7 +120,8 @@ def _turn_taking(samples: list[Sample], start: float, end: float, source: tuple[
     if both.w + 2 * rules.margin * max(p.w for p in pair) <= window[0] and both.h <= window[1]:
         return None  # one window holds both: the crop frames them together
     top, _ = two_up_panels(target)
-    panels = tuple(_inset_box(p, source, (target[0], top))
+    # A small face gets a wider panel rather than a picture blown up past MAX_PANEL_ZOOM.
+    panels = tuple(_inset_box(p, source, (target[0], top), top / MAX_PANEL_ZOOM)
                    for p in sorted(pair, key=lambda p: p.cx))
     most = max(len(s.faces) for s in samples)
     return ShotFraming(start, end, "two_up", f"two people take quick turns ({len(found) - 1} "
