@@ -79,6 +79,21 @@ def test_no_key_is_served_on_loopback_only():
     assert not same_origin("http://attacker.example", "127.0.0.1:8000")
 
 
+def test_cli_refuses_to_serve_other_machines_without_a_key(monkeypatch):
+    from typer.testing import CliRunner
+
+    from pattern_pivot.cli import app
+
+    monkeypatch.delenv("PATTERN_PIVOT_API_KEY_SHA256", raising=False)
+    result = CliRunner().invoke(app, ["api", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "no API key is configured" in result.output
+    monkeypatch.setenv("PATTERN_PIVOT_API_KEY_SHA256", "my-secret-key")
+    result = CliRunner().invoke(app, ["api"])
+    assert result.exit_code == 2 and "not SHA-256" in result.output
+    assert "my-secret-key" not in result.output  # a misplaced key is never echoed
+
+
 def test_rate_limiter_refills_at_its_rate():
     clock = [0.0]
     limiter = RateLimiter(per_minute=60, burst=2, now=lambda: clock[0])
