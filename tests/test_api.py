@@ -94,6 +94,28 @@ def test_cli_refuses_to_serve_other_machines_without_a_key(monkeypatch):
     assert "my-secret-key" not in result.output  # a misplaced key is never echoed
 
 
+@pytest.mark.parametrize("url, youtube_id", [
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "dQw4w9WgXcQ"),
+    ("https://youtube.com/watch?feature=share&v=dQw4w9WgXcQ&t=10", "dQw4w9WgXcQ"),
+    ("https://youtu.be/dQw4w9WgXcQ?si=x", "dQw4w9WgXcQ"),
+    ("https://www.youtube.com/shorts/dQw4w9WgXcQ", "dQw4w9WgXcQ"),
+])
+def test_youtube_links_give_their_video_id(url, youtube_id):
+    from pattern_pivot.api.app import youtube_id_from_url
+
+    assert youtube_id_from_url(url) == youtube_id
+
+
+@pytest.mark.parametrize("url", ["https://evil.example/watch?v=dQw4w9WgXcQ",
+                                 "https://www.youtube.com/watch?v=../../etc",
+                                 "file:///etc/passwd", "https://youtu.be/short"])
+def test_other_links_are_not_youtube_videos(url):
+    from pattern_pivot.api.app import youtube_id_from_url
+
+    with pytest.raises(UploadError, match="not a YouTube video link"):
+        youtube_id_from_url(url)
+
+
 def test_rate_limiter_refills_at_its_rate():
     clock = [0.0]
     limiter = RateLimiter(per_minute=60, burst=2, now=lambda: clock[0])
@@ -270,7 +292,7 @@ def test_path_tricks_in_the_name_stay_inside_the_job_and_delete_keeps_shared_out
 
 
 @pytest.mark.slow
-def test_remix_requests_are_validated_queued_and_deletable(server):
+def test_remix_and_youtube_requests_are_validated_queued_and_deletable(server):
     empty = server.client.post("/api/remix", json={"topic": " ", "mode": "narrated"})
     assert empty.status_code == 422 and "topic" in empty.json()["detail"]
     mode = server.client.post("/api/remix", json={"topic": "sea", "mode": "musical"})
@@ -284,6 +306,12 @@ def test_remix_requests_are_validated_queued_and_deletable(server):
     assert server.client.get(f"/api/status/{job}").status_code == 200
     assert server.client.delete(f"/api/jobs/{job}").status_code == 200
     assert server.client.get(f"/api/faceless-video/status/{job}").status_code == 404
+    bad_link = server.client.post("/api/youtube-video", json={"url": "https://x.example/v"})
+    assert bad_link.status_code == 422 and "YouTube" in bad_link.json()["detail"]
+    link = server.client.post("/api/youtube-video",
+                              json={"url": "https://youtu.be/dQw4w9WgXcQ", "num_clips": 1})
+    assert link.status_code == 202 and link.json()["video_id"] == "yt-dQw4w9WgXcQ"
+    assert server.client.delete(f"/api/jobs/{link.json()['processing_id']}").status_code == 200
 
 
 @pytest.mark.slow
@@ -361,3 +389,16 @@ def _chunked_form(name: str, data: bytes):
     for start in range(0, len(data), 65536):
         yield data[start:start + 65536]
     yield b"\r\n--BOUNDARY--\r\n"
+
+
+def test_a_finished_jobs_outputs_version_changes_when_a_stage_rewrites_them(tmp_path):
+    from pattern_pivot.api.outputs import outputs_version
+
+    folder = tmp_path / "video_shorts" / "file-0123456789abcdef"
+    before = outputs_version(tmp_path, "shorts", "file-0123456789abcdef")
+    folder.mkdir(parents=True)
+    (folder / ".tmp").write_text("{}")
+    made = outputs_version(tmp_path, "shorts", "file-0123456789abcdef")
+    (folder / ".tmp").rename(folder / "shorts.json")  # how the media store publishes
+    assert len({before, made, outputs_version(tmp_path, "shorts",
+                                              "file-0123456789abcdef")}) == 3

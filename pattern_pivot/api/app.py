@@ -9,6 +9,7 @@ from the runs' step events (``progress``); files are served from what the stages
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from pattern_pivot.api import health
 from pattern_pivot.api.jobs import JOB_ID, Job, JobStore, new_job_id
 from pattern_pivot.api.launcher import Launcher
-from pattern_pivot.api.outputs import MEDIA_TYPES, job_files
+from pattern_pivot.api.outputs import MEDIA_TYPES, job_files, outputs_version
 from pattern_pivot.api.paths import UPLOADS_ASSET, job_store_path, upload_dir
 from pattern_pivot.api.security import (
     COOKIE,
@@ -75,6 +76,15 @@ class FacelessBody(BaseModel):
     length: float = Field(45.0, description="Target length in seconds (5-600).")
     variants: int = Field(1, description="Different takes to render (1-5).")
     allow_shorter: bool = False
+
+
+class YouTubeBody(BaseModel):
+    url: str = Field(..., max_length=500, description="A YouTube video URL (watch, youtu.be "
+                                                      "or shorts link).")
+    num_clips: int = 3
+    aspect_ratio: str = "9:16"
+    min_length: float = 15.0
+    max_length: float = 60.0
 
 
 class KeyBody(BaseModel):
@@ -151,7 +161,25 @@ def create_app(settings: Settings, config: ApiConfig) -> FastAPI:
                                 "Fix: use an id from POST /api/upload-video or GET /api/jobs")
         return job
 
+    ended: dict[str, tuple[tuple, dict]] = {}  # job id -> (what it was built from, body)
+
     def status_of(job: Job) -> dict:
+        """A finished job's status is built once and kept while neither the job nor its
+        outputs change (a status poll then costs one row read and one stat)."""
+        if job.state in ("completed", "failed", "canceled"):
+            version = (job.updated_at, outputs_version(settings.media_root, job.kind,
+                                                       job.partition))
+            cached = ended.get(job.job_id)
+            if cached and cached[0] == version:
+                return cached[1]
+            body = build_status(job)
+            if len(ended) > 10_000:
+                ended.clear()
+            ended[job.job_id] = (version, body)
+            return body
+        return build_status(job)
+
+    def build_status(job: Job) -> dict:
         from pattern_pivot.api.progress import percentage
 
         runs = progress.runs(job.job_id)
@@ -223,6 +251,24 @@ def create_app(settings: Settings, config: ApiConfig) -> FastAPI:
         launcher.submit(job_id)
         return {"processing_id": job_id, "status": "queued", "video_id": entry.video_id,
                 "file_name": received.name, "size_bytes": received.size,
+                "status_url": f"/api/status/{job_id}"}
+
+    @app.post("/api/youtube-video", status_code=202)
+    async def youtube_video(body: YouTubeBody):
+        """Add a YouTube video by URL (downloaded by the ingest run, with yt-dlp) and ask for
+        its best moments as shorts, like an upload."""
+        try:
+            youtube_id = youtube_id_from_url(body.url)
+            params = _shorts_params({k: str(v) for k, v in body.model_dump().items()
+                                     if k != "url"})
+        except UploadError as exc:
+            return _error(exc.status, str(exc))
+        entry = await run_in_threadpool(catalog.register_youtube, youtube_id, "", youtube_id)
+        job_id = new_job_id()
+        jobs.add(job_id, "shorts", entry.video_id, params | {"url": entry.source_uri,
+                                                             "file_name": youtube_id})
+        launcher.submit(job_id)
+        return {"processing_id": job_id, "status": "queued", "video_id": entry.video_id,
                 "status_url": f"/api/status/{job_id}"}
 
     @app.get("/api/status/{processing_id}")
@@ -360,6 +406,19 @@ def _shorts_params(fields: dict[str, str]) -> dict:
                           f"{params['max_length']:g}", "is not a valid range",
                           "give 1 <= min_length <= max_length <= 600 seconds")
     return params
+
+
+_YOUTUBE_URL = re.compile(r"^https?://(?:www\.|m\.)?(?:youtube\.com/(?:watch\?(?:.*&)?v=|shorts/"
+                          r"|live/)|youtu\.be/)([A-Za-z0-9_-]{11})(?:[?&#/].*)?$")
+
+
+def youtube_id_from_url(url: str) -> str:
+    match = _YOUTUBE_URL.match(url.strip())
+    if not match:
+        raise UploadError(422, f"url {url[:100]!r}", "is not a YouTube video link",
+                          "give a link such as https://www.youtube.com/watch?v=VIDEO_ID or "
+                          "https://youtu.be/VIDEO_ID")
+    return match.group(1)
 
 
 def _check_media(path: Path) -> None:

@@ -109,6 +109,19 @@ def _language(name: str) -> str | None:
     return parts[-2] if len(parts) >= 2 and parts[-1] in ("srt", "vtt", "ass") else None
 
 
+def outputs_version(media_root: Path, kind: str, partition: str) -> tuple:
+    """Changes whenever a stage rewrites the partition's outputs (files are renamed into
+    their folder, which bumps its modification time)."""
+    folders = ((SHORTS_ASSET, SUBTITLES_ASSET) if kind == "shorts" else (VIDEO_ASSET,))
+    version = []
+    for asset in folders:
+        try:
+            version.append(_folder(media_root, asset, partition).stat().st_mtime_ns)
+        except OSError:
+            version.append(None)
+    return tuple(version)
+
+
 def _url(group: str, job_id: str, name: str) -> str:
     return f"/api/download/{group}/{job_id}/{name}"
 
