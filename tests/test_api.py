@@ -402,3 +402,47 @@ def test_a_finished_jobs_outputs_version_changes_when_a_stage_rewrites_them(tmp_
     (folder / ".tmp").rename(folder / "shorts.json")  # how the media store publishes
     assert len({before, made, outputs_version(tmp_path, "shorts",
                                               "file-0123456789abcdef")}) == 3
+
+
+def _guarded(keys: tuple[str, ...], per_minute: int = 600):
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from pattern_pivot.api.guard import Guard
+
+    async def ok(request):
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/api/x", ok, methods=["GET", "POST"]), Route("/", ok)])
+    return TestClient(Guard(app, Keys(keys), RateLimiter(per_minute, burst=3)),
+                      base_url="http://127.0.0.1:8000")
+
+
+def test_keyless_guard_serves_loopback_hosts_and_same_origin_posts_only():
+    client = _guarded(())
+    assert client.get("/api/x").status_code == 200
+    rebinding = client.get("/api/x", headers={"Host": "attacker.example:8000"})
+    assert rebinding.status_code == 403 and "loopback" in rebinding.json()["detail"]
+    assert client.get("/", headers={"Host": "attacker.example"}).status_code == 200  # the page
+    cross = client.post("/api/x", content=b"{}", headers={"Origin": "http://attacker.example"})
+    assert cross.status_code == 403
+    same = client.post("/api/x", content=b"{}", headers={"Origin": "http://127.0.0.1:8000"})
+    assert same.status_code == 200
+
+
+def test_guard_checks_keys_bounds_json_bodies_and_rate():
+    client = _guarded((key_hash("right"),))
+    assert client.get("/api/x").status_code == 401
+    assert client.get("/api/x", headers={"X-API-Key": "wrong"}).status_code == 401
+    assert client.get("/api/x", headers={"Host": "example.org",  # keys: any host is fine
+                                         "X-API-Key": "right"}).status_code == 200
+    chunked = client.post("/api/x", content=iter([b"{", b"}"]), headers={"X-API-Key": "right"})
+    assert chunked.status_code == 411
+    huge = client.post("/api/x", content=b"x" * 300_000, headers={"X-API-Key": "right"})
+    assert huge.status_code == 413
+    limited = [client.get("/api/x", headers={"X-API-Key": "right"}).status_code
+               for _ in range(5)]
+    assert 429 in limited and "Retry-After" in client.get(
+        "/api/x", headers={"X-API-Key": "right"}).headers

@@ -22,19 +22,12 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from pattern_pivot.api import health
+from pattern_pivot.api.guard import Guard
 from pattern_pivot.api.jobs import JOB_ID, Job, JobStore, new_job_id
 from pattern_pivot.api.launcher import Launcher
 from pattern_pivot.api.outputs import MEDIA_TYPES, job_files, outputs_version
 from pattern_pivot.api.paths import UPLOADS_ASSET, job_store_path, upload_dir
-from pattern_pivot.api.security import (
-    COOKIE,
-    Keys,
-    RateLimiter,
-    host_name,
-    is_loopback,
-    presented_key,
-    same_origin,
-)
+from pattern_pivot.api.security import COOKIE, Keys, RateLimiter, is_loopback
 from pattern_pivot.api.uploads import UploadError, receive_upload
 from pattern_pivot.catalog import Catalog
 from pattern_pivot.errors import PatternPivotError
@@ -43,7 +36,6 @@ from pattern_pivot.settings import Settings
 
 log = logging.getLogger("pattern_pivot.api")
 STATIC = Path(__file__).with_name("static")
-MAX_JSON_BYTES = 256 * 1024  # a remix request with a 20,000-character story fits easily
 SHORTS_DEFAULTS = {"num_clips": 3, "aspect_ratio": "9:16", "min_length": 15.0,
                    "max_length": 60.0}
 
@@ -91,8 +83,8 @@ class KeyBody(BaseModel):
     key: str = Field(..., max_length=512)
 
 
-def _error(status: int, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"detail": message, **extra}, status_code=status)
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status)
 
 
 def create_app(settings: Settings, config: ApiConfig) -> FastAPI:
@@ -120,38 +112,7 @@ def create_app(settings: Settings, config: ApiConfig) -> FastAPI:
                               "videos; every job is a Dagster run on the platform's instance.",
                   lifespan=lifespan)
 
-    # -- guard: who, from where, how often -------------------------------------------------
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        path = request.url.path
-        if not path.startswith("/api/"):
-            return await call_next(request)
-        host_header = request.headers.get("host", "")
-        if not keys.required and not is_loopback(host_name(host_header)):
-            return _error(403, f"Host {host_header!r} is not this loopback server. Fix: open "
-                          "http://127.0.0.1 (no API key is configured, so only loopback "
-                          "names are served)")
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(
-                request.headers.get("origin"), host_header):
-            return _error(403, "cross-site request refused. Fix: call the API from this "
-                          "server's own page or from a script (no Origin header)")
-        identity = request.client.host if request.client else "?"
-        if keys.required and path != "/api/session":
-            matched = keys.match(presented_key(request.headers, request.cookies))
-            if matched is None:
-                return _error(401, "missing or wrong API key. Fix: send it as X-API-Key "
-                              "(or Authorization: Bearer KEY)",
-                              headers_hint="X-API-Key")
-            identity = "key:" + matched[:12]
-        wait = limiter.allow(identity)
-        if wait:
-            response = _error(429, f"too many requests. Fix: retry in {wait:.1f} s")
-            response.headers["Retry-After"] = str(max(1, round(wait)))
-            return response
-        if (request.method == "POST" and path != "/api/upload-video"
-                and int(request.headers.get("content-length") or 0) > MAX_JSON_BYTES):
-            return _error(413, f"request body over {MAX_JSON_BYTES:,} bytes")
-        return await call_next(request)
+    app.add_middleware(Guard, keys=keys, limiter=limiter)
 
     # -- helpers -------------------------------------------------------------------------
     def job_or_404(processing_id: str, kinds: tuple[str, ...] | None = None) -> Job:

@@ -9,6 +9,7 @@ asset folder names are repeated here and tests/test_api.py checks they still mat
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,15 +111,16 @@ def _language(name: str) -> str | None:
 
 
 def outputs_version(media_root: Path, kind: str, partition: str) -> tuple:
-    """Changes whenever a stage rewrites the partition's outputs (files are renamed into
-    their folder, which bumps its modification time)."""
+    """Changes whenever a stage rewrites the partition's outputs: each file is written anew
+    and renamed into place, so its inode changes (timestamps can be too coarse to tell)."""
     folders = ((SHORTS_ASSET, SUBTITLES_ASSET) if kind == "shorts" else (VIDEO_ASSET,))
     version = []
     for asset in folders:
         try:
-            version.append(_folder(media_root, asset, partition).stat().st_mtime_ns)
+            with os.scandir(_folder(media_root, asset, partition)) as entries:
+                version += sorted((asset, e.name, e.inode()) for e in entries)
         except OSError:
-            version.append(None)
+            version.append((asset, None))
     return tuple(version)
 
 
