@@ -446,3 +446,14 @@ def test_guard_checks_keys_bounds_json_bodies_and_rate():
                for _ in range(5)]
     assert 429 in limited and "Retry-After" in client.get(
         "/api/x", headers={"X-API-Key": "right"}).headers
+
+
+def test_a_youtube_link_keeps_what_the_catalog_knows_of_the_video(tmp_path):
+    from pattern_pivot.api.app import _add_youtube
+    from pattern_pivot.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    catalog.register_youtube("dQw4w9WgXcQ", "UC123", "The real title", 1.0e9, 212.0)
+    assert _add_youtube(catalog, "dQw4w9WgXcQ").title == "The real title"
+    assert catalog.youtube_entry("yt-dQw4w9WgXcQ").channel_id == "UC123"
+    assert _add_youtube(catalog, "abcdefghijk").video_id == "yt-abcdefghijk"

@@ -29,7 +29,7 @@ from pattern_pivot.api.outputs import MEDIA_TYPES, job_files, outputs_version
 from pattern_pivot.api.paths import UPLOADS_ASSET, job_store_path, upload_dir
 from pattern_pivot.api.security import COOKIE, Keys, RateLimiter, is_loopback
 from pattern_pivot.api.uploads import UploadError, receive_upload
-from pattern_pivot.catalog import Catalog
+from pattern_pivot.catalog import YOUTUBE_ID_PREFIX, Catalog
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.media.store import LocalMediaStore
 from pattern_pivot.settings import Settings
@@ -224,7 +224,7 @@ def create_app(settings: Settings, config: ApiConfig) -> FastAPI:
                                      if k != "url"})
         except UploadError as exc:
             return _error(exc.status, str(exc))
-        entry = await run_in_threadpool(catalog.register_youtube, youtube_id, "", youtube_id)
+        entry = await run_in_threadpool(_add_youtube, catalog, youtube_id)
         job_id = new_job_id()
         jobs.add(job_id, "shorts", entry.video_id, params | {"url": entry.source_uri,
                                                              "file_name": youtube_id})
@@ -380,6 +380,15 @@ def youtube_id_from_url(url: str) -> str:
                           "give a link such as https://www.youtube.com/watch?v=VIDEO_ID or "
                           "https://youtu.be/VIDEO_ID")
     return match.group(1)
+
+
+def _add_youtube(catalog: Catalog, youtube_id: str):
+    """A video the catalog already knows (a synced channel's, with its title and channel)
+    is kept as it is; a new one is added under its id until its download names it."""
+    try:
+        return catalog.get(YOUTUBE_ID_PREFIX + youtube_id)
+    except PatternPivotError:
+        return catalog.register_youtube(youtube_id, "", youtube_id)
 
 
 def _check_media(path: Path) -> None:
