@@ -236,7 +236,8 @@ def create_app(settings: Settings, config: ApiConfig) -> FastAPI:
     async def status(processing_id: str):
         """Status, ``progress_percentage`` (from the runs' step events) and, when done, the
         outputs with their quality checks and download URLs."""
-        return await run_in_threadpool(lambda: status_of(job_or_404(processing_id)))
+        return JSONResponse(await run_in_threadpool(
+            lambda: status_of(job_or_404(processing_id))))
 
     def download(group: str, processing_id: str, filename: str):
         job = job_or_404(processing_id)
@@ -271,8 +272,8 @@ def create_app(settings: Settings, config: ApiConfig) -> FastAPI:
 
     @app.get("/api/remix/status/{processing_id}")
     async def remix_status(processing_id: str):
-        return await run_in_threadpool(
-            lambda: status_of(job_or_404(processing_id, ("remix", "faceless"))))
+        return JSONResponse(await run_in_threadpool(
+            lambda: status_of(job_or_404(processing_id, ("remix", "faceless")))))
 
     @app.post("/api/faceless-video/generate", status_code=202)
     async def faceless_generate(body: FacelessBody):
@@ -284,8 +285,8 @@ def create_app(settings: Settings, config: ApiConfig) -> FastAPI:
 
     @app.get("/api/faceless-video/status/{processing_id}")
     async def faceless_status(processing_id: str):
-        return await run_in_threadpool(
-            lambda: status_of(job_or_404(processing_id, ("faceless",))))
+        return JSONResponse(await run_in_threadpool(
+            lambda: status_of(job_or_404(processing_id, ("faceless",)))))
 
     @app.get("/api/faceless-video/options")
     async def faceless_options():
