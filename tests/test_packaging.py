@@ -33,6 +33,8 @@ def test_wheel_installs_and_definitions_import(tmp_path):
     env["PATTERN_PIVOT_DATA_DIR"] = str(outside / "data")
     probe = ("import pattern_pivot.definitions as d, assets, resources, sensors, pathlib;"
              "assert 'site-packages' in assets.__file__, assets.__file__;"
+             "import pattern_pivot.api as api;"  # the creator page ships in the wheel
+             "assert (pathlib.Path(api.__file__).parent / 'static' / 'app.js').is_file();"
              "print(sorted(k.to_user_string() for k in d.defs.resolve_asset_graph()"
              ".get_all_asset_keys()))")
     proc = subprocess.run([str(venv / "bin/python"), "-c", probe], cwd=outside, env=env,

@@ -1,6 +1,7 @@
 """The ``pattern-pivot`` command line: what people do outside the Dagster UI."""
 
 from pattern_pivot.cli import (  # noqa: F401  (they add their commands to app)
+    api,
     channels,
     publish,
     reframe,

@@ -91,16 +91,17 @@ def _was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
 
 def execute(instance: dg.DagsterInstance, job: dg.JobDefinition, partition_key: str,
             say: Callable[[str], None] = _to_stderr, run_config: dict | None = None,
-            title: str | None = None) -> RunOutcome:
+            title: str | None = None, tags: dict[str, str] | None = None) -> RunOutcome:
     """Run one partition of a job here, after freeing what dead runs hold. Raises
-    RunInterrupted when Ctrl-C or SIGTERM stopped it."""
+    RunInterrupted when Ctrl-C or SIGTERM stopped it. ``tags`` are added to the run's (the
+    HTTP API finds a job's runs by them)."""
     for reaped in reap_dead_runs(instance):
         say(str(reaped))
     with pool_waits(instance, say) as waiter:
         result = job.execute_in_process(partition_key=partition_key, instance=instance,
                                         raise_on_error=False,
                                         run_config=_QUIET | (run_config or {}),
-                                        tags=worker_tags() | title_tags(title))
+                                        tags=worker_tags() | title_tags(title) | (tags or {}))
     outcome = RunOutcome(partition_key, result.success, result.run_id,
                          None if result.success else _first_error(result))
     if waiter.interrupted or _was_interrupted(result):
