@@ -125,7 +125,7 @@ language_assets = [video_subtitles_translated, video_dub]
 
 languages_job = dg.define_asset_job(
     "languages_job", selection=dg.AssetSelection.groups("languages"),
-    partitions_def=video_languages_partitions, executor_def=dg.in_process_executor,
+    executor_def=dg.in_process_executor,
     description="Per video and language: translated subtitles (with a back-translation "
                 "score), then the dubbed MP4. Backfill a language over every video from the "
                 "asset's partitions.")

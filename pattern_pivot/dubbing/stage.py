@@ -107,7 +107,7 @@ def store_video_dub(store: MediaStore, video_id: str, language: str, voice: str,
     names = [f"{language}.mp4", f"{language}.voice.wav", f"{language}.dub.json"]
     paths = [store.path(DUB_ASSET, video_id, n) for n in names]
     if all(store.is_current(DUB_ASSET, video_id, n, fingerprint) for n in names):
-        return _cached(paths, json.loads(paths[2].read_text(encoding="utf-8")))
+        return stored_result(paths, json.loads(paths[2].read_text(encoding="utf-8")))
     folder = paths[0].parent
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{language}-", dir=folder) as tmp:
@@ -118,7 +118,8 @@ def store_video_dub(store: MediaStore, video_id: str, language: str, voice: str,
     return replace(made, video=paths[0], voice_wav=paths[1], report=paths[2])
 
 
-def _cached(paths: list[Path], data: dict) -> DubResult:
+def stored_result(paths: list[Path], data: dict) -> DubResult:
+    """A stored dub (mp4, voice wav, report) read back from its report."""
     from pattern_pivot.dubbing.timing import DubLine
 
     lines = tuple(DubLine(**{k: x[k] for k in ("cue_start", "cue_end", "start", "end",

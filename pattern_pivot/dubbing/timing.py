@@ -118,7 +118,9 @@ def fit_lines(cues: Sequence[Cue], duration: float, speak: Speaker,
         length = clip.size / rate
         tempo = 1.0
         if length > window:
-            tempo = round(min(max_tempo, length / window) if window > 0 else max_tempo, 3)
+            # 3% spare: atempo's output runs a few milliseconds long.
+            tempo = round(min(max_tempo, length / window * 1.03) if window > 0 else max_tempo,
+                          3)
             clip = trim(atempo(clip, rate, tempo))
             length = clip.size / rate
         line = DubLine(cue.start, cue.end, round(start, 3), round(start + length, 3), tempo,
