@@ -2,7 +2,8 @@
 
 Partitions are video x language; the languages are a static set (PATTERN_PIVOT_LANGUAGES,
 default the ones that work offline here: pt, es). Both read what the per-video assets
-stored (the source-language cues of ``video_subtitles``, the file of ``source_video``).
+stored (the source-language cues of ``video_subtitles``, the file of ``source_video``);
+Dagster maps each (video, language) to its video's partition upstream.
 """
 
 import dagster as dg
@@ -27,8 +28,6 @@ _LANGUAGES, _PROBLEMS = languages.language_partition_keys()
 languages_partitions = dg.StaticPartitionsDefinition(_LANGUAGES)
 video_languages_partitions = dg.MultiPartitionsDefinition(
     {"video": videos_partitions, "language": languages_partitions})
-# Each (video, language) needs its video's per-video outputs.
-_PER_VIDEO = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="video")
 
 
 def _keys(context: dg.AssetExecutionContext) -> tuple[str, str]:
@@ -51,7 +50,7 @@ class TranslatedSubtitlesConfig(dg.Config):
 
 @dg.asset(partitions_def=video_languages_partitions, group_name="languages",
           kinds={"srt", "vtt", "ass"}, code_version="1",
-          deps=[dg.AssetDep(video_subtitles, partition_mapping=_PER_VIDEO)])
+          deps=[video_subtitles])
 def video_subtitles_translated(context: dg.AssetExecutionContext,
                                config: TranslatedSubtitlesConfig,
                                media_store: MediaStoreResource, llm: LLMResource,
@@ -93,8 +92,7 @@ class DubConfig(dg.Config):
 
 @dg.asset(partitions_def=video_languages_partitions, group_name="languages",
           kinds={"ffmpeg", "mp4"}, code_version="1", pool="render",
-          deps=[video_subtitles_translated,
-                dg.AssetDep(source_video, partition_mapping=_PER_VIDEO)])
+          deps=[video_subtitles_translated, source_video])
 def video_dub(context: dg.AssetExecutionContext, config: DubConfig,
               media_store: MediaStoreResource) -> dg.MaterializeResult:
     """The video with a dubbed sound track: each translated cue spoken by the language's
