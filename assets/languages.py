@@ -115,7 +115,7 @@ def video_dub(context: dg.AssetExecutionContext, config: DubConfig,
         "path": dg.MetadataValue.path(str(made.video)),
         "language": language, "voice": f"espeak-ng {made.voice}",
         "message": made.message or "dubbed", **summary,
-        "input_lufs": made.input_lufs,
+        "input_lufs": made.input_lufs if made.input_lufs is not None else "silent",
     })
 
 

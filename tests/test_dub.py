@@ -19,7 +19,7 @@ import pytest
 from assets.languages import video_dub, video_subtitles_translated
 from assets.partitions import videos_partitions
 from pattern_pivot import ingest
-from pattern_pivot.dubbing.timing import MAX_TEMPO, fit_lines
+from pattern_pivot.dubbing.timing import MAX_TEMPO, fit_lines, voice_track
 from pattern_pivot.dubbing.voices import DubLanguageError, check_language, espeak_speaker
 from pattern_pivot.media.loudness import measure_file
 from pattern_pivot.media.probe import probe
@@ -54,7 +54,8 @@ def test_a_line_too_long_for_its_cue_is_sped_up_within_the_bound_then_spills():
     cues = [Cue(0.5, 1.2, ("Uma frase comprida que de maneira nenhuma cabe aqui.",)),
             Cue(1.5, 2.4, ("Depois.",)),
             Cue(4.0, 6.0, ("Cabe.",))]
-    track, timing = fit_lines(cues, 7.0, speak)
+    clips, timing = fit_lines(cues, 7.0, speak)
+    track = voice_track(clips, timing)
     long, after, fits = timing.lines
     assert long.tempo == MAX_TEMPO and long.spill > 0.3  # the bound held, the rest spilled
     assert after.delay == pytest.approx(long.end - after.cue_start, abs=0.002)  # it waited
@@ -72,18 +73,46 @@ def test_a_line_too_long_for_its_cue_is_sped_up_within_the_bound_then_spills():
 
 
 def test_the_original_drops_20_db_under_each_line_and_stays_whole_between_them():
-    from pattern_pivot.dubbing.mix import MIX_RATE, duck_envelope
+    from pattern_pivot.dubbing.mix import CONTROL_RATE as RATE
+    from pattern_pivot.dubbing.mix import duck_envelope
     from pattern_pivot.dubbing.timing import DubLine
 
     lines = [DubLine(1.0, 2.0, 1.0, 2.5, 1.0, "a"), DubLine(4.0, 5.0, 4.0, 4.5, 1.0, "b")]
-    envelope = duck_envelope(lines, 6 * MIX_RATE)
-    at = {t: float(envelope[round(t * MIX_RATE)]) for t in (0.5, 1.5, 2.4, 3.2, 4.8, 5.7)}
+    envelope = duck_envelope(lines, 6 * RATE)
+    at = {t: float(envelope[round(t * RATE)]) for t in (0.5, 1.5, 2.4, 3.2, 4.8, 5.7)}
     assert at[1.5] == pytest.approx(0.1, abs=1e-3) and at[2.4] == pytest.approx(0.1, abs=1e-3)
     assert at[4.8] == pytest.approx(0.1, abs=1e-3)  # the cue, though its line ended at 4.5
     assert at[0.5] == at[3.2] == at[5.7] == pytest.approx(1.0)
-    # Ramps, not clicks: the gain moves by a small step per sample.
-    assert np.abs(np.diff(envelope)).max() < 0.001
-    assert duck_envelope(lines, 6 * MIX_RATE, duck_db=float("inf"))[round(1.5 * MIX_RATE)] == 0
+    # Ramps, not clicks: 80 ms from full to -20 dB.
+    assert np.abs(np.diff(envelope)).max() <= 0.9 / (0.08 * RATE) + 1e-4
+    assert duck_envelope(lines, 6 * RATE, duck_db=float("inf"))[round(1.5 * RATE)] == 0
+
+
+def test_the_mp4_keeps_the_original_whole_between_lines_and_20_db_down_under_them(tmp_path):
+    from pattern_pivot.dubbing.stage import dub_media
+
+    rate, seconds = 48000, 6.0
+    tone = 0.1 * np.sin(2 * np.pi * 440 * np.arange(round(rate * seconds)) / rate)
+    source = tmp_path / "tone.wav"
+    with wave.open(str(source), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes((tone * 32767).astype("<i2").tobytes())
+    made = dub_media(source, [Cue(1.0, 3.0, ("Sim.",))], "pt", "pt-br", tmp_path / "d.mp4")
+    line = made.timing.lines[0]
+    assert line.start == 1.0 and line.end < 1.6  # the short word leaves the cue's rest quiet
+    sound = np.frombuffer(subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(made.video), "-ac", "1", "-ar", str(rate),
+         "-f", "f32le", "-"], capture_output=True, check=True).stdout, dtype="<f4")
+
+    def level(start: float, end: float) -> float:
+        part = sound[round(start * rate):round(end * rate)]
+        return 20 * np.log10(np.sqrt(np.mean(part ** 2)))
+
+    assert level(1.8, 2.8) - level(4.2, 5.8) == pytest.approx(-20.0, abs=1.0)
+    assert level(0.1, 0.85) == pytest.approx(level(4.2, 5.8), abs=0.5)
+    assert measure_file(made.video).integrated == pytest.approx(-14.0, abs=1.0)
 
 
 def test_unsupported_language_lists_what_dubs_offline_and_names_the_llm_fix():

@@ -15,8 +15,16 @@ from typing import Sequence
 
 import numpy as np
 
-from pattern_pivot.dubbing.mix import DUCK_DB, MIX_RATE, decode_mono, mix, mux, resample, write_wav
-from pattern_pivot.dubbing.timing import DubTiming, fit_lines
+from pattern_pivot.dubbing.mix import (
+    CONTROL_RATE,
+    DUCK_DB,
+    clips_rms,
+    duck_envelope,
+    mux,
+    speech_rms,
+    write_envelope,
+)
+from pattern_pivot.dubbing.timing import DubTiming, fit_lines, write_voice_wav
 from pattern_pivot.dubbing.voices import Speaker, espeak_speaker
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.probe import probe
@@ -38,7 +46,7 @@ class DubResult:
     language: str
     voice: str  # the espeak-ng voice that spoke
     timing: DubTiming
-    input_lufs: float  # the mix before normalising to -14 LUFS
+    input_lufs: float | None  # the mix before normalising to -14 LUFS; None: silent
     message: str = ""  # set when there was nothing to dub
     cached: bool = False
 
@@ -56,19 +64,25 @@ def dub_media(source: Path, cues: Sequence[Cue], language: str, voice: str, out:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     log.info("dubbing %d cues into %s (espeak-ng %s)", len(cues), language, voice)
-    track, timing = fit_lines(cues, info.duration, speak or espeak_speaker(voice))
-    original = decode_mono(source) if info.audio else np.zeros(round(info.duration * MIX_RATE),
-                                                                dtype=np.float32)
-    sound = mix(original, resample(track, timing.rate), timing.lines, duck_db)
+    clips, timing = fit_lines(cues, info.duration, speak or espeak_speaker(voice))
     voice_wav, report = _beside(out, ".voice.wav"), _beside(out, ".dub.json")
+    # The new voice at the level of the speech it replaces (its own level if none).
+    speech = speech_rms(source, timing.lines, info.duration) if info.audio and clips else 0.0
+    spoken = clips_rms(clips)
+    gain = float(np.clip(speech / spoken, 0.1, 10.0)) if speech and spoken else 1.0
     with tempfile.TemporaryDirectory(prefix="pp-dub-", dir=out.parent) as tmp:
-        mixed = Path(tmp) / "mix.wav"
-        write_wav(sound, mixed, MIX_RATE)
-        measured = mux(source, mixed, Path(tmp) / "out.mp4", info.duration, language,
-                       info.video is not None)
-        write_wav(track, Path(tmp) / "voice.wav", timing.rate)
+        write_voice_wav(clips, timing, Path(tmp) / "voice.wav")
+        envelope = duck_envelope(timing.lines, round(info.duration * CONTROL_RATE) + 1,
+                                 duck_db=duck_db)
+        write_envelope(envelope, Path(tmp) / "envelope.wav")
+        log.info("mixing and encoding %.0f s at -14 LUFS", info.duration)
+        measured = mux(source, Path(tmp) / "voice.wav", Path(tmp) / "envelope.wav",
+                       Path(tmp) / "out.mp4", info.duration, language,
+                       has_video=info.video is not None, has_audio=info.audio is not None,
+                       voice_gain=gain)
         result = DubResult(out, voice_wav, report, language, voice, timing,
-                           round(measured.integrated, 2), "" if timing.lines else NO_SPEECH)
+                           round(measured.integrated, 2) if not measured.silent else None,
+                           "" if timing.lines else NO_SPEECH)
         (Path(tmp) / "dub.json").write_text(json.dumps(result.to_dict(), ensure_ascii=False,
                                                        indent=1), encoding="utf-8")
         for name, target in (("out.mp4", out), ("voice.wav", voice_wav), ("dub.json", report)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import wave
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
@@ -100,12 +101,15 @@ def _to_float(samples: np.ndarray) -> np.ndarray:
 
 
 def fit_lines(cues: Sequence[Cue], duration: float, speak: Speaker,
-              max_tempo: float = MAX_TEMPO) -> tuple[np.ndarray, DubTiming]:
-    """The voice track (float32 mono, ``duration`` seconds) and where each line landed."""
+              max_tempo: float = MAX_TEMPO) -> tuple[list[np.ndarray], DubTiming]:
+    """Each spoken line (float32 mono at ``timing.rate``) and where it landed; the track is
+    ``duration`` seconds long (``voice_track``, ``write_voice_wav``)."""
     placed: list[tuple[DubLine, np.ndarray]] = []
     rate = 22050
     free_from = 0.0  # where the previous line ended
-    for cue in cues:
+    for n, cue in enumerate(cues):
+        if n and n % 50 == 0:
+            log.info("dubbing: %d of %d lines spoken", n, len(cues))
         text = " ".join(" ".join(cue.lines).split())
         if not text:
             continue
@@ -128,17 +132,52 @@ def fit_lines(cues: Sequence[Cue], duration: float, speak: Speaker,
         placed.append((line, clip))
         free_from = start + length
     total = round(duration * rate)
-    track = np.zeros(total, dtype=np.float32)
-    cut = 0.0
-    for line, clip in placed:
-        at = round(line.start * rate)
-        room = max(0, total - at)
-        track[at:at + min(room, clip.size)] = clip[:room]
-        cut = max(cut, (clip.size - room) / rate)
-    timing = DubTiming(tuple(line for line, _ in placed), duration, rate, max(0.0, cut))
+    cut = max((round(line.start * rate) + clip.size - total for line, clip in placed),
+              default=0)
+    timing = DubTiming(tuple(line for line, _ in placed), duration, rate, max(0.0, cut / rate))
     summary = timing.summary()
     if summary["max_delay"] > 0.5 or summary["cut_at_end"] > 0:
         log.warning("dubbed lines overflow their slots: up to %.2f s late, %.2f s cut at the "
                     "end (the translation is longer than the original speech)",
                     summary["max_delay"], summary["cut_at_end"])
-    return track, timing
+    return [clip for _, clip in placed], timing
+
+
+def _pieces(clips: Sequence[np.ndarray], timing: DubTiming):
+    """(sample offset, samples) of each line, cut at the end of the track."""
+    total = round(timing.duration * timing.rate)
+    for line, clip in zip(timing.lines, clips):
+        at = round(line.start * timing.rate)
+        if at < total:
+            yield at, clip[:total - at]
+
+
+def voice_track(clips: Sequence[np.ndarray], timing: DubTiming) -> np.ndarray:
+    """The whole voice track in memory (short media; tests)."""
+    track = np.zeros(round(timing.duration * timing.rate), dtype=np.float32)
+    for at, clip in _pieces(clips, timing):
+        track[at:at + clip.size] = clip
+    return track
+
+
+def write_voice_wav(clips: Sequence[np.ndarray], timing: DubTiming, path) -> None:
+    """The voice track as 16-bit mono WAV, written line by line (silence between)."""
+    total = round(timing.duration * timing.rate)
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(timing.rate)
+        written = 0
+        for at, clip in _pieces(clips, timing):
+            clip = clip[max(0, written - at):]  # times are kept to the millisecond
+            _silence(writer, at - written)
+            writer.writeframes((np.clip(clip, -1, 1) * 32767).astype("<i2").tobytes())
+            written = max(written, at) + clip.size
+        _silence(writer, total - written)
+
+
+def _silence(writer, frames: int) -> None:
+    block = 1 << 20
+    while frames > 0:
+        writer.writeframes(b"\0\0" * min(block, frames))
+        frames -= block
