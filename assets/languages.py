@@ -76,8 +76,10 @@ def video_subtitles_translated(context: dg.AssetExecutionContext,
         "files": dg.MetadataValue.json([str(p) for p in made.files]),
         "excerpt": dg.MetadataValue.md(f"```\n{excerpt(made.cues)}\n```" if made.cues
                                        else "*no speech: empty subtitles*"),
-        "round_trip_mean_similarity": made.mean_similarity if made.mean_similarity is not None
-        else "not scored",
+        # Left out, not a string, when nothing was scored: the UI plots it per partition.
+        **({"round_trip_mean_similarity": made.mean_similarity}
+           if made.mean_similarity is not None else {}),
+        "round_trip_scored": len(made.round_trip),
         "round_trip_flagged": len(flagged),
         "doubtful_sentences": dg.MetadataValue.md("\n".join(
             f"- {r.start:.2f}s ({r.similarity:.2f}): {r.translated} -> *{r.back}*"

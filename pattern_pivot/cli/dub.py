@@ -31,6 +31,7 @@ def _dub_file(path: Path, lang: str, out: Path, model: str, backend: str, duck_d
     from pattern_pivot.subtitles.stage import language_cues
     from pattern_pivot.subtitles.translate import translator_for
 
+    typer.echo(f"transcribing {path.name} ({model})...", err=True)
     transcript = _transcribe(path, model)
     source = transcript.language if transcript.words else lang
     voice = check_language(source, lang, llm=llm)
@@ -44,6 +45,8 @@ def _dub_file(path: Path, lang: str, out: Path, model: str, backend: str, duck_d
             translator=lambda s, t: translator_for(s, t, backend=backend, providers=providers,
                                                    local=local))
     cues, engine = by_language[lang]
+    typer.echo(f"speaking {len(cues)} {lang} cues (espeak-ng {voice}), mixing, encoding...",
+               err=True)
     return source, engine, dub_media(path, cues, lang, voice, out, duck_db=duck_db)
 
 
