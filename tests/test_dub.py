@@ -19,7 +19,7 @@ import pytest
 from assets.languages import video_dub, video_subtitles_translated
 from assets.partitions import videos_partitions
 from pattern_pivot import ingest
-from pattern_pivot.dubbing.timing import MAX_TEMPO, fit_lines, voice_track
+from pattern_pivot.dubbing.timing import MAX_TEMPO, fit_lines
 from pattern_pivot.dubbing.voices import DubLanguageError, check_language, espeak_speaker
 from pattern_pivot.media.loudness import measure_file
 from pattern_pivot.media.probe import probe
@@ -49,13 +49,14 @@ def _loud_frames(samples: np.ndarray, rate: int) -> np.ndarray:
     return np.flatnonzero(level > _LOUD_DB) * hop / rate
 
 
-def test_a_line_too_long_for_its_cue_is_sped_up_within_the_bound_then_spills():
+def test_a_line_too_long_for_its_cue_is_sped_up_within_the_bound_then_spills(tmp_path):
     speak = espeak_speaker(check_language("en", "pt"))
     cues = [Cue(0.5, 1.2, ("Uma frase comprida que de maneira nenhuma cabe aqui.",)),
             Cue(1.5, 2.4, ("Depois.",)),
             Cue(4.0, 6.0, ("Cabe.",))]
-    clips, timing = fit_lines(cues, 7.0, speak)
-    track = voice_track(clips, timing)
+    timing = fit_lines(cues, 7.0, speak, tmp_path / "voice.wav")
+    track, rate = _read_wav(tmp_path / "voice.wav")
+    assert rate == timing.rate and timing.voice_rms > 0.01
     long, after, fits = timing.lines
     assert long.tempo == MAX_TEMPO and long.spill > 0.3  # the bound held, the rest spilled
     assert after.delay == pytest.approx(long.end - after.cue_start, abs=0.002)  # it waited

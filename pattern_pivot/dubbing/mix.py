@@ -93,13 +93,6 @@ def speech_rms(source: Path, lines: Sequence[DubLine], duration: float) -> float
     return float(np.sqrt(total / count)) if count else 0.0
 
 
-def clips_rms(clips: Sequence[np.ndarray]) -> float:
-    loud = [c[np.abs(c) > 1e-3] for c in clips]
-    count = sum(c.size for c in loud)
-    return float(np.sqrt(sum(float(np.sum(c.astype(np.float64) ** 2)) for c in loud) / count)) \
-        if count else 0.0
-
-
 def _graph(has_audio: bool, voice_gain: float, duration: float, tail: str) -> str:
     """Inputs: 0 the source, 1 the voice WAV, 2 the envelope WAV; output ``[a]``."""
     mono = f"aresample={MIX_RATE},aformat=sample_fmts=flt:channel_layouts=mono"

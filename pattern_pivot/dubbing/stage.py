@@ -18,13 +18,12 @@ import numpy as np
 from pattern_pivot.dubbing.mix import (
     CONTROL_RATE,
     DUCK_DB,
-    clips_rms,
     duck_envelope,
     mux,
     speech_rms,
     write_envelope,
 )
-from pattern_pivot.dubbing.timing import DubTiming, fit_lines, write_voice_wav
+from pattern_pivot.dubbing.timing import DubTiming, fit_lines
 from pattern_pivot.dubbing.voices import Speaker, espeak_speaker
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.probe import probe
@@ -64,14 +63,15 @@ def dub_media(source: Path, cues: Sequence[Cue], language: str, voice: str, out:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     log.info("dubbing %d cues into %s (espeak-ng %s)", len(cues), language, voice)
-    clips, timing = fit_lines(cues, info.duration, speak or espeak_speaker(voice))
     voice_wav, report = _beside(out, ".voice.wav"), _beside(out, ".dub.json")
-    # The new voice at the level of the speech it replaces (its own level if none).
-    speech = speech_rms(source, timing.lines, info.duration) if info.audio and clips else 0.0
-    spoken = clips_rms(clips)
-    gain = float(np.clip(speech / spoken, 0.1, 10.0)) if speech and spoken else 1.0
     with tempfile.TemporaryDirectory(prefix="pp-dub-", dir=out.parent) as tmp:
-        write_voice_wav(clips, timing, Path(tmp) / "voice.wav")
+        timing = fit_lines(cues, info.duration, speak or espeak_speaker(voice),
+                           Path(tmp) / "voice.wav")
+        # The new voice at the level of the speech it replaces (its own level if none).
+        speech = speech_rms(source, timing.lines, info.duration) \
+            if info.audio and timing.lines else 0.0
+        gain = float(np.clip(speech / timing.voice_rms, 0.1, 10.0)) \
+            if speech and timing.voice_rms else 1.0
         envelope = duck_envelope(timing.lines, round(info.duration * CONTROL_RATE) + 1,
                                  duck_db=duck_db)
         write_envelope(envelope, Path(tmp) / "envelope.wav")

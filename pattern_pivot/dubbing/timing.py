@@ -12,6 +12,7 @@ import logging
 import subprocess
 import wave
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -53,6 +54,7 @@ class DubTiming:
     duration: float
     rate: int
     cut_at_end: float  # seconds of the last line beyond the end of the video (dropped)
+    voice_rms: float = 0.0  # of the voice's sound (0: nothing spoken), to level it
 
     def summary(self) -> dict:
         lines = self.lines
@@ -100,13 +102,61 @@ def _to_float(samples: np.ndarray) -> np.ndarray:
     return samples.astype(np.float32)
 
 
-def fit_lines(cues: Sequence[Cue], duration: float, speak: Speaker,
-              max_tempo: float = MAX_TEMPO) -> tuple[list[np.ndarray], DubTiming]:
-    """Each spoken line (float32 mono at ``timing.rate``) and where it landed; the track is
-    ``duration`` seconds long (``voice_track``, ``write_voice_wav``)."""
-    placed: list[tuple[DubLine, np.ndarray]] = []
-    rate = 22050
-    free_from = 0.0  # where the previous line ended
+class _VoiceWriter:
+    """The voice track as 16-bit mono WAV, written line by line with silence between, so
+    no more than one line is ever in memory; keeps the RMS of what it wrote."""
+
+    def __init__(self, path: Path, duration: float):
+        self.path, self.duration = Path(path), duration
+        self.writer, self.rate, self.written = None, 22050, 0
+        self.square_sum, self.count = 0.0, 0
+
+    def add(self, start: float, clip: np.ndarray, rate: int) -> float:
+        """Write ``clip`` from ``start`` (s); returns seconds of it past the track's end."""
+        if self.writer is None:
+            self.rate = rate
+            self.writer = self._open()
+        total = round(self.duration * self.rate)
+        at = max(round(start * self.rate), self.written)  # times are kept to the millisecond
+        kept = clip[:max(0, total - at)]
+        self._silence(at - self.written)
+        self.writer.writeframes((np.clip(kept, -1, 1) * 32767).astype("<i2").tobytes())
+        self.written = at + kept.size
+        loud = kept[np.abs(kept) > 1e-3].astype(np.float64)
+        self.square_sum, self.count = self.square_sum + float(np.sum(loud ** 2)), \
+            self.count + loud.size
+        return (clip.size - kept.size) / self.rate
+
+    def close(self) -> float:
+        """Finish the file (silence to the end); returns the voice's RMS (0: none)."""
+        if self.writer is None:
+            self.writer = self._open()
+        self._silence(round(self.duration * self.rate) - self.written)
+        self.writer.close()
+        return float(np.sqrt(self.square_sum / self.count)) if self.count else 0.0
+
+    def _open(self):
+        writer = wave.open(str(self.path), "wb")
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(self.rate)
+        return writer
+
+    def _silence(self, frames: int) -> None:
+        block = 1 << 20
+        while frames > 0:
+            self.writer.writeframes(b"\0\0" * min(block, frames))
+            self.written += min(block, frames)
+            frames -= block
+
+
+def fit_lines(cues: Sequence[Cue], duration: float, speak: Speaker, voice_wav: Path,
+              max_tempo: float = MAX_TEMPO) -> DubTiming:
+    """Speak each cue into ``voice_wav`` (``duration`` seconds, 16-bit mono) and say where
+    every line landed."""
+    lines: list[DubLine] = []
+    free_from, cut = 0.0, 0.0  # where the previous line ended; speech past the end
+    track = _VoiceWriter(voice_wav, duration)
     for n, cue in enumerate(cues):
         if n and n % 50 == 0:
             log.info("dubbing: %d of %d lines spoken", n, len(cues))
@@ -127,57 +177,15 @@ def fit_lines(cues: Sequence[Cue], duration: float, speak: Speaker,
                           3)
             clip = trim(atempo(clip, rate, tempo))
             length = clip.size / rate
-        line = DubLine(cue.start, cue.end, round(start, 3), round(start + length, 3), tempo,
-                       text)
-        placed.append((line, clip))
+        lines.append(DubLine(cue.start, cue.end, round(start, 3), round(start + length, 3),
+                             tempo, text))
+        cut = max(cut, track.add(start, clip, rate))
         free_from = start + length
-    total = round(duration * rate)
-    cut = max((round(line.start * rate) + clip.size - total for line, clip in placed),
-              default=0)
-    timing = DubTiming(tuple(line for line, _ in placed), duration, rate, max(0.0, cut / rate))
+    voice_rms = track.close()
+    timing = DubTiming(tuple(lines), duration, track.rate, cut, round(voice_rms, 6))
     summary = timing.summary()
     if summary["max_delay"] > 0.5 or summary["cut_at_end"] > 0:
         log.warning("dubbed lines overflow their slots: up to %.2f s late, %.2f s cut at the "
                     "end (the translation is longer than the original speech)",
                     summary["max_delay"], summary["cut_at_end"])
-    return [clip for _, clip in placed], timing
-
-
-def _pieces(clips: Sequence[np.ndarray], timing: DubTiming):
-    """(sample offset, samples) of each line, cut at the end of the track."""
-    total = round(timing.duration * timing.rate)
-    for line, clip in zip(timing.lines, clips):
-        at = round(line.start * timing.rate)
-        if at < total:
-            yield at, clip[:total - at]
-
-
-def voice_track(clips: Sequence[np.ndarray], timing: DubTiming) -> np.ndarray:
-    """The whole voice track in memory (short media; tests)."""
-    track = np.zeros(round(timing.duration * timing.rate), dtype=np.float32)
-    for at, clip in _pieces(clips, timing):
-        track[at:at + clip.size] = clip
-    return track
-
-
-def write_voice_wav(clips: Sequence[np.ndarray], timing: DubTiming, path) -> None:
-    """The voice track as 16-bit mono WAV, written line by line (silence between)."""
-    total = round(timing.duration * timing.rate)
-    with wave.open(str(path), "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(timing.rate)
-        written = 0
-        for at, clip in _pieces(clips, timing):
-            clip = clip[max(0, written - at):]  # times are kept to the millisecond
-            _silence(writer, at - written)
-            writer.writeframes((np.clip(clip, -1, 1) * 32767).astype("<i2").tobytes())
-            written = max(written, at) + clip.size
-        _silence(writer, total - written)
-
-
-def _silence(writer, frames: int) -> None:
-    block = 1 << 20
-    while frames > 0:
-        writer.writeframes(b"\0\0" * min(block, frames))
-        frames -= block
+    return timing
