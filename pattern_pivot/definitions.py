@@ -8,6 +8,7 @@ from assets.catalog import video_catalog
 from assets.channel import channel_assets
 from assets.compose import compose_assets
 from assets.ingest import ingest_assets
+from assets.languages import language_assets, languages_job
 from assets.publish import publish_assets, publish_job, thumbnail_test_job
 from assets.remix import remix_assets
 from assets.shorts import shorts_assets, shorts_job
@@ -70,9 +71,9 @@ def build_definitions(settings: Settings | None = None,
     return dg.Definitions(
         assets=[video_catalog, *ingest_assets, *understand_assets, *channel_assets,
                 *remix_assets, *compose_assets, *publish_assets, *subtitle_assets,
-                *shorts_assets],
+                *shorts_assets, *language_assets],
         jobs=[ingest_job, video_stats_job, remix_job, register_remix_job, publish_job,
-              thumbnail_test_job, shorts_job],
+              thumbnail_test_job, shorts_job, languages_job],
         sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),
                  remix_requests_sensor, dead_runs_sensor],
         schedules=[video_stats_schedule],

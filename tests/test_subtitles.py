@@ -346,35 +346,6 @@ def test_back_translation_round_trip_flags_bad_translations(transcripts):
     assert sum(r.flagged for r in bad) >= len(bad) // 2
 
 
-def test_dubbing_speaks_the_translation_at_each_cue_start(tmp_path, transcripts):
-    import wave
-
-    import numpy as np
-
-    from pattern_pivot.media.audio import extract_speech_audio
-    from pattern_pivot.subtitles.dub import dub, espeak_speaker
-
-    transcript = transcripts["jfk"]
-    cues = translate_cues(build_cues(transcript.words, duration=transcript.duration),
-                          translator_for("en", "pt"))
-    result = dub(cues, transcript.duration, tmp_path / "pt.wav", espeak_speaker("pt"))
-    assert result.lines == len(cues) and result.max_delay == 0.0
-    assert result.duration == pytest.approx(transcript.duration, abs=0.05)
-    with wave.open(str(result.path)) as reader:
-        rate = reader.getframerate()
-        samples = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
-    for cue in cues:  # silence just before each cue, the voice right at its start
-        at = round(cue.start * rate)
-        assert np.abs(samples[max(0, at - rate // 20):at]).max(initial=0) < 300
-        assert np.abs(samples[at:at + rate // 50]).max() > 300
-    wav16 = tmp_path / "pt16.wav"
-    extract_speech_audio(result.path, wav16)
-    heard = FasterWhisperTranscriber("base", language="pt", beam_size=1).transcribe(wav16)
-    assert "país" in heard.text.lower() and "country" not in heard.text.lower()
-    with pytest.raises(Exception, match="no voice"):
-        espeak_speaker("xx")
-
-
 def test_markup_characters_in_speech_stay_text_in_every_format():
     cues = [Cue(start=1.0, end=2.0, lines=("R&D at AT&T: 3 < 4",))]
     assert "R&amp;D at AT&amp;T: 3 &lt; 4" in subtitles_text(cues, "vtt")  # WebVTT escapes

@@ -70,13 +70,6 @@ def _transcribe(path: Path, model: str):
                                                  tuple(words)),))
 
 
-def _dub(cues, language: str, duration: float | None, path: Path):
-    from pattern_pivot.subtitles.dub import dub, espeak_speaker
-
-    length = duration if duration is not None else (cues[-1].end if cues else 0.0)
-    return dub(cues, length, path, espeak_speaker(language))
-
-
 def _round_trip(cues, translator, source: str, language: str):
     from pattern_pivot.retrieval.embeddings import SentenceEmbedder
     from pattern_pivot.subtitles.quality import round_trip
@@ -100,9 +93,6 @@ def subtitles(
     check: bool = typer.Option(False, "--check",
                                help="Score the translation by a back-translation round trip "
                                     "(embedding similarity) and list doubtful sentences."),
-    dub_to: Optional[Path] = typer.Option(None, "--dub",
-                                          help="Also speak the cues (espeak-ng voice of the "
-                                               "language) into this WAV, on the same timeline."),
     as_json: bool = typer.Option(False, "--json", help="Print the cues as JSON."),
 ) -> None:
     """Subtitles with exact word timing and readable lines (42x2, 17 chars/s), translated
@@ -138,7 +128,6 @@ def subtitles(
                 if check and language != source else []
         if output is not None:
             write_subtitles(cues, output, fmt)
-        dubbed = _dub(cues, language, duration, dub_to) if dub_to is not None else None
     except PatternPivotError as exc:
         exit_with_error(exc)
     for trip in trips:
@@ -151,8 +140,6 @@ def subtitles(
         typer.echo(json.dumps({
             "source": target, "language": language, "source_language": source,
             "translator": engine, "format": fmt, "file": str(output) if output else None,
-            "dub": {"file": str(dubbed.path), "duration": dubbed.duration,
-                    "max_delay": dubbed.max_delay} if dubbed else None,
             "round_trip": [{"start": t.start, "similarity": t.similarity, "flagged": t.flagged,
                             "translated": t.translated, "back": t.back} for t in trips],
             "cues": [{"start": c.start, "end": c.end, "lines": list(c.lines)} for c in cues],
