@@ -91,6 +91,9 @@ def test_denoise_raises_snr_and_keeps_every_sample_in_place(reading, denoised):
 
 
 def test_denoise_never_makes_whisper_worse(reading, denoised, whisper):
+    """Measured here (tiny.en, 56 words): clean 0.018 -> 0.018 (the same words), noisy 5 dB
+    0.109 -> 0.091. Over more speech and models the noisy figure moves a few words either
+    way (README "Audio enhancement"), which is why denoise before ASR is off by default."""
     ref = [reading["reference"]]
 
     def wer(path):
