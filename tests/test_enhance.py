@@ -236,6 +236,28 @@ def test_long_silence_is_shortened_without_a_transcript(tmp_path, whisper):
                            [_heard(whisper, out).text]) <= 0.2
 
 
+def test_trimmed_video_keeps_picture_and_sound_together(tmp_path):
+    first, second = decode(_utterance("0880")), decode(_utterance("0930"))
+    speech = write_wav(tmp_path / "gap.wav", np.concatenate([first, np.zeros(48000), second]))
+    talk = tmp_path / "talk.mp4"
+    ffmpeg("-i", str(TALKING_HEAD_NO_AUDIO), "-i", str(speech), "-map", "0:v", "-map", "1:a",
+           "-c:v", "copy", "-c:a", "aac", "-shortest", str(talk))
+    out = tmp_path / "short.mp4"
+    result = enhance(talk, out, EnhanceOptions(denoise=False, trim_pauses=True))
+    assert result.video == "re-encoded" and len(result.cuts) == 1
+    assert 2.3 < result.duration_in - result.duration_out < 3.0
+
+    def stream_seconds(kind):
+        return float(subprocess.run(
+            ["ffprobe", "-v", "error", "-select_streams", kind, "-count_frames",
+             "-show_entries", "stream=duration", "-of", "csv=p=0", str(out)],
+            capture_output=True, text=True, check=True).stdout.strip())
+
+    # Cut on frame boundaries with the same spans: picture and sound end together.
+    assert stream_seconds("v:0") == pytest.approx(stream_seconds("a:0"), abs=0.1)
+    assert stream_seconds("v:0") == pytest.approx(result.duration_out, abs=0.1)
+
+
 def test_a_bad_speech_enhancement_setting_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("PATTERN_PIVOT_ENHANCE_SPEECH", "loud")
     with pytest.raises(SettingError, match="PATTERN_PIVOT_ENHANCE_SPEECH.*denoise or off"):
