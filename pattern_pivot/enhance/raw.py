@@ -1,5 +1,5 @@
-"""Working audio between enhancement steps: headerless float32 samples on disk, read back
-through a memory map (never loaded whole) and handed to ffmpeg with their format."""
+"""Working audio between enhancement steps: headerless float32 samples on disk, read back a
+block at a time (never loaded whole) and handed to ffmpeg with their format."""
 
 from __future__ import annotations
 
@@ -33,22 +33,23 @@ class RawAudio:
     def duration(self) -> float:
         return self.frames / self.rate
 
-    def samples(self) -> np.ndarray:
-        """(frames, channels), memory-mapped read-only."""
-        if self.frames == 0:
-            return np.zeros((0, self.channels), dtype=np.float32)
-        return np.memmap(self.path, dtype=np.float32, mode="r",
-                         shape=(self.frames, self.channels))
+    def read(self, start: int, count: int) -> np.ndarray:
+        """``count`` frames from frame ``start``, shape (frames, channels)."""
+        with open(self.path, "rb") as f:
+            f.seek(start * 4 * self.channels)
+            data = np.fromfile(f, dtype=np.float32, count=count * self.channels)
+        return data.reshape(-1, self.channels)
 
     def keep(self, spans: Sequence[tuple[float, float]], target: Path) -> "RawAudio":
-        """Only ``spans`` (seconds, in order) of this audio, joined with short fades."""
-        data = self.samples()
+        """Only ``spans`` (seconds, in order) of this audio, joined with short fades; read
+        and written a block at a time."""
         fade = max(1, int(JOIN_FADE_S * self.rate))
+        frames = self.frames
         with open(target, "wb") as out:
             for number, (start, end) in enumerate(spans):
-                a, b = int(round(start * self.rate)), min(self.frames, int(round(end * self.rate)))
+                a, b = int(round(start * self.rate)), min(frames, int(round(end * self.rate)))
                 for at in range(a, b, COPY_BLOCK_FRAMES):
-                    block = np.array(data[at:min(b, at + COPY_BLOCK_FRAMES)])
+                    block = self.read(at, min(b, at + COPY_BLOCK_FRAMES) - at)
                     if number > 0 and at == a:  # fade in after a cut
                         n = min(fade, len(block))
                         block[:n] *= np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None]
@@ -56,5 +57,5 @@ class RawAudio:
                         n = min(fade, len(block))
                         block[len(block) - n:] *= np.linspace(1.0, 0.0, n,
                                                               dtype=np.float32)[:, None]
-                    out.write(block.astype(np.float32).tobytes())
+                    out.write(block.tobytes())
         return RawAudio(Path(target), self.rate, self.channels)
