@@ -45,6 +45,10 @@ def enhance(
 
     try:
         words = _words(transcript) if transcript is not None else None
+        if not keep_level and not -70.0 <= loudness <= -5.0:
+            raise PatternPivotError(f"--loudness {loudness:g}", "is not a loudness target "
+                                    "in LUFS", "use a value from -70 to -5, e.g. -14 "
+                                    "(YouTube) or -23 (EBU broadcast)")
         if max_pause <= 0.4:
             raise PatternPivotError(f"--max-pause {max_pause:g}", "leaves no room for the "
                                     "0.4 s kept of each pause", "use a value above 0.4")
