@@ -259,6 +259,25 @@ def test_trimmed_video_keeps_picture_and_sound_together(tmp_path):
     assert stream_seconds("v:0") == pytest.approx(result.duration_out, abs=0.1)
 
 
+def test_ingest_re_extracts_speech_when_the_setting_changes(monkeypatch, settings, catalog):
+    from pattern_pivot import ingest
+    from pattern_pivot.media.store import LocalMediaStore
+
+    store = LocalMediaStore(settings.media_root)
+    entry = catalog.register_file(JFK)
+    source, info = ingest.store_source(entry, store)
+    monkeypatch.delenv("PATTERN_PIVOT_ENHANCE_SPEECH", raising=False)
+    plain = ingest.store_audio(entry, store, source, info)
+    plain_samples = decode(plain.path)
+    assert ingest.store_audio(entry, store, source, info).cached
+    monkeypatch.setenv("PATTERN_PIVOT_ENHANCE_SPEECH", "denoise")
+    denoised = ingest.store_audio(entry, store, source, info)
+    assert not denoised.cached and denoised.fingerprint != plain.fingerprint
+    cleaned = decode(denoised.path)
+    assert len(cleaned) == len(plain_samples) and not np.array_equal(cleaned, plain_samples)
+    assert ingest.store_audio(entry, store, source, info).cached
+
+
 def test_a_bad_speech_enhancement_setting_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("PATTERN_PIVOT_ENHANCE_SPEECH", "loud")
     with pytest.raises(SettingError, match="PATTERN_PIVOT_ENHANCE_SPEECH.*denoise or off"):
