@@ -15,7 +15,7 @@ from pathlib import Path
 from pattern_pivot.catalog import CatalogEntry
 from pattern_pivot.errors import CatalogError, MediaError
 from pattern_pivot.hashing import copy_with_sha256, inputs_digest
-from pattern_pivot.media.audio import extract_speech_audio
+from pattern_pivot.media.audio import extract_speech_audio, speech_enhancement
 from pattern_pivot.media.ffmpeg import run_ffmpeg
 from pattern_pivot.media.preview import MAX_PREVIEW_BYTES, write_animated_preview
 from pattern_pivot.media.probe import (
@@ -115,11 +115,14 @@ def store_audio(entry: CatalogEntry, store: MediaStore, source: StageOutput,
     if info.audio is None:
         raise MediaError(entry.source_uri, "has no audio stream, so there is no speech to "
                          "transcribe", "add a version of the video with its sound track")
-    fingerprint = inputs_digest(source.fingerprint, _AUDIO_VERSION)
+    enhancement = speech_enhancement()
+    # Unchanged when off, so audio extracted before the setting existed stays current.
+    fingerprint = inputs_digest(source.fingerprint, _AUDIO_VERSION,
+                                *([enhancement] if enhancement != "off" else []))
     if store.is_current(AUDIO, entry.video_id, AUDIO_NAME, fingerprint):
         return StageOutput(store.path(AUDIO, entry.video_id, AUDIO_NAME), fingerprint, True)
     with store.atomic_write(AUDIO, entry.video_id, AUDIO_NAME, fingerprint) as tmp:
-        extract_speech_audio(source.path, tmp)
+        extract_speech_audio(source.path, tmp, enhancement=enhancement)
         _check_decoded_length(entry, tmp, info)
     return StageOutput(store.path(AUDIO, entry.video_id, AUDIO_NAME), fingerprint, False)
 

@@ -4,6 +4,7 @@ from pattern_pivot.cli import (  # noqa: F401  (they add their commands to app)
     api,
     channels,
     dub,
+    enhance,
     publish,
     reframe,
     remix,

@@ -63,10 +63,12 @@ def parse_loudnorm(log: str, subject: str | Path) -> Loudness:
                     _number(data["input_lra"]))
 
 
-def measure_file(path: Path, chain: str = "anull") -> Loudness:
-    """Integrated loudness of the first audio stream of ``path`` after filter ``chain``."""
+def measure_file(path: Path, chain: str = "anull",
+                 input_options: Sequence[str] = ()) -> Loudness:
+    """Integrated loudness of the first audio stream of ``path`` after filter ``chain``
+    (``input_options`` describe a headerless input, e.g. raw float samples)."""
     log = run_ffmpeg_stderr(
-        ["-i", Path(path).resolve(), "-map", "0:a:0", "-af",
+        [*input_options, "-i", Path(path).resolve(), "-map", "0:a:0", "-af",
          f"{chain},loudnorm=print_format=json", "-f", "null", "-"],
         subject=path, fix="check that the file has a decodable audio stream")
     return parse_loudnorm(log, path)

@@ -68,5 +68,5 @@ def heard_words(wav_path: Path, transcriber: Transcriber) -> list[Word]:
     """Transcribe the narration (resampled for ASR in a temp file) into timed words."""
     with tempfile.TemporaryDirectory(prefix="pp-align-") as tmp:
         speech = Path(tmp) / "speech.wav"
-        extract_speech_audio(wav_path, speech)
+        extract_speech_audio(wav_path, speech, enhancement="off")  # synthetic: clean
         return transcriber.transcribe(speech).words
