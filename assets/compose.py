@@ -5,12 +5,11 @@ request. The checks on remix_video are blocking: a variant that fails one blocks
 downstream (publishing) until it is fixed and re-rendered.
 """
 
-import base64
-
 import dagster as dg
 
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
+from assets.previews import preview_metadata
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.remix.types import PLAN_ASSET
 from pattern_pivot.render import stage
@@ -63,10 +62,6 @@ def remix_narration(context: dg.AssetExecutionContext, media_store: MediaStoreRe
         "variants": len(rows), "narration": dg.MetadataValue.md(table)})
 
 
-def _poster_md(poster) -> str:
-    return f"![poster](data:image/jpeg;base64,{base64.b64encode(poster.read_bytes()).decode()})"
-
-
 @dg.asset(
     partitions_def=remixes_partitions, group_name="compose", kinds={"ffmpeg", "mp4"},
     deps=[remix_narration], code_version="1", pool="render",
@@ -97,9 +92,12 @@ def remix_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
         "path": dg.MetadataValue.path(str(first.path)),
         "all_checks_passed": all(o.passed for o in outputs),
         "videos": dg.MetadataValue.md("\n\n".join(
-            f"**variant {o.variant}** ({'passed' if o.passed else 'FAILED'}) "
-            f"{_facts(o)}\n\n{_poster_md(o.poster)}" for o in outputs)),
+            f"**variant {o.variant}** ({'passed' if o.passed else 'FAILED'}) {_facts(o)}"
+            for o in outputs)),
     }
+    for o in outputs:  # each variant's pictures, shown in place on the partition's page
+        metadata |= preview_metadata(media_store.root, preview=o.preview, poster=o.poster,
+                                     key=f"variant_{o.variant}")
     checks = []
     for name in CHECK_NAMES:
         per_variant = {o.variant: next(c for c in o.checks if c.name == name) for o in outputs}

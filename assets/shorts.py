@@ -1,13 +1,12 @@
 """Shorts from long videos: each video's best 15-60 s moments (highlights), then each one
 rendered as a framed, captioned 9:16 short and checked (blocking, like remix_video)."""
 
-import base64
-
 import dagster as dg
 
 from assets.compose import _CHECK_DESCRIPTIONS
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
+from assets.previews import preview_metadata
 from pattern_pivot.highlights import stage
 from pattern_pivot.llm.providers import parse_providers
 from pattern_pivot.quality.checks import CHECK_NAMES
@@ -71,10 +70,6 @@ def video_highlights(context: dg.AssetExecutionContext, config: ShortsConfig,
         data_version=dg.DataVersion(output.fingerprint[:16]))
 
 
-def _inline(path, mime: str, alt: str) -> str:
-    return f"![{alt}](data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()})"
-
-
 @dg.asset(
     partitions_def=videos_partitions, group_name="shorts", kinds={"ffmpeg", "mp4"},
     deps=[video_highlights], code_version="1", pool="render",
@@ -94,8 +89,7 @@ def video_shorts(context: dg.AssetExecutionContext, config: ShortsConfig,
     cards = "\n\n".join(
         f"**{o.index}. {o.highlight.title}** ({o.highlight.start:.1f}-{o.highlight.end:.1f} s, "
         f"score {o.highlight.score:.2f}, {'passed' if o.passed else 'FAILED'}): "
-        f"{o.highlight.reason}\n\n{_inline(o.poster, 'image/jpeg', 'poster')} "
-        f"{_inline(o.preview, 'image/webp', 'preview')}" for o in outputs)
+        f"{o.highlight.reason}" for o in outputs)
     checks = []
     for name in _SHORT_CHECKS:
         per_short = {o.index: next(c for c in o.checks if c.name == name) for o in outputs}
@@ -110,7 +104,11 @@ def video_shorts(context: dg.AssetExecutionContext, config: ShortsConfig,
         "status": "cached" if all(o.cached for o in outputs) else "materialized",
         "shorts": len(outputs), "all_checks_passed": all(o.passed for o in outputs),
         "paths": dg.MetadataValue.json({o.index: str(o.path) for o in outputs}),
-        "previews": dg.MetadataValue.md(cards)}, check_results=checks)
+        "shorts_list": dg.MetadataValue.md(cards),
+        # each short's pictures, shown in place on the partition's page
+        **{k: v for o in outputs for k, v in preview_metadata(
+            media_store.root, preview=o.preview, poster=o.poster, key=f"short_{o.index}",
+            caption=f"**{o.index}.**").items()}}, check_results=checks)
 
 
 shorts_assets = [video_highlights, video_shorts]

@@ -320,11 +320,31 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
 
 @app.command()
 def ui(port: int = typer.Option(3000), host: str = typer.Option("127.0.0.1")) -> None:
-    """Open the Dagster UI (dagster dev) on this project's persistent instance."""
-    from pattern_pivot.cli.runs import instance_for
+    """Open the Dagster UI (dagster dev) on this project's persistent instance, with the
+    preview server that shows posters and animated previews in place."""
+    import subprocess
 
-    instance_for(Settings.from_env())  # sets DAGSTER_HOME
+    from pattern_pivot.cli.runs import instance_for
+    from pattern_pivot.media.preview_server import preview_base_url, start_preview_server
+
+    settings = Settings.from_env()
+    instance_for(settings)  # sets DAGSTER_HOME
+    try:
+        previews = start_preview_server(settings.media_root)
+        typer.echo(f"previews: {preview_base_url()} (the media store's posters and previews)")
+    except (PatternPivotError, OSError) as exc:  # the UI still works; pictures are a click away
+        typer.secho(f"no preview server ({exc}): previews show under [Show Markdown]",
+                    fg=typer.colors.YELLOW, err=True)
+        previews = None
     dagster = str(Path(sys.executable).with_name("dagster"))
     target = (["-w", "workspace.yaml"] if Path("workspace.yaml").is_file()
               else ["-m", "pattern_pivot.definitions"])
-    os.execv(dagster, [dagster, "dev", *target, "-h", host, "-p", str(port)])
+    process = subprocess.Popen([dagster, "dev", *target, "-h", host, "-p", str(port)])
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:  # dagster dev got the Ctrl-C too: let it shut down cleanly
+        code = process.wait()
+    finally:
+        if previews:
+            previews.shutdown()
+    raise typer.Exit(code=code)

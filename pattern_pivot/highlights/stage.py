@@ -21,16 +21,15 @@ from pattern_pivot.hashing import inputs_digest
 from pattern_pivot.highlights.find import Embedder, Highlight, find_highlights
 from pattern_pivot.highlights.rerank import rerank
 from pattern_pivot.llm.providers import ProviderConfig
-from pattern_pivot.media.ffmpeg import run_ffmpeg
 from pattern_pivot.media.store import MediaStore
 from pattern_pivot.quality.checks import CheckOutcome, read_outcomes, run_checks, write_outcomes
 from pattern_pivot.reframe import analyse, plan_framing
 from pattern_pivot.reframe.check import faces_in_frame
 from pattern_pivot.remix.select import engagement_scores
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
-from pattern_pivot.render.engine import RenderOptions, render_plan, write_poster
+from pattern_pivot.render.engine import RenderOptions, render_plan
 from pattern_pivot.render.sources import SourceResolver
-from pattern_pivot.render.stage import expectations
+from pattern_pivot.render.stage import expectations, write_pictures
 from pattern_pivot.transcription.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -138,15 +137,6 @@ def framing_check(source: Path, start: float, end: float,
                          "layouts": [s.layout for s in plan.shots]})
 
 
-def write_preview(video: Path, out: Path, seconds: float = 3.0, width: int = 120) -> Path:
-    """A small looping animated WebP of the short's first seconds (shows the framing)."""
-    run_ffmpeg(["-t", f"{seconds:.1f}", "-i", Path(video).resolve(), "-an", "-vf",
-                f"fps=6,scale={width}:-2", "-c:v", "libwebp_anim", "-loop", "0", "-q:v", "40",
-                "-f", "webp", Path(out).resolve()],
-               subject=video, fix="the rendered short could not be decoded: render it again")
-    return out
-
-
 @dataclass(frozen=True)
 class ShortOutput:
     index: int
@@ -197,10 +187,7 @@ def store_short(store: MediaStore, video_id: str, n: int, highlight: Highlight,
                                                 result.shot_seconds))
         outcomes.append(framing_check(sources(video_id).path, highlight.start, highlight.end,
                                       frame))
-        with store.atomic_write(SHORTS_ASSET, video_id, names["poster"], fingerprint) as poster:
-            write_poster(tmp, poster, min(1.5, result.duration / 3))
-        with store.atomic_write(SHORTS_ASSET, video_id, names["preview"], fingerprint) as prev:
-            write_preview(tmp, prev)
+        write_pictures(store, SHORTS_ASSET, video_id, names, fingerprint, tmp, result.duration)
     with store.atomic_write(SHORTS_ASSET, video_id, names["checks"], fingerprint) as tmp:
         write_outcomes(outcomes, tmp)
     return ShortOutput(n, highlight, paths["video"], paths["poster"], paths["preview"],
