@@ -59,6 +59,44 @@ def local_video_id(sha256: str) -> str:
     return LOCAL_ID_PREFIX + sha256[:16]
 
 
+_CANDIDATES_SHOWN = 10
+
+
+class UnknownVideoError(CatalogError):
+    """No id or title matches what was asked for (as opposed to several matching)."""
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def resolve_id(target: str, titles: dict[str, str], what: str = "video",
+               fix: str = "give its id (`pattern-pivot add` prints them) or its title") -> str:
+    """The one id in ``titles`` (id -> title) that ``target`` names: the id itself, the
+    title (case and spacing ignored), or a prefix of either that only one of them has.
+    Ambiguous or unknown names are an error that lists the candidates."""
+    if target in titles:
+        return target
+    wanted = _folded(target)
+    if not wanted:
+        raise UnknownVideoError(f"{what} {target!r}", "is empty", fix)
+    for matches in ([i for i, t in titles.items() if _folded(t) == wanted],
+                    [i for i, t in titles.items()
+                     if _folded(t).startswith(wanted) or i.casefold().startswith(wanted)]):
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            listed = "; ".join(f"{i} ({titles[i]})" for i in matches[:_CANDIDATES_SHOWN])
+            more = f" and {len(matches) - _CANDIDATES_SHOWN} more" \
+                if len(matches) > _CANDIDATES_SHOWN else ""
+            raise CatalogError(f"{what} {target!r}", f"matches {len(matches)}: {listed}{more}",
+                               "give more of the title, or the id")
+    known = "; ".join(f"{i} ({t})" for i, t in list(titles.items())[:_CANDIDATES_SHOWN])
+    raise UnknownVideoError(f"{what} {target!r}", "matches no id or title"
+                       + (f" (known: {known}{' ...' if len(titles) > _CANDIDATES_SHOWN else ''})"
+                          if titles else " (there are none yet)"), fix)
+
+
 class Catalog:
     """Registered videos in a SQLite file."""
 
@@ -107,6 +145,10 @@ class Catalog:
             raise CatalogError(f"video {video_id!r}", "is not in the catalog",
                                "register its file with `pattern-pivot add FILE`")
         return CatalogEntry(*row)
+
+    def resolve(self, target: str) -> str:
+        """A video id from an id, a title or a unique prefix of either (``resolve_id``)."""
+        return resolve_id(target, {e.video_id: e.title for e in self.entries()})
 
     def entries(self) -> list[CatalogEntry]:
         with closing(self._connect()) as conn:

@@ -121,7 +121,8 @@ def search(
     query: str = typer.Argument(..., help="What to look for, in plain words."),
     top: int = typer.Option(10, "--top", min=1, max=200),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of hits."),
-    video: List[str] = typer.Option([], "--video", help="Only these video ids (repeatable)."),
+    video: List[str] = typer.Option([], "--video", help="Only these videos: ids, titles or "
+                                     "unique prefixes (repeatable)."),
     channel: Optional[str] = typer.Option(None, help="Only this channel ('local' for files)."),
     since: Optional[str] = typer.Option(None, help="Published/added on or after YYYY-MM-DD."),
     until: Optional[str] = typer.Option(None, help="Published/added on or before YYYY-MM-DD."),
@@ -140,6 +141,10 @@ def search(
     from pattern_pivot.retrieval.milvus_store import MilvusChunkStore, SearchFilters
 
     settings = Settings.from_env()
+    try:  # ids, titles or unique prefixes of either
+        video = [Catalog(settings.catalog_path).resolve(v) for v in video]
+    except PatternPivotError as exc:
+        exit_with_error(exc)
     filters = SearchFilters(video_ids=tuple(video), channel=channel,
                             published_from=_day(since), published_to=_day(until, True))
     try:
@@ -261,19 +266,25 @@ def add(files: List[Path] = typer.Argument(..., help="Video or audio files."),
 
 
 @app.command()
-def ingest(video_ids: List[str] = typer.Argument(None, help="Video ids (default: all).")) -> None:
+def ingest(video_ids: List[str] = typer.Argument(
+        None, metavar="[VIDEO...]",
+        help="Video ids, titles or unique prefixes of either (default: all).")) -> None:
     """Run the ingest job (source, audio, transcript, chunks) for registered videos."""
     from pattern_pivot.cli.runs import add_partitions, instance_for, run_ingest
 
     settings = Settings.from_env()
-    known = [e.video_id for e in Catalog(settings.catalog_path).entries()]
-    unknown = [v for v in video_ids or [] if v not in known]
-    if unknown:
-        typer.secho(f"error: {', '.join(unknown)}: not in the catalog. Fix: register the file "
-                    "with `pattern-pivot add FILE` (ids are listed by `add`)",
-                    fg=typer.colors.RED, err=True)
+    catalog = Catalog(settings.catalog_path)
+    keys, problems = [], []
+    for target in video_ids or []:
+        try:
+            keys.append(catalog.resolve(target))
+        except PatternPivotError as exc:
+            problems.append(exc)
+    for problem in problems:
+        typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
+    if problems:
         raise typer.Exit(code=2)
-    keys = video_ids or known
+    keys = keys or [e.video_id for e in catalog.entries()]
     instance = instance_for(settings)
     add_partitions(instance, keys)  # heals a catalog entry whose partition was never added
     if report_runs(run_ingest(instance, keys)):
