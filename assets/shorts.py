@@ -1,6 +1,8 @@
 """Shorts from long videos: each video's best 15-60 s moments (highlights), then each one
 rendered as a framed, captioned 9:16 short and checked (blocking, like remix_video)."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from assets.compose import _CHECK_DESCRIPTIONS
@@ -9,6 +11,7 @@ from assets.partitions import videos_partitions
 from assets.previews import preview_metadata
 from pattern_pivot.highlights import stage
 from pattern_pivot.llm.providers import parse_providers
+from pattern_pivot.publish.performance import load_weights, weighting_enabled
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.remix.engagement import stats_engagement
 from pattern_pivot.render.sources import StoreSources
@@ -53,12 +56,14 @@ def video_highlights(context: dg.AssetExecutionContext, config: ShortsConfig,
     The video's standing in the stats store, when known, lifts all of its clips alike."""
     ids = [e.video_id for e in catalog.catalog().entries()]
     engagement = stats_engagement(stats_store.store, context.log.warning)(ids)
+    performance = load_weights(Path(catalog.path), Path(media_store.root), stats_store.store,
+                               context.log.warning) if weighting_enabled() else None
     with user_errors():
         output = stage.store_highlights(
             media_store.store(), context.partition_key, config.settings(),
             embedder.embedder(), embedder.model,
             source_stats=stage.source_standing(context.partition_key, engagement),
-            providers=parse_providers(llm.providers_json))
+            providers=parse_providers(llm.providers_json), performance=performance)
     table = "| # | start | end | score | title | why |\n|---|---|---|---|---|---|\n" + "\n".join(
         f"| {n} | {h.start:.1f} | {h.end:.1f} | {h.score:.2f} | {h.title} | {h.reason} |"
         for n, h in enumerate(output.highlights, start=1))

@@ -22,6 +22,7 @@ from pattern_pivot.highlights.find import Embedder, Highlight, find_highlights
 from pattern_pivot.highlights.rerank import rerank
 from pattern_pivot.llm.providers import ProviderConfig
 from pattern_pivot.media.store import MediaStore
+from pattern_pivot.publish.performance import PerformanceWeights
 from pattern_pivot.quality.checks import CheckOutcome, read_outcomes, run_checks, write_outcomes
 from pattern_pivot.reframe import analyse, plan_framing
 from pattern_pivot.reframe.check import faces_in_frame
@@ -73,7 +74,8 @@ class HighlightsOutput:
 def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
                      embedder: Embedder | None, embedder_name: str = "-",
                      source_stats: float | None = None,
-                     providers: Sequence[ProviderConfig] = ()) -> HighlightsOutput:
+                     providers: Sequence[ProviderConfig] = (),
+                     performance: PerformanceWeights | None = None) -> HighlightsOutput:
     """Find and store a video's highlights (cached per transcript, audio and settings).
     With LLM ``providers``, twice as many candidates are picked locally and the first
     provider that answers orders them (any failure keeps the local order)."""
@@ -83,7 +85,7 @@ def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
     fingerprint = inputs_digest(transcript_out.fingerprint, audio_out.fingerprint,
                           json.dumps(asdict(settings)), embedder_name, repr(source_stats),
                           ",".join(f"{p.name}={p.model}@{p.base_url}" for p in providers),
-                          _VERSION)
+                          _VERSION, *([performance.fingerprint()] if performance else []))
     path = store.path(HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME)
     if store.is_current(HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME, fingerprint):
         stored = json.loads(path.read_text(encoding="utf-8"))
@@ -93,7 +95,8 @@ def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
                             subject=f"video {video_id}", embedder=embedder,
                             count=settings.count * (2 if providers else 1),
                             min_seconds=settings.min_seconds,
-                            max_seconds=settings.max_seconds, source_stats=source_stats)
+                            max_seconds=settings.max_seconds, source_stats=source_stats,
+                            performance=_lift(video_id, performance))
     ranking: dict = {"ranked_by": "local", "providers_tried": []}
     if providers:
         found, ranking = rerank(found, providers, settings.count)
@@ -102,6 +105,14 @@ def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
                                    **ranking, "highlights": [h.to_dict() for h in found]},
                                   indent=1), encoding="utf-8")
     return HighlightsOutput(found, path, fingerprint, False, ranking["ranked_by"])
+
+
+def _lift(video_id: str, weights: PerformanceWeights | None):
+    """A clip's published-performance factor: its opening's hook style, times its video's."""
+    if weights is None or not weights.outputs:
+        return None
+    source = weights.by_source.get(video_id, 1.0)
+    return lambda first_sentence: weights.hook(first_sentence) * source
 
 
 def read_highlights(path: Path) -> list[Highlight]:
