@@ -10,6 +10,7 @@ import dagster as dg
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
 from assets.previews import preview_metadata
+from pattern_pivot.progress import render_progress
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.remix.types import PLAN_ASSET
 from pattern_pivot.render import stage
@@ -83,7 +84,9 @@ def remix_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
     with user_errors():
         for stored in stage.load_plans(store, context.partition_key):
             narration = stage.stored_narration(store, stored.plan)
-            outputs.append(stage.store_video(store, stored, sources, narration, options))
+            outputs.append(stage.store_video(
+                store, stored, sources, narration, options,
+                render_progress(context.log.info, f"variant {stored.plan.variant} rendered")))
     first = outputs[0]
     metadata = {
         "status": "cached" if all(o.cached for o in outputs) else "materialized",

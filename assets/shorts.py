@@ -90,7 +90,7 @@ def video_shorts(context: dg.AssetExecutionContext, config: ShortsConfig,
     with user_errors():
         outputs = stage.store_shorts(store, context.partition_key,
                                      StoreSources(catalog.catalog(), store),
-                                     renderer.options(), config.format)
+                                     renderer.options(), config.format, context.log.info)
     cards = "\n\n".join(
         f"**{o.index}. {o.highlight.title}** ({o.highlight.start:.1f}-{o.highlight.end:.1f} s, "
         f"score {o.highlight.score:.2f}, {'passed' if o.passed else 'FAILED'}): "

@@ -2,6 +2,7 @@
 media store (remix_plan itself is another stage: here it is an external asset)."""
 
 import json
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -72,6 +73,11 @@ def test_plans_become_checked_videos_with_posters(setup):
     checks = result.get_asset_check_evaluations()
     assert {c.check_name for c in checks} == set(CHECK_NAMES)
     assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    logs = [r.user_message for r in instance.all_logs(result.run_id)
+            if r.step_key == "remix_video"]
+    for variant in (1, 2):  # the encode's progress (ffmpeg -progress), ending at 100%
+        assert any(re.fullmatch(rf"variant {variant} rendered 100% \(0:\d\d of 0:\d\d, "
+                                r"(\d+) of \1 shots\)", m) for m in logs), logs
     narration_meta = result.asset_materializations_for_node("remix_narration")[0].metadata
     assert narration_meta["variants"].value == 2 and narration_meta["backend"].value == "piper"
     meta = result.asset_materializations_for_node("remix_video")[0].metadata

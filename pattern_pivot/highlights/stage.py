@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from pattern_pivot import ingest
 from pattern_pivot.errors import PatternPivotError
@@ -22,6 +22,7 @@ from pattern_pivot.highlights.find import Embedder, Highlight, find_highlights
 from pattern_pivot.highlights.rerank import rerank
 from pattern_pivot.llm.providers import ProviderConfig
 from pattern_pivot.media.store import MediaStore
+from pattern_pivot.progress import render_progress
 from pattern_pivot.publish.performance import PerformanceWeights
 from pattern_pivot.quality.checks import CheckOutcome, read_outcomes, run_checks, write_outcomes
 from pattern_pivot.reframe import analyse, plan_framing
@@ -179,7 +180,9 @@ def short_names(n: int) -> dict[str, str]:
 
 def store_short(store: MediaStore, video_id: str, n: int, highlight: Highlight,
                 sources: SourceResolver, aspect: str, options: RenderOptions,
-                highlights_fingerprint: str) -> ShortOutput:
+                highlights_fingerprint: str,
+                progress: Callable[[float, float, int, int], None] | None = None
+                ) -> ShortOutput:
     """Render, preview and check one short (skipped when nothing changed)."""
     plan = short_plan(video_id, n, highlight, aspect)
     names = short_names(n)
@@ -193,7 +196,7 @@ def store_short(store: MediaStore, video_id: str, n: int, highlight: Highlight,
              highlight.end)
     frame = options.frame_size or plan.frame_size
     with store.atomic_write(SHORTS_ASSET, video_id, names["video"], fingerprint) as tmp:
-        result = render_plan(plan, tmp, sources, None, options)
+        result = render_plan(plan, tmp, sources, None, options, progress)
         outcomes = run_checks(tmp, expectations(plan, options, result.words,
                                                 result.shot_seconds))
         outcomes.append(framing_check(sources(video_id).path, highlight.start, highlight.end,
@@ -206,10 +209,13 @@ def store_short(store: MediaStore, video_id: str, n: int, highlight: Highlight,
 
 
 def store_shorts(store: MediaStore, video_id: str, sources: SourceResolver,
-                 options: RenderOptions, aspect: str = "9:16") -> list[ShortOutput]:
-    """Every stored highlight of ``video_id`` as a short, plus ``shorts.json`` listing them."""
+                 options: RenderOptions, aspect: str = "9:16",
+                 log: Callable[[str], None] | None = None) -> list[ShortOutput]:
+    """Every stored highlight of ``video_id`` as a short, plus ``shorts.json`` listing them;
+    ``log`` gets a few progress lines a minute per short."""
     high = ingest.stored_output(store, HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME)
-    outputs = [store_short(store, video_id, n, h, sources, aspect, options, high.fingerprint)
+    outputs = [store_short(store, video_id, n, h, sources, aspect, options, high.fingerprint,
+                           render_progress(log, f"short {n} rendered") if log else None)
                for n, h in enumerate(read_highlights(high.path), start=1)]
     index = json.dumps({"video_id": video_id, "shorts": [o.to_dict() for o in outputs]},
                        indent=1)

@@ -165,8 +165,11 @@ def expectations(plan: EditPlan, options: RenderOptions, captions,
 
 
 def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
-                narration: NarrationResult | None, options: RenderOptions) -> VideoOutput:
-    """Render, poster and check one variant (skipped when nothing changed)."""
+                narration: NarrationResult | None, options: RenderOptions,
+                progress: Callable[[float, float, int, int], None] | None = None
+                ) -> VideoOutput:
+    """Render, poster and check one variant (skipped when nothing changed); ``progress``
+    as ``render_plan`` takes it."""
     plan = stored.plan
     names = video_names(plan.variant)
     # The narration's own fingerprint marker changes whenever it is re-spoken.
@@ -179,7 +182,7 @@ def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
                            paths["captions"], tuple(read_outcomes(paths["checks"])),
                            fingerprint, True)
     with store.atomic_write(VIDEO_ASSET, request, names["video"], fingerprint) as tmp:
-        result = render_plan(plan, tmp, sources, narration, options)
+        result = render_plan(plan, tmp, sources, narration, options, progress)
         outcomes = run_checks(tmp, expectations(plan, options, result.words,
                                                    result.shot_seconds))
         write_pictures(store, VIDEO_ASSET, request, names, fingerprint, tmp, result.duration)
