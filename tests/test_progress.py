@@ -78,3 +78,22 @@ def test_render_progress_says_time_and_shots():
     report(30.0, 30.0, 8, 8)
     assert lines == ["variant 1 rendered 40% (0:12 of 0:30, 3 of 8 shots)",
                      "variant 1 rendered 100% (0:30 of 0:30, 8 of 8 shots)"]
+
+
+def test_the_cli_prints_a_line_per_video_under_a_progress_bar(tmp_path, monkeypatch, capfd):
+    from pattern_pivot.catalog import Catalog
+    from pattern_pivot.cli.main import report_runs
+    from pattern_pivot.cli.runs import RunOutcome
+    from tests.conftest import copy_as
+
+    monkeypatch.setenv("PATTERN_PIVOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich draws its bar as on a terminal
+    entry = Catalog(tmp_path / "data" / "catalog.sqlite").register_file(
+        copy_as(JFK, tmp_path / "Ask not.wav"))
+    outcomes = [RunOutcome(entry.video_id, True, "run-1", None),
+                RunOutcome("file-0000000000000000", False, "run-2", "no such file")]
+    assert report_runs(iter(outcomes), total=2) == 1
+    out, err = capfd.readouterr()
+    assert re.search(rf"^ok      {entry.video_id}  Ask not  \(\d+ s, run run-1\)$", out, re.M)
+    assert re.search(r"^FAILED  file-0000000000000000    \(\d+ s\) no such file$", out, re.M)
+    assert "ingest" in err and "2/2" in err  # the bar, on stderr, finished

@@ -185,15 +185,24 @@ def sample_channel(
     max_seconds: Optional[float] = typer.Option(None, help="Shorten each script (for tests)."),
 ) -> None:
     """Create a small channel of narrated sample videos on clearly different topics."""
-    from pattern_pivot.sample_channel import make_sample_channel
-
     try:
-        videos = make_sample_channel(directory, count, width=width, height=height,
-                                     max_seconds=max_seconds)
+        make_channel(directory, count, width=width, height=height, max_seconds=max_seconds)
     except PatternPivotError as exc:
         exit_with_error(exc)
-    for video in videos:
-        typer.echo(f"{video.path}  ({video.duration:.1f} s) {video.title}")
+
+
+def make_channel(directory: Path, count: int, **options) -> list:
+    """The sample channel under a progress bar, one line per video as it is finished."""
+    from pattern_pivot.cli.progress_bar import progress_bar
+    from pattern_pivot.sample_channel import make_sample_channel
+    from pattern_pivot.sample_channel.scripts import SCRIPTS
+
+    with progress_bar("sample channel", min(count, len(SCRIPTS))) as bar:
+        def done(video) -> None:
+            typer.echo(f"{video.path}  ({video.duration:.1f} s) {video.title}")
+            bar.advance(note=video.title)
+
+        return make_sample_channel(directory, count, on_video=done, **options)
 
 
 def printable_path(path: Path) -> str:
@@ -220,20 +229,32 @@ def _register(files: List[Path]) -> tuple[list, list[PatternPivotError]]:
     return entries, problems
 
 
-def report_runs(outcomes) -> int:
-    """Print each run's outcome as it ends; the number that failed. Ctrl-C (or SIGTERM) stops
-    the whole command with status 130 instead of moving on to the next run."""
+def report_runs(outcomes, total: int | None = None, what: str = "ingest") -> int:
+    """Print each run's outcome as it ends, one line per video (its title and how long it
+    took) under a progress bar; the number that failed. Ctrl-C (or SIGTERM) stops the whole
+    command with status 130 instead of moving on to the next run."""
+    import time
+
+    from pattern_pivot.cli.progress_bar import progress_bar
     from pattern_pivot.cli.runs import RunInterrupted
 
+    titles = {e.video_id: e.title for e in Catalog(Settings.from_env().catalog_path).entries()}
     failed = 0
+    started = time.monotonic()
     try:
-        for outcome in outcomes:
-            if outcome.success:
-                typer.echo(f"ok      {outcome.video_id}  run {outcome.run_id}")
-            else:
-                failed += 1
-                typer.secho(f"FAILED  {outcome.video_id}  {outcome.error}",
-                            fg=typer.colors.RED)
+        with progress_bar(what, total) as bar:
+            for outcome in outcomes:
+                took = time.monotonic() - started
+                started = time.monotonic()
+                title = titles.get(outcome.video_id, "")
+                if outcome.success:
+                    typer.echo(f"ok      {outcome.video_id}  {title}  ({took:.0f} s, run "
+                               f"{outcome.run_id})")
+                else:
+                    failed += 1
+                    typer.secho(f"FAILED  {outcome.video_id}  {title}  ({took:.0f} s) "
+                                f"{outcome.error}", fg=typer.colors.RED)
+                bar.advance(note=title or outcome.video_id)
     except RunInterrupted as stop:
         typer.secho(f"interrupted: {stop} (its run is marked failed); nothing else was "
                     "started", fg=typer.colors.RED, err=True)
@@ -258,7 +279,7 @@ def add(files: List[Path] = typer.Argument(..., help="Video or audio files."),
         typer.echo(f"{entry.video_id}  {entry.source_uri}")
     for problem in problems:
         typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
-    failed = report_runs(run_ingest(instance, keys)) if run and keys else 0
+    failed = report_runs(run_ingest(instance, keys), len(keys)) if run and keys else 0
     if problems:
         raise typer.Exit(code=2)
     if failed:
@@ -287,7 +308,7 @@ def ingest(video_ids: List[str] = typer.Argument(
     keys = keys or [e.video_id for e in catalog.entries()]
     instance = instance_for(settings)
     add_partitions(instance, keys)  # heals a catalog entry whose partition was never added
-    if report_runs(run_ingest(instance, keys)):
+    if report_runs(run_ingest(instance, keys), len(keys)):
         raise typer.Exit(code=1)
 
 
@@ -300,12 +321,11 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
     register every video in it, ingest them all, then remix them into a short."""
     from pattern_pivot.cli.runs import add_partitions, instance_for, run_ingest
     from pattern_pivot.remix.request import parse_request
-    from pattern_pivot.sample_channel import make_sample_channel
     from pattern_pivot.sample_channel.scripts import SCRIPTS
 
     settings = Settings.from_env()
     typer.echo(f"sample channel -> {settings.watch_dir}")
-    make_sample_channel(settings.watch_dir, count)
+    make_channel(settings.watch_dir, count)
     files = sorted(p for p in settings.watch_dir.rglob("*")
                    if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS
                    and not p.name.startswith("."))
@@ -314,7 +334,8 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
         typer.secho(f"skipped: {problem}", fg=typer.colors.YELLOW, err=True)
     instance = instance_for(settings)
     add_partitions(instance, [e.video_id for e in entries])
-    failed = report_runs(run_ingest(instance, [e.video_id for e in entries]))
+    failed = report_runs(run_ingest(instance, [e.video_id for e in entries]),
+                         len(entries))
     typer.echo(f"\n{len(entries) - failed}/{len(entries)} videos ingested into "
                f"{settings.media_root}")
     if failed:
