@@ -110,12 +110,33 @@ class Catalog:
             " video_id TEXT PRIMARY KEY, source_kind TEXT NOT NULL, source_uri TEXT NOT NULL,"
             " title TEXT NOT NULL, sha256 TEXT NOT NULL, size_bytes INTEGER NOT NULL,"
             " added_at REAL NOT NULL)")
+        # When the catalog began: the first day its stats can be snapshotted (YouTube keeps
+        # no history). A catalog from before this table counts from its first local file.
+        conn.execute("CREATE TABLE IF NOT EXISTS catalog_info (key TEXT PRIMARY KEY, value REAL)")
+        if conn.execute("SELECT 1 FROM catalog_info WHERE key = 'created_at'").fetchone() is None:
+            conn.execute("INSERT OR IGNORE INTO catalog_info SELECT 'created_at', MIN(?, "
+                         "COALESCE((SELECT MIN(added_at) FROM videos WHERE source_kind = 'file'),"
+                         " ?))", (time.time(), time.time()))
+            conn.commit()  # once, at once: reads must not hold a write lock
         # YouTube details live in a sibling table, so existing catalogs need no migration.
         conn.execute(
             "CREATE TABLE IF NOT EXISTS youtube_videos ("
             " video_id TEXT PRIMARY KEY, youtube_id TEXT NOT NULL, channel_id TEXT NOT NULL,"
             " title TEXT NOT NULL, published_at REAL, duration_s REAL)")
         return conn
+
+    def created_at(self) -> float | None:
+        """When the catalog began (unix seconds), read without creating or changing the file;
+        None when there is no catalog yet."""
+        if not self.path.is_file():
+            return None
+        try:
+            with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as conn:
+                row = conn.execute("SELECT value FROM catalog_info WHERE key = 'created_at'"
+                                   ).fetchone()
+        except sqlite3.Error:  # an older catalog never opened since, or unreadable
+            return None
+        return float(row[0]) if row else None
 
     def register_file(self, path: Path) -> CatalogEntry:
         """Register a local media file (idempotent: the same content is the same video)."""
