@@ -8,6 +8,7 @@ The catalog is a SQLite file: safe for the sensor and several runs at once.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from contextlib import closing
@@ -67,22 +68,27 @@ class UnknownVideoError(CatalogError):
 
 
 def _folded(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """Case, spacing, dashes and underscores ignored: a file named 01-sourdough-bread.mp4
+    is found as "sourdough bread"."""
+    return " ".join(re.sub(r"[_\-]+", " ", text).split()).casefold()
 
 
 def resolve_id(target: str, titles: dict[str, str], what: str = "video",
                fix: str = "give its id (`pattern-pivot add` prints them) or its title") -> str:
-    """The one id in ``titles`` (id -> title) that ``target`` names: the id itself, the
-    title (case and spacing ignored), or a prefix of either that only one of them has.
-    Ambiguous or unknown names are an error that lists the candidates."""
+    """The one id in ``titles`` (id -> title) that ``target`` names, tried in this order:
+    the id itself; the title (``_folded``); a prefix of the id or title; words inside the
+    title. The first of these that only one video fits wins; ambiguous or unknown names are
+    an error that lists the candidates."""
     if target in titles:
         return target
-    wanted = _folded(target)
+    wanted, raw = _folded(target), target.strip().casefold()
     if not wanted:
         raise UnknownVideoError(f"{what} {target!r}", "is empty", fix)
-    for matches in ([i for i, t in titles.items() if _folded(t) == wanted],
-                    [i for i, t in titles.items()
-                     if _folded(t).startswith(wanted) or i.casefold().startswith(wanted)]):
+    folded = {i: _folded(t) for i, t in titles.items()}
+    for matches in ([i for i, t in folded.items() if t == wanted],
+                    [i for i, t in folded.items()
+                     if t.startswith(wanted) or i.casefold().startswith(raw)],
+                    [i for i, t in folded.items() if f" {wanted}" in f" {t}"]):
         if len(matches) == 1:
             return matches[0]
         if matches:

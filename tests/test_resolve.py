@@ -19,6 +19,15 @@ def test_an_id_a_title_or_a_unique_prefix_names_one_video():
     assert resolve_id("file-fed", TITLES) == "file-fedcba9876543210"
 
 
+def test_words_inside_a_file_name_title_find_it():
+    titles = {"file-1111111111111111": "01-sourdough-bread", "file-2222222222222222":
+              "02-houseplant_care", "file-3333333333333333": "03-bread-of-the-day"}
+    assert resolve_id("Sourdough Bread", titles) == "file-1111111111111111"
+    assert resolve_id("houseplant", titles) == "file-2222222222222222"
+    with pytest.raises(CatalogError, match="matches 2"):
+        resolve_id("bread", titles)  # inside two titles
+
+
 def test_an_exact_title_wins_over_longer_titles_it_begins():
     titles = {"a": "Bread", "b": "Bread and butter"}
     assert resolve_id("bread", titles) == "a"
