@@ -305,7 +305,7 @@ def ingest(video_ids: List[str] = typer.Argument(
         typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
     if problems:
         raise typer.Exit(code=2)
-    keys = keys or [e.video_id for e in catalog.entries()]
+    keys = list(dict.fromkeys(keys)) or [e.video_id for e in catalog.entries()]
     instance = instance_for(settings)
     add_partitions(instance, keys)  # heals a catalog entry whose partition was never added
     if report_runs(run_ingest(instance, keys), len(keys)):
