@@ -5,12 +5,12 @@ request. The checks on remix_video are blocking: a variant that fails one blocks
 downstream (publishing) until it is fixed and re-rendered.
 """
 
-import base64
-
 import dagster as dg
 
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
+from assets.previews import preview_metadata
+from pattern_pivot.progress import render_progress
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.remix.types import PLAN_ASSET
 from pattern_pivot.render import stage
@@ -63,10 +63,6 @@ def remix_narration(context: dg.AssetExecutionContext, media_store: MediaStoreRe
         "variants": len(rows), "narration": dg.MetadataValue.md(table)})
 
 
-def _poster_md(poster) -> str:
-    return f"![poster](data:image/jpeg;base64,{base64.b64encode(poster.read_bytes()).decode()})"
-
-
 @dg.asset(
     partitions_def=remixes_partitions, group_name="compose", kinds={"ffmpeg", "mp4"},
     deps=[remix_narration], code_version="1", pool="render",
@@ -88,7 +84,9 @@ def remix_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
     with user_errors():
         for stored in stage.load_plans(store, context.partition_key):
             narration = stage.stored_narration(store, stored.plan)
-            outputs.append(stage.store_video(store, stored, sources, narration, options))
+            outputs.append(stage.store_video(
+                store, stored, sources, narration, options,
+                render_progress(context.log.info, f"variant {stored.plan.variant} rendered")))
     first = outputs[0]
     metadata = {
         "status": "cached" if all(o.cached for o in outputs) else "materialized",
@@ -97,9 +95,12 @@ def remix_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
         "path": dg.MetadataValue.path(str(first.path)),
         "all_checks_passed": all(o.passed for o in outputs),
         "videos": dg.MetadataValue.md("\n\n".join(
-            f"**variant {o.variant}** ({'passed' if o.passed else 'FAILED'}) "
-            f"{_facts(o)}\n\n{_poster_md(o.poster)}" for o in outputs)),
+            f"**variant {o.variant}** ({'passed' if o.passed else 'FAILED'}) {_facts(o)}"
+            for o in outputs)),
     }
+    for o in outputs:  # each variant's pictures, shown in place on the partition's page
+        metadata |= preview_metadata(media_store.root, preview=o.preview, poster=o.poster,
+                                     key=f"variant_{o.variant}")
     checks = []
     for name in CHECK_NAMES:
         per_variant = {o.variant: next(c for c in o.checks if c.name == name) for o in outputs}

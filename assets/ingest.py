@@ -1,12 +1,11 @@
 """Ingest: a catalog video becomes stored media, speech audio and a timed transcript."""
 
-import base64
-
 import dagster as dg
 
 from assets.catalog import video_catalog
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
+from assets.previews import preview_metadata
 from pattern_pivot import ingest
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.progress import audio_progress
@@ -20,11 +19,6 @@ _EXCERPT_CHARS = 400
 
 def _status(cached: bool) -> str:
     return "cached" if cached else "materialized"
-
-
-def _poster_markdown(poster_path) -> dg.MetadataValue:
-    encoded = base64.b64encode(poster_path.read_bytes()).decode()
-    return dg.MetadataValue.md(f"![poster](data:image/jpeg;base64,{encoded})")
 
 
 @dg.asset(partitions_def=videos_partitions, group_name="ingest", kinds={"ffmpeg", "file"},
@@ -70,12 +64,7 @@ def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
         metadata |= {"audio_codec": info.audio.codec, "audio_sample_rate": info.audio.sample_rate}
     if entry.source_kind == "youtube":
         metadata["captions"] = captions.name if captions else "none (local ASR)"
-    if poster:
-        metadata["poster"] = _poster_markdown(poster)
-    if preview:
-        encoded = base64.b64encode(preview.read_bytes()).decode()
-        metadata["preview"] = dg.MetadataValue.md(f"![preview](data:image/webp;base64,{encoded})")
-        metadata["preview_path"] = dg.MetadataValue.path(str(preview))
+    metadata |= preview_metadata(media_store.root, preview=preview, poster=poster)
     return dg.MaterializeResult(metadata=metadata,
                                 data_version=dg.DataVersion(output.fingerprint[:16]))
 

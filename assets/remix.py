@@ -9,6 +9,11 @@ from pydantic import Field, field_validator, model_validator
 
 from assets.failures import user_errors
 from assets.partitions import remixes_partitions
+from pattern_pivot.publish.performance import (
+    PerformanceWeights,
+    load_weights,
+    weighting_enabled,
+)
 from pattern_pivot.remix.engagement import stats_engagement
 from pattern_pivot.remix.images import IMAGE_DIR_ENV, ImageFolder, images_backend_from_env
 from pattern_pivot.remix.pipeline import (
@@ -72,12 +77,17 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
         # The source videos' latest views/likes/comments (video_stats) lift engaging ones;
         # optional: a stats-store outage degrades the ranking with a warning, not the remix.
         engagement_for = stats_engagement(stats_store.store, context.log.warning)
+        # Off by default: what published outputs cut from each source achieved.
+        performance = load_weights(Path(catalog.path), Path(media_store.root),
+                                   stats_store.store, context.log.warning) \
+            if weighting_enabled() else PerformanceWeights()
         # Scripts are written to length at the narrating voice's measured pace.
         pace = tts.words_per_second() if request.mode != "supercut" else WORDS_PER_SECOND
         with llm.writer() as writer:
             ctx = RemixContext(media=media, embedder=model, vectors=vectors, writer=writer,
                                transcripts=store_transcripts(media), stills=stills,
                                sources=sources, engagement=engagement_for,
+                               performance=performance.by_source,
                                words_per_second=pace, **faceless_pictures(request, model))
             plans = plan_remix(request, ctx)
         outputs = write_outputs(request, plans, ctx)
@@ -85,7 +95,11 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
     metadata = {"title": request.label, "request": dg.MetadataValue.json(request.model_dump()),
                 "mode": request.mode, "format": request.aspect,
                 "target_seconds": request.length_seconds, "variants": len(outputs),
-                "words_per_second": pace}
+                "words_per_second": pace,
+                "performance_weights": dg.MetadataValue.json(
+                    dict(performance.by_source)) if performance.outputs else
+                ("on, but no published output has stats yet" if weighting_enabled()
+                 else "off")}
     problems: list[str] = []
     findings_by_variant: dict[str, dict] = {}
     for out in outputs:

@@ -1,15 +1,17 @@
 """Shorts from long videos: each video's best 15-60 s moments (highlights), then each one
 rendered as a framed, captioned 9:16 short and checked (blocking, like remix_video)."""
 
-import base64
+from pathlib import Path
 
 import dagster as dg
 
 from assets.compose import _CHECK_DESCRIPTIONS
 from assets.failures import user_errors
 from assets.partitions import videos_partitions
+from assets.previews import preview_metadata
 from pattern_pivot.highlights import stage
 from pattern_pivot.llm.providers import parse_providers
+from pattern_pivot.publish.performance import load_weights, weighting_enabled
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.remix.engagement import stats_engagement
 from pattern_pivot.render.sources import StoreSources
@@ -54,12 +56,14 @@ def video_highlights(context: dg.AssetExecutionContext, config: ShortsConfig,
     The video's standing in the stats store, when known, lifts all of its clips alike."""
     ids = [e.video_id for e in catalog.catalog().entries()]
     engagement = stats_engagement(stats_store.store, context.log.warning)(ids)
+    performance = load_weights(Path(catalog.path), Path(media_store.root), stats_store.store,
+                               context.log.warning) if weighting_enabled() else None
     with user_errors():
         output = stage.store_highlights(
             media_store.store(), context.partition_key, config.settings(),
             embedder.embedder(), embedder.model,
             source_stats=stage.source_standing(context.partition_key, engagement),
-            providers=parse_providers(llm.providers_json))
+            providers=parse_providers(llm.providers_json), performance=performance)
     table = "| # | start | end | score | title | why |\n|---|---|---|---|---|---|\n" + "\n".join(
         f"| {n} | {h.start:.1f} | {h.end:.1f} | {h.score:.2f} | {h.title} | {h.reason} |"
         for n, h in enumerate(output.highlights, start=1))
@@ -69,10 +73,6 @@ def video_highlights(context: dg.AssetExecutionContext, config: ShortsConfig,
         "highlights": len(output.highlights), "ranked_by": output.ranked_by,
         "table": dg.MetadataValue.md(table)},
         data_version=dg.DataVersion(output.fingerprint[:16]))
-
-
-def _inline(path, mime: str, alt: str) -> str:
-    return f"![{alt}](data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()})"
 
 
 @dg.asset(
@@ -90,12 +90,11 @@ def video_shorts(context: dg.AssetExecutionContext, config: ShortsConfig,
     with user_errors():
         outputs = stage.store_shorts(store, context.partition_key,
                                      StoreSources(catalog.catalog(), store),
-                                     renderer.options(), config.format)
+                                     renderer.options(), config.format, context.log.info)
     cards = "\n\n".join(
         f"**{o.index}. {o.highlight.title}** ({o.highlight.start:.1f}-{o.highlight.end:.1f} s, "
         f"score {o.highlight.score:.2f}, {'passed' if o.passed else 'FAILED'}): "
-        f"{o.highlight.reason}\n\n{_inline(o.poster, 'image/jpeg', 'poster')} "
-        f"{_inline(o.preview, 'image/webp', 'preview')}" for o in outputs)
+        f"{o.highlight.reason}" for o in outputs)
     checks = []
     for name in _SHORT_CHECKS:
         per_short = {o.index: next(c for c in o.checks if c.name == name) for o in outputs}
@@ -110,7 +109,11 @@ def video_shorts(context: dg.AssetExecutionContext, config: ShortsConfig,
         "status": "cached" if all(o.cached for o in outputs) else "materialized",
         "shorts": len(outputs), "all_checks_passed": all(o.passed for o in outputs),
         "paths": dg.MetadataValue.json({o.index: str(o.path) for o in outputs}),
-        "previews": dg.MetadataValue.md(cards)}, check_results=checks)
+        "shorts_list": dg.MetadataValue.md(cards),
+        # each short's pictures, shown in place on the partition's page
+        **{k: v for o in outputs for k, v in preview_metadata(
+            media_store.root, preview=o.preview, poster=o.poster, key=f"short_{o.index}",
+            caption=f"**{o.index}.**").items()}}, check_results=checks)
 
 
 shorts_assets = [video_highlights, video_shorts]

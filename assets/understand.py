@@ -5,6 +5,7 @@ import dagster as dg
 from assets.failures import user_errors
 from assets.ingest import video_transcript
 from assets.partitions import videos_partitions
+from pattern_pivot.progress import count_progress
 from pattern_pivot.retrieval.stage import channel_of, store_chunks
 from resources import CatalogResource, EmbedderResource, MediaStoreResource, VectorStoreResource
 
@@ -25,7 +26,8 @@ def transcript_chunks(context: dg.AssetExecutionContext, catalog: CatalogResourc
         model = embedder.embedder()
         vectors = vector_store.store(model.name, model.dimension)
         output, chunks = store_chunks(entry, media_store.store(), model, vectors,
-                                      embedder.chunk_options(), channel)
+                                      embedder.chunk_options(), channel,
+                                      count_progress(context.log.info, "embedded", "chunks"))
     lengths = [c.end - c.start for c in chunks]
     preview = "\n".join(f"- `{c.start:7.2f}-{c.end:7.2f}` {c.text[:120]}" for c in chunks[:5])
     return dg.MaterializeResult(

@@ -8,6 +8,7 @@ The catalog is a SQLite file: safe for the sensor and several runs at once.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from contextlib import closing
@@ -59,6 +60,49 @@ def local_video_id(sha256: str) -> str:
     return LOCAL_ID_PREFIX + sha256[:16]
 
 
+_CANDIDATES_SHOWN = 10
+
+
+class UnknownVideoError(CatalogError):
+    """No id or title matches what was asked for (as opposed to several matching)."""
+
+
+def _folded(text: str) -> str:
+    """Case, spacing, dashes and underscores ignored: a file named 01-sourdough-bread.mp4
+    is found as "sourdough bread"."""
+    return " ".join(re.sub(r"[_\-]+", " ", text).split()).casefold()
+
+
+def resolve_id(target: str, titles: dict[str, str], what: str = "video",
+               fix: str = "give its id (`pattern-pivot add` prints them) or its title") -> str:
+    """The one id in ``titles`` (id -> title) that ``target`` names, tried in this order:
+    the id itself; the title (``_folded``); a prefix of the id or title; words inside the
+    title. The first of these that only one video fits wins; ambiguous or unknown names are
+    an error that lists the candidates."""
+    if target in titles:
+        return target
+    wanted, raw = _folded(target), target.strip().casefold()
+    if not wanted:
+        raise UnknownVideoError(f"{what} {target!r}", "is empty", fix)
+    folded = {i: _folded(t) for i, t in titles.items()}
+    for matches in ([i for i, t in folded.items() if t == wanted],
+                    [i for i, t in folded.items()
+                     if t.startswith(wanted) or i.casefold().startswith(raw)],
+                    [i for i, t in folded.items() if f" {wanted}" in f" {t}"]):
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            listed = "; ".join(f"{i} ({titles[i]})" for i in matches[:_CANDIDATES_SHOWN])
+            more = f" and {len(matches) - _CANDIDATES_SHOWN} more" \
+                if len(matches) > _CANDIDATES_SHOWN else ""
+            raise CatalogError(f"{what} {target!r}", f"matches {len(matches)}: {listed}{more}",
+                               "give more of the title, or the id")
+    known = "; ".join(f"{i} ({t})" for i, t in list(titles.items())[:_CANDIDATES_SHOWN])
+    raise UnknownVideoError(f"{what} {target!r}", "matches no id or title"
+                       + (f" (known: {known}{' ...' if len(titles) > _CANDIDATES_SHOWN else ''})"
+                          if titles else " (there are none yet)"), fix)
+
+
 class Catalog:
     """Registered videos in a SQLite file."""
 
@@ -72,12 +116,33 @@ class Catalog:
             " video_id TEXT PRIMARY KEY, source_kind TEXT NOT NULL, source_uri TEXT NOT NULL,"
             " title TEXT NOT NULL, sha256 TEXT NOT NULL, size_bytes INTEGER NOT NULL,"
             " added_at REAL NOT NULL)")
+        # When the catalog began: the first day its stats can be snapshotted (YouTube keeps
+        # no history). A catalog from before this table counts from its first local file.
+        conn.execute("CREATE TABLE IF NOT EXISTS catalog_info (key TEXT PRIMARY KEY, value REAL)")
+        if conn.execute("SELECT 1 FROM catalog_info WHERE key = 'created_at'").fetchone() is None:
+            conn.execute("INSERT OR IGNORE INTO catalog_info SELECT 'created_at', MIN(?, "
+                         "COALESCE((SELECT MIN(added_at) FROM videos WHERE source_kind = 'file'),"
+                         " ?))", (time.time(), time.time()))
+            conn.commit()  # once, at once: reads must not hold a write lock
         # YouTube details live in a sibling table, so existing catalogs need no migration.
         conn.execute(
             "CREATE TABLE IF NOT EXISTS youtube_videos ("
             " video_id TEXT PRIMARY KEY, youtube_id TEXT NOT NULL, channel_id TEXT NOT NULL,"
             " title TEXT NOT NULL, published_at REAL, duration_s REAL)")
         return conn
+
+    def created_at(self) -> float | None:
+        """When the catalog began (unix seconds), read without creating or changing the file;
+        None when there is no catalog yet."""
+        if not self.path.is_file():
+            return None
+        try:
+            with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as conn:
+                row = conn.execute("SELECT value FROM catalog_info WHERE key = 'created_at'"
+                                   ).fetchone()
+        except sqlite3.Error:  # an older catalog never opened since, or unreadable
+            return None
+        return float(row[0]) if row else None
 
     def register_file(self, path: Path) -> CatalogEntry:
         """Register a local media file (idempotent: the same content is the same video)."""
@@ -107,6 +172,10 @@ class Catalog:
             raise CatalogError(f"video {video_id!r}", "is not in the catalog",
                                "register its file with `pattern-pivot add FILE`")
         return CatalogEntry(*row)
+
+    def resolve(self, target: str) -> str:
+        """A video id from an id, a title or a unique prefix of either (``resolve_id``)."""
+        return resolve_id(target, {e.video_id: e.title for e in self.entries()})
 
     def entries(self) -> list[CatalogEntry]:
         with closing(self._connect()) as conn:

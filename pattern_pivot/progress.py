@@ -44,3 +44,24 @@ def audio_progress(log: Callable[[str], None], what: str = "transcribed", **kwar
     """Progress through audio: "transcribed 42% (5:02 of 12:00 of audio)"."""
     return Progress(log, what, describe=lambda done, total: f"{clock(done)} of {clock(total)} "
                     "of audio", **kwargs)
+
+
+def count_progress(log: Callable[[str], None], what: str, unit: str, **kwargs) -> Progress:
+    """Progress through items: "embedded 40% (128 of 320 chunks)"."""
+    return Progress(log, what, describe=lambda done, total: f"{done:g} of {total:g} {unit}",
+                    **kwargs)
+
+
+def render_progress(log: Callable[[str], None], what: str = "rendered", **kwargs
+                    ) -> Callable[[float, float, int, int], None]:
+    """Progress through an encode: "rendered 40% (0:12 of 0:30, 3 of 8 shots)". Called with
+    (seconds written, total seconds, shots finished, shots)."""
+    shots = [0, 0]
+    report = Progress(log, what, describe=lambda done, total: (
+        f"{clock(done)} of {clock(total)}, {shots[0]} of {shots[1]} shots"), **kwargs)
+
+    def update(done: float, total: float, finished: int, count: int) -> None:
+        shots[:] = [finished, count]
+        report(done, total)
+
+    return update

@@ -26,9 +26,13 @@ def test_source_video_reports_probe_and_poster(resources, catalog):
     assert meta["resolution"] == "1280x720" and meta["fps"] == 20.0
     assert meta["video_codec"] == "h264" and meta["has_audio"] is True
     assert meta["status"] == "materialized"
-    assert meta["poster"].value.startswith("![poster](data:image/jpeg;base64,")
-    # A small animated preview the UI shows inline: a looping WebP of several frames.
-    assert meta["preview"].value.startswith("![preview](data:image/webp;base64,")
+    # A small animated preview and the poster: short markdown pointing at the preview server
+    # (the UI shows it in place), and the same pictures embedded (a click away).
+    folder = f"source_video/{key}"
+    assert meta["preview"].value == (f"![preview](http://127.0.0.1:3001/{folder}/preview.webp) "
+                                     f"![poster](http://127.0.0.1:3001/{folder}/poster.jpg)")
+    assert meta["preview_embedded"].value.startswith("![preview](data:image/webp;base64,")
+    assert "![poster](data:image/jpeg;base64," in meta["preview_embedded"].value
     preview = Path(meta["preview_path"].value).read_bytes()
     assert preview[:4] == b"RIFF" and preview[8:12] == b"WEBP" and b"ANIM" in preview[:64]
     assert preview.count(b"ANMF") >= 10 and len(preview) <= MAX_PREVIEW_BYTES

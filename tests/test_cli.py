@@ -91,7 +91,7 @@ def test_ingest_adds_a_missing_partition_and_refuses_unknown_ids(tmp_path):
     # In the catalog but never made a partition (an `add` that died half-way, before the fix).
     video_id = Catalog(tmp_path / "data/catalog.sqlite").register_file(JFK).video_id
     unknown = _run("ingest", "file-0123456789abcdef", env=env, cwd=tmp_path)
-    assert unknown.returncode == 2 and "file-0123456789abcdef: not in the catalog" in \
+    assert unknown.returncode == 2 and "'file-0123456789abcdef': matches no id or title" in \
         unknown.stderr
     proc = _run("ingest", env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr + proc.stdout

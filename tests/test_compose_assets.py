@@ -2,6 +2,8 @@
 media store (remix_plan itself is another stage: here it is an external asset)."""
 
 import json
+import re
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from assets.compose import remix_narration, remix_video
 from assets.ingest import source_video, video_audio, video_transcript
 from assets.partitions import remixes_partitions
+from pattern_pivot.media.preview import MAX_PREVIEW_BYTES
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.remix.types import PLAN_ASSET, variant_name
 from pattern_pivot.render.stage import rendered_outputs
@@ -70,11 +73,22 @@ def test_plans_become_checked_videos_with_posters(setup):
     checks = result.get_asset_check_evaluations()
     assert {c.check_name for c in checks} == set(CHECK_NAMES)
     assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    logs = [r.user_message for r in instance.all_logs(result.run_id)
+            if r.step_key == "remix_video"]
+    for variant in (1, 2):  # the encode's progress (ffmpeg -progress), ending at 100%
+        assert any(re.fullmatch(rf"variant {variant} rendered 100% \(0:\d\d of 0:\d\d, "
+                                r"(\d+) of \1 shots\)", m) for m in logs), logs
     narration_meta = result.asset_materializations_for_node("remix_narration")[0].metadata
     assert narration_meta["variants"].value == 2 and narration_meta["backend"].value == "piper"
     meta = result.asset_materializations_for_node("remix_video")[0].metadata
     assert meta["variants"].value == 2 and meta["all_checks_passed"].value is True
-    assert meta["videos"].value.count("data:image/jpeg;base64,") == 2
+    for variant in (1, 2):  # each variant's poster and animated preview, shown in place
+        assert meta[f"variant_{variant}"].value.endswith(f"/remix_video/{REQUEST}/variant-"
+                                                         f"{variant}.jpg)")
+        assert "data:image/webp;base64," in meta[f"variant_{variant}_embedded"].value
+        preview = Path(meta[f"variant_{variant}_path"].value).read_bytes()
+        assert preview[:4] == b"RIFF" and b"ANIM" in preview[:64]
+        assert preview.count(b"ANMF") >= 10 and len(preview) <= MAX_PREVIEW_BYTES
     narration_dir = settings.media_root / "remix_narration" / REQUEST
     assert (narration_dir / "variant-1.wav").is_file()
     assert not (narration_dir / "variant-2.wav").exists()  # supercut: no narration

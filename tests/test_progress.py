@@ -1,10 +1,13 @@
 """Long steps say how far they are: a few lines a minute, from a real transcription."""
 
+import re
+
 import dagster as dg
 import pytest
 
 from pattern_pivot.media.audio import extract_speech_audio
-from pattern_pivot.progress import Progress, audio_progress
+from pattern_pivot.media.ffmpeg import run_ffmpeg
+from pattern_pivot.progress import Progress, audio_progress, render_progress
 from pattern_pivot.transcription.blocks import wav_seconds
 from resources import TranscriberResource
 from tests.conftest import JFK
@@ -50,7 +53,47 @@ def test_the_transcript_step_logs_progress_and_a_check_per_partition(pipeline):
     logs = [e.user_message for e in pipeline.instance.all_logs(result.run_id)
             if e.step_key == "video_transcript"]
     assert any(m.startswith("transcribed 100% (") for m in logs), logs
+    chunks = [e.user_message for e in pipeline.instance.all_logs(result.run_id)
+              if e.step_key == "transcript_chunks"]
+    assert any(re.fullmatch(r"embedded 100% \((\d+) of \1 chunks\)", m) for m in chunks), chunks
     # The transcript's check belongs to this video's partition (its own history in the UI).
     check = dg.AssetCheckKey(dg.AssetKey("video_transcript"), "transcript_has_speech")
     [record] = pipeline.instance.event_log_storage.get_asset_check_execution_history(check, 5)
     assert record.partition == key and record.run_id == result.run_id
+
+
+def test_an_ffmpeg_encode_reports_how_much_it_has_written(tmp_path):
+    seconds = []
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x36:rate=25:duration=8", "-c:v",
+                "libx264", "-preset", "ultrafast", "-f", "mp4", tmp_path / "out.mp4"],
+               subject="test", fix="-", progress=seconds.append)
+    assert len(seconds) >= 2 and seconds == sorted(seconds)
+    assert 7.5 <= seconds[-1] <= 8.1
+
+
+def test_render_progress_says_time_and_shots():
+    lines = []
+    report = render_progress(lines.append, "variant 1 rendered", interval_s=0.0)
+    report(12.0, 30.0, 3, 8)
+    report(30.0, 30.0, 8, 8)
+    assert lines == ["variant 1 rendered 40% (0:12 of 0:30, 3 of 8 shots)",
+                     "variant 1 rendered 100% (0:30 of 0:30, 8 of 8 shots)"]
+
+
+def test_the_cli_prints_a_line_per_video_under_a_progress_bar(tmp_path, monkeypatch, capfd):
+    from pattern_pivot.catalog import Catalog
+    from pattern_pivot.cli.main import report_runs
+    from pattern_pivot.cli.runs import RunOutcome
+    from tests.conftest import copy_as
+
+    monkeypatch.setenv("PATTERN_PIVOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich draws its bar as on a terminal
+    entry = Catalog(tmp_path / "data" / "catalog.sqlite").register_file(
+        copy_as(JFK, tmp_path / "Ask not.wav"))
+    outcomes = [RunOutcome(entry.video_id, True, "run-1", None),
+                RunOutcome("file-0000000000000000", False, "run-2", "no such file")]
+    assert report_runs(iter(outcomes), total=2) == 1
+    out, err = capfd.readouterr()
+    assert re.search(rf"^ok      {entry.video_id}  Ask not  \(\d+ s, run run-1\)$", out, re.M)
+    assert re.search(r"^FAILED  file-0000000000000000    \(\d+ s\) no such file$", out, re.M)
+    assert "ingest" in err and "2/2" in err  # the bar, on stderr, finished

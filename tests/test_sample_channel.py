@@ -18,8 +18,10 @@ WIDTH, HEIGHT, MAX_SECONDS = 320, 180, 8.0
 @pytest.fixture(scope="module")
 def channel(tmp_path_factory) -> tuple[Path, SampleVideo]:
     out_dir = tmp_path_factory.mktemp("channel")
-    videos = make_sample_channel(out_dir, 1, width=WIDTH, height=HEIGHT, max_seconds=MAX_SECONDS)
-    assert len(videos) == 1
+    told = []  # each video as it is finished (the CLI's progress bar)
+    videos = make_sample_channel(out_dir, 1, width=WIDTH, height=HEIGHT, max_seconds=MAX_SECONDS,
+                                 on_video=told.append)
+    assert len(videos) == 1 and told == videos
     return out_dir, videos[0]
 
 
@@ -68,8 +70,10 @@ def test_reference_transcript_is_the_truncated_script(channel):
 def test_second_call_reuses_finished_videos(channel):
     out_dir, video = channel
     before = video.path.stat().st_mtime_ns
-    again = make_sample_channel(out_dir, 1, width=WIDTH, height=HEIGHT, max_seconds=MAX_SECONDS)
-    assert video.path.stat().st_mtime_ns == before
+    told = []
+    again = make_sample_channel(out_dir, 1, width=WIDTH, height=HEIGHT, max_seconds=MAX_SECONDS,
+                                on_video=told.append)
+    assert video.path.stat().st_mtime_ns == before and told == again
     assert again[0].script == video.script
     assert abs(again[0].duration - video.duration) < 0.2
     assert sorted(p.name for p in out_dir.iterdir()) == [

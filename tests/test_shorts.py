@@ -191,7 +191,9 @@ def test_shorts_render_framed_and_pass_the_blocking_checks(talk, tmp_path):
     assert preview[:4] == b"RIFF" and b"ANIM" in preview[:64]  # an animated WebP
     md = next(e for e in result.get_asset_materialization_events()
               if e.asset_key == dg.AssetKey("video_shorts")).materialization.metadata
-    assert "data:image/webp;base64," in md["previews"].value
+    assert "data:image/webp;base64," in md["short_1_embedded"].value
+    assert md["short_1"].value.startswith(f"**1.** ![preview](http://127.0.0.1:3001/"
+                                          f"{SHORTS_ASSET}/{video_id}/short-1.webp)")
 
 
 @pytest.mark.slow

@@ -199,3 +199,33 @@ def test_dynamodb_unreachable_is_a_clear_error():
     store = DynamoStatsStore("nope", endpoint_url="http://127.0.0.1:9", max_attempts=1)
     with pytest.raises(StatsStoreError, match="'nope' at http://127.0.0.1:9.*Fix"):
         store.write_day("2026-11-01", [])
+
+
+def test_stats_days_begin_the_day_the_catalog_began(tmp_path, monkeypatch):
+    import sqlite3
+    import time
+    from contextlib import closing
+
+    from pattern_pivot.catalog import Catalog
+    from pattern_pivot.stats.days import STATS_START_ENV, stats_start_day
+    from tests.conftest import JFK
+
+    monkeypatch.delenv(STATS_START_ENV, raising=False)
+    path = tmp_path / "catalog.sqlite"
+    now = time.mktime((2026, 12, 1, 12, 0, 0, 0, 0, 0))
+    assert stats_start_day(path, now=now) == "2026-12-01"  # no catalog yet: today
+    assert not path.exists()  # asking never creates one
+    # A catalog from before it recorded its start: its first local file's day counts.
+    catalog = Catalog(path)
+    catalog.register_file(JFK)
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("DROP TABLE catalog_info")
+        conn.execute("UPDATE videos SET added_at = ?", (now - 40 * 86400,))
+    catalog.entries()  # any later use records it
+    assert stats_start_day(path) == "2026-10-22"
+    catalog.register_file(JFK)  # later registrations never move it
+    assert stats_start_day(path) == "2026-10-22"
+    monkeypatch.setenv(STATS_START_ENV, "2026-03-01")  # set by hand
+    assert stats_start_day(path) == "2026-03-01"
+    monkeypatch.setenv(STATS_START_ENV, "March")  # unusable: the catalog's day
+    assert stats_start_day(path) == "2026-10-22"

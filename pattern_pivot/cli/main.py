@@ -121,7 +121,8 @@ def search(
     query: str = typer.Argument(..., help="What to look for, in plain words."),
     top: int = typer.Option(10, "--top", min=1, max=200),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of hits."),
-    video: List[str] = typer.Option([], "--video", help="Only these video ids (repeatable)."),
+    video: List[str] = typer.Option([], "--video", help="Only these videos: ids, titles or "
+                                     "unique prefixes (repeatable)."),
     channel: Optional[str] = typer.Option(None, help="Only this channel ('local' for files)."),
     since: Optional[str] = typer.Option(None, help="Published/added on or after YYYY-MM-DD."),
     until: Optional[str] = typer.Option(None, help="Published/added on or before YYYY-MM-DD."),
@@ -140,6 +141,10 @@ def search(
     from pattern_pivot.retrieval.milvus_store import MilvusChunkStore, SearchFilters
 
     settings = Settings.from_env()
+    try:  # ids, titles or unique prefixes of either
+        video = [Catalog(settings.catalog_path).resolve(v) for v in video]
+    except PatternPivotError as exc:
+        exit_with_error(exc)
     filters = SearchFilters(video_ids=tuple(video), channel=channel,
                             published_from=_day(since), published_to=_day(until, True))
     try:
@@ -180,15 +185,24 @@ def sample_channel(
     max_seconds: Optional[float] = typer.Option(None, help="Shorten each script (for tests)."),
 ) -> None:
     """Create a small channel of narrated sample videos on clearly different topics."""
-    from pattern_pivot.sample_channel import make_sample_channel
-
     try:
-        videos = make_sample_channel(directory, count, width=width, height=height,
-                                     max_seconds=max_seconds)
+        make_channel(directory, count, width=width, height=height, max_seconds=max_seconds)
     except PatternPivotError as exc:
         exit_with_error(exc)
-    for video in videos:
-        typer.echo(f"{video.path}  ({video.duration:.1f} s) {video.title}")
+
+
+def make_channel(directory: Path, count: int, **options) -> list:
+    """The sample channel under a progress bar, one line per video as it is finished."""
+    from pattern_pivot.cli.progress_bar import progress_bar
+    from pattern_pivot.sample_channel import make_sample_channel
+    from pattern_pivot.sample_channel.scripts import SCRIPTS
+
+    with progress_bar("sample channel", min(count, len(SCRIPTS))) as bar:
+        def done(video) -> None:
+            typer.echo(f"{video.path}  ({video.duration:.1f} s) {video.title}")
+            bar.advance(note=video.title)
+
+        return make_sample_channel(directory, count, on_video=done, **options)
 
 
 def printable_path(path: Path) -> str:
@@ -215,20 +229,32 @@ def _register(files: List[Path]) -> tuple[list, list[PatternPivotError]]:
     return entries, problems
 
 
-def report_runs(outcomes) -> int:
-    """Print each run's outcome as it ends; the number that failed. Ctrl-C (or SIGTERM) stops
-    the whole command with status 130 instead of moving on to the next run."""
+def report_runs(outcomes, total: int | None = None, what: str = "ingest") -> int:
+    """Print each run's outcome as it ends, one line per video (its title and how long it
+    took) under a progress bar; the number that failed. Ctrl-C (or SIGTERM) stops the whole
+    command with status 130 instead of moving on to the next run."""
+    import time
+
+    from pattern_pivot.cli.progress_bar import progress_bar
     from pattern_pivot.cli.runs import RunInterrupted
 
+    titles = {e.video_id: e.title for e in Catalog(Settings.from_env().catalog_path).entries()}
     failed = 0
+    started = time.monotonic()
     try:
-        for outcome in outcomes:
-            if outcome.success:
-                typer.echo(f"ok      {outcome.video_id}  run {outcome.run_id}")
-            else:
-                failed += 1
-                typer.secho(f"FAILED  {outcome.video_id}  {outcome.error}",
-                            fg=typer.colors.RED)
+        with progress_bar(what, total) as bar:
+            for outcome in outcomes:
+                took = time.monotonic() - started
+                started = time.monotonic()
+                title = titles.get(outcome.video_id, "")
+                if outcome.success:
+                    typer.echo(f"ok      {outcome.video_id}  {title}  ({took:.0f} s, run "
+                               f"{outcome.run_id})")
+                else:
+                    failed += 1
+                    typer.secho(f"FAILED  {outcome.video_id}  {title}  ({took:.0f} s) "
+                                f"{outcome.error}", fg=typer.colors.RED)
+                bar.advance(note=title or outcome.video_id)
     except RunInterrupted as stop:
         typer.secho(f"interrupted: {stop} (its run is marked failed); nothing else was "
                     "started", fg=typer.colors.RED, err=True)
@@ -253,7 +279,7 @@ def add(files: List[Path] = typer.Argument(..., help="Video or audio files."),
         typer.echo(f"{entry.video_id}  {entry.source_uri}")
     for problem in problems:
         typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
-    failed = report_runs(run_ingest(instance, keys)) if run and keys else 0
+    failed = report_runs(run_ingest(instance, keys), len(keys)) if run and keys else 0
     if problems:
         raise typer.Exit(code=2)
     if failed:
@@ -261,22 +287,28 @@ def add(files: List[Path] = typer.Argument(..., help="Video or audio files."),
 
 
 @app.command()
-def ingest(video_ids: List[str] = typer.Argument(None, help="Video ids (default: all).")) -> None:
+def ingest(video_ids: List[str] = typer.Argument(
+        None, metavar="[VIDEO...]",
+        help="Video ids, titles or unique prefixes of either (default: all).")) -> None:
     """Run the ingest job (source, audio, transcript, chunks) for registered videos."""
     from pattern_pivot.cli.runs import add_partitions, instance_for, run_ingest
 
     settings = Settings.from_env()
-    known = [e.video_id for e in Catalog(settings.catalog_path).entries()]
-    unknown = [v for v in video_ids or [] if v not in known]
-    if unknown:
-        typer.secho(f"error: {', '.join(unknown)}: not in the catalog. Fix: register the file "
-                    "with `pattern-pivot add FILE` (ids are listed by `add`)",
-                    fg=typer.colors.RED, err=True)
+    catalog = Catalog(settings.catalog_path)
+    keys, problems = [], []
+    for target in video_ids or []:
+        try:
+            keys.append(catalog.resolve(target))
+        except PatternPivotError as exc:
+            problems.append(exc)
+    for problem in problems:
+        typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
+    if problems:
         raise typer.Exit(code=2)
-    keys = video_ids or known
+    keys = list(dict.fromkeys(keys)) or [e.video_id for e in catalog.entries()]
     instance = instance_for(settings)
     add_partitions(instance, keys)  # heals a catalog entry whose partition was never added
-    if report_runs(run_ingest(instance, keys)):
+    if report_runs(run_ingest(instance, keys), len(keys)):
         raise typer.Exit(code=1)
 
 
@@ -289,12 +321,11 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
     register every video in it, ingest them all, then remix them into a short."""
     from pattern_pivot.cli.runs import add_partitions, instance_for, run_ingest
     from pattern_pivot.remix.request import parse_request
-    from pattern_pivot.sample_channel import make_sample_channel
     from pattern_pivot.sample_channel.scripts import SCRIPTS
 
     settings = Settings.from_env()
     typer.echo(f"sample channel -> {settings.watch_dir}")
-    make_sample_channel(settings.watch_dir, count)
+    make_channel(settings.watch_dir, count)
     files = sorted(p for p in settings.watch_dir.rglob("*")
                    if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS
                    and not p.name.startswith("."))
@@ -303,7 +334,8 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
         typer.secho(f"skipped: {problem}", fg=typer.colors.YELLOW, err=True)
     instance = instance_for(settings)
     add_partitions(instance, [e.video_id for e in entries])
-    failed = report_runs(run_ingest(instance, [e.video_id for e in entries]))
+    failed = report_runs(run_ingest(instance, [e.video_id for e in entries]),
+                         len(entries))
     typer.echo(f"\n{len(entries) - failed}/{len(entries)} videos ingested into "
                f"{settings.media_root}")
     if failed:
@@ -320,11 +352,31 @@ def demo(count: int = typer.Option(5, help="Sample videos to create (1-5)."),
 
 @app.command()
 def ui(port: int = typer.Option(3000), host: str = typer.Option("127.0.0.1")) -> None:
-    """Open the Dagster UI (dagster dev) on this project's persistent instance."""
-    from pattern_pivot.cli.runs import instance_for
+    """Open the Dagster UI (dagster dev) on this project's persistent instance, with the
+    preview server that shows posters and animated previews in place."""
+    import subprocess
 
-    instance_for(Settings.from_env())  # sets DAGSTER_HOME
+    from pattern_pivot.cli.runs import instance_for
+    from pattern_pivot.media.preview_server import preview_base_url, start_preview_server
+
+    settings = Settings.from_env()
+    instance_for(settings)  # sets DAGSTER_HOME
+    try:
+        previews = start_preview_server(settings.media_root)
+        typer.echo(f"previews: {preview_base_url()} (the media store's posters and previews)")
+    except (PatternPivotError, OSError) as exc:  # the UI still works; pictures are a click away
+        typer.secho(f"no preview server ({exc}): previews show under [Show Markdown]",
+                    fg=typer.colors.YELLOW, err=True)
+        previews = None
     dagster = str(Path(sys.executable).with_name("dagster"))
     target = (["-w", "workspace.yaml"] if Path("workspace.yaml").is_file()
               else ["-m", "pattern_pivot.definitions"])
-    os.execv(dagster, [dagster, "dev", *target, "-h", host, "-p", str(port)])
+    process = subprocess.Popen([dagster, "dev", *target, "-h", host, "-p", str(port)])
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:  # dagster dev got the Ctrl-C too: let it shut down cleanly
+        code = process.wait()
+    finally:
+        if previews:
+            previews.shutdown()
+    raise typer.Exit(code=code)

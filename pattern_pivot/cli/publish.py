@@ -15,9 +15,26 @@ from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.settings import Settings
 
 
+def output_titles(remixes, media_root: Path) -> dict[str, str]:
+    """Stored requests and rendered outputs by id, named by the request's topic (or story)
+    when it is stored (a plan rendered by hand has only its id)."""
+    from pattern_pivot.render.stage import VIDEO_ASSET
+
+    labels = {}
+    for request_id in remixes.ids():
+        try:
+            labels[request_id] = remixes.get(request_id).label
+        except (PatternPivotError, ValueError):  # unreadable row: named by its id
+            labels[request_id] = request_id
+    rendered = Path(media_root) / VIDEO_ASSET
+    found = sorted(p.name for p in rendered.iterdir()) if rendered.is_dir() else []
+    return labels | {i: labels.get(i, i) for i in found}
+
+
 @app.command()
 def publish(
-    output_id: str = typer.Argument(..., help="The remix request id (remix-...)."),
+    output_id: str = typer.Argument(..., help="The remix request id (remix-...), its topic, "
+                                              "or a unique prefix of either."),
     variant: Optional[int] = typer.Option(None, "--variant", help="Only this variant."),
     do_upload: bool = typer.Option(False, "--upload",
                                    help="Really upload (without it: a dry run)."),
@@ -34,7 +51,7 @@ def publish(
     """Titles, description (credits, chapters), hashtags, tags and three thumbnails for a
     rendered remix, and the exact YouTube requests (written beside the MP4). Uploads only
     with --upload, only outputs whose checks passed, and each version only once."""
-    from pattern_pivot.catalog import Catalog
+    from pattern_pivot.catalog import Catalog, resolve_id
     from pattern_pivot.llm.providers import parse_providers
     from pattern_pivot.publish import stage
     from pattern_pivot.publish.llm_copy import llm_title_writer
@@ -62,9 +79,12 @@ def publish(
     results = []
     try:
         options.check()
+        remixes = RemixStore(settings.remix_store_path)
+        output_id = resolve_id(output_id, output_titles(remixes, settings.media_root),
+                               what="output", fix="give the remix id (remix-...) or its topic")
         outputs = stage.find_outputs(settings.media_root, output_id, variant)
         try:
-            topic = RemixStore(settings.remix_store_path).get(output_id).topic
+            topic = remixes.get(output_id).topic
         except PatternPivotError:
             topic = ""  # rendered from a plan made by hand
         catalog = Catalog(settings.catalog_path)

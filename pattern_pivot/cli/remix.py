@@ -157,6 +157,7 @@ def render(
     check: bool = typer.Option(True, "--check/--no-check", help="Run the quality checks."),
 ) -> None:
     """Render PLAN_FILE to an MP4 (narration spoken on the fly when the plan has any)."""
+    from pattern_pivot.cli.progress_bar import progress_bar
     from pattern_pivot.media.store import LocalMediaStore
     from pattern_pivot.quality.checks import run_checks
     from pattern_pivot.remix.types import EditPlan
@@ -191,7 +192,11 @@ def render(
                 cfg = _tts_config(backend, None, None, "", 1.0, 0.25, "asr")
                 narration = narrate(make_engine(cfg), cues, Path(tmp) / "narration.wav", cfg,
                                     FasterWhisperTranscriber(cfg.asr_model, beam_size=1))
-            result = render_plan(plan, out, sources, narration, options)
+            with progress_bar(f"render {out.name} (seconds)", None) as bar:
+                def encoded(done: float, total: float, shots: int, count: int) -> None:
+                    bar.set(round(done, 1), round(total, 1), f"{shots} of {count} shots")
+
+                result = render_plan(plan, out, sources, narration, options, encoded)
         write_captions_json(list(result.words), out.with_name(out.stem + ".captions.json"))
         outcomes = run_checks(out, expectations(plan, options, result.words,
                                                     result.shot_seconds)) if check else []

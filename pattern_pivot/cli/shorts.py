@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from pattern_pivot.catalog import Catalog
+from pattern_pivot.catalog import Catalog, UnknownVideoError
 from pattern_pivot.cli.main import _register, app, exit_with_error, printable_path
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.remix.types import FRAME_SIZES
@@ -18,7 +18,8 @@ NEEDS_SPEECH = "shorts needs speech"
 
 
 def _video_id(target: str, catalog: Catalog) -> str:
-    """A registered video id, or a file registered now (it must have sound to cut on)."""
+    """A registered video (id, title or unique prefix), or a file registered now (it must
+    have sound to cut on)."""
     from pattern_pivot.media.probe import probe
 
     path = Path(target)
@@ -31,10 +32,12 @@ def _video_id(target: str, catalog: Catalog) -> str:
         if problems:
             raise problems[0]
         return entries[0].video_id
-    if target not in {e.video_id for e in catalog.entries()}:
-        raise PatternPivotError(target, "is neither a file nor a registered video id",
-                                "give a video file, or an id listed by `pattern-pivot add`")
-    return target
+    try:
+        return catalog.resolve(target)
+    except UnknownVideoError:  # (several matches: that error lists them)
+        raise PatternPivotError(target, "is neither a file nor a registered video id or "
+                                "title", "give a video file, or an id or title listed by "
+                                "`pattern-pivot add`") from None
 
 
 @app.command()

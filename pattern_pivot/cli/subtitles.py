@@ -34,12 +34,20 @@ def _words_of(target: str, model: str, settings: Settings):
     elif path.is_file():
         transcript = _transcribe(path, model)
     else:
-        stored = LocalMediaStore(settings.media_root).path(ingest.TRANSCRIPT, target,
-                                                           ingest.TRANSCRIPT_NAME)
-        if not stored.is_file():
+        from pattern_pivot.catalog import Catalog, UnknownVideoError
+
+        try:
+            video_id = Catalog(settings.catalog_path).resolve(target)  # id, title or prefix
+        except UnknownVideoError:  # (several matches: that error lists them)
+            video_id = None
+        stored = LocalMediaStore(settings.media_root).path(ingest.TRANSCRIPT, video_id,
+                                                           ingest.TRANSCRIPT_NAME) \
+            if video_id else None
+        if stored is None or not stored.is_file():
             raise PatternPivotError(target, "is neither a file nor a transcribed catalog video",
                                     "give a media file, a transcript JSON, a .captions.json "
-                                    "or a video id that `pattern-pivot ingest` has processed")
+                                    "or a video (id or title) that `pattern-pivot ingest` has "
+                                    "processed")
         transcript = Transcript.read_json(stored)
     return transcript.words, transcript.language or "en", transcript.duration
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -52,12 +52,14 @@ class Highlight:
 def find_highlights(transcript: Transcript, wav_path: Path | None, *, subject: str,
                     embedder: Embedder | None = None, count: int = 3,
                     min_seconds: float = MIN_SECONDS, max_seconds: float = MAX_SECONDS,
-                    source_stats: float | None = None) -> list[Highlight]:
+                    source_stats: float | None = None,
+                    performance: Callable[[str], float] | None = None) -> list[Highlight]:
     """Up to ``count`` clips of ``min_seconds``-``max_seconds``, best first.
 
     ``source_stats``: how well the video performed (0-1) when known; it lifts all of its
-    clips alike, so scores compare across videos. Raises when the video has no speech or
-    no run of whole sentences fits the length bounds.
+    clips alike, so scores compare across videos. ``performance(first sentence)``: a
+    factor near 1 from how published clips that open the same way did (off: None).
+    Raises when the video has no speech or no run of whole sentences fits the length bounds.
     """
     if not 0 < min_seconds <= max_seconds:
         raise PatternPivotError(f"lengths {min_seconds}-{max_seconds} s",
@@ -91,6 +93,9 @@ def find_highlights(transcript: Transcript, wav_path: Path | None, *, subject: s
         per_factor["source_stats"] = [float(min(1.0, max(0.0, source_stats)))] * len(windows)
     factors = [{k: round(v[i], 3) for k, v in per_factor.items()} for i in range(len(windows))]
     scores = [scoring.combine(f) for f in factors]
+    if performance is not None:  # how clips that open this way did once published
+        scores = [score * performance(found[w.first_sentence].text)
+                  for score, w in zip(scores, windows)]
     out = []
     for i in pick(windows, scores, count, transcript.duration):
         w = windows[i]

@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from pattern_pivot import ingest
 from pattern_pivot.errors import PatternPivotError
@@ -21,16 +21,17 @@ from pattern_pivot.hashing import inputs_digest
 from pattern_pivot.highlights.find import Embedder, Highlight, find_highlights
 from pattern_pivot.highlights.rerank import rerank
 from pattern_pivot.llm.providers import ProviderConfig
-from pattern_pivot.media.ffmpeg import run_ffmpeg
 from pattern_pivot.media.store import MediaStore
+from pattern_pivot.progress import render_progress
+from pattern_pivot.publish.performance import PerformanceWeights
 from pattern_pivot.quality.checks import CheckOutcome, read_outcomes, run_checks, write_outcomes
 from pattern_pivot.reframe import analyse, plan_framing
 from pattern_pivot.reframe.check import faces_in_frame
 from pattern_pivot.remix.select import engagement_scores
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
-from pattern_pivot.render.engine import RenderOptions, render_plan, write_poster
+from pattern_pivot.render.engine import RenderOptions, render_plan
 from pattern_pivot.render.sources import SourceResolver
-from pattern_pivot.render.stage import expectations
+from pattern_pivot.render.stage import expectations, write_pictures
 from pattern_pivot.transcription.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ class HighlightsOutput:
 def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
                      embedder: Embedder | None, embedder_name: str = "-",
                      source_stats: float | None = None,
-                     providers: Sequence[ProviderConfig] = ()) -> HighlightsOutput:
+                     providers: Sequence[ProviderConfig] = (),
+                     performance: PerformanceWeights | None = None) -> HighlightsOutput:
     """Find and store a video's highlights (cached per transcript, audio and settings).
     With LLM ``providers``, twice as many candidates are picked locally and the first
     provider that answers orders them (any failure keeps the local order)."""
@@ -84,7 +86,7 @@ def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
     fingerprint = inputs_digest(transcript_out.fingerprint, audio_out.fingerprint,
                           json.dumps(asdict(settings)), embedder_name, repr(source_stats),
                           ",".join(f"{p.name}={p.model}@{p.base_url}" for p in providers),
-                          _VERSION)
+                          _VERSION, *([performance.fingerprint()] if performance else []))
     path = store.path(HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME)
     if store.is_current(HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME, fingerprint):
         stored = json.loads(path.read_text(encoding="utf-8"))
@@ -94,7 +96,8 @@ def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
                             subject=f"video {video_id}", embedder=embedder,
                             count=settings.count * (2 if providers else 1),
                             min_seconds=settings.min_seconds,
-                            max_seconds=settings.max_seconds, source_stats=source_stats)
+                            max_seconds=settings.max_seconds, source_stats=source_stats,
+                            performance=_lift(video_id, performance))
     ranking: dict = {"ranked_by": "local", "providers_tried": []}
     if providers:
         found, ranking = rerank(found, providers, settings.count)
@@ -103,6 +106,14 @@ def store_highlights(store: MediaStore, video_id: str, settings: ShortsSettings,
                                    **ranking, "highlights": [h.to_dict() for h in found]},
                                   indent=1), encoding="utf-8")
     return HighlightsOutput(found, path, fingerprint, False, ranking["ranked_by"])
+
+
+def _lift(video_id: str, weights: PerformanceWeights | None):
+    """A clip's published-performance factor: its opening's hook style, times its video's."""
+    if weights is None or not weights.outputs:
+        return None
+    source = weights.by_source.get(video_id, 1.0)
+    return lambda first_sentence: weights.hook(first_sentence) * source
 
 
 def read_highlights(path: Path) -> list[Highlight]:
@@ -138,15 +149,6 @@ def framing_check(source: Path, start: float, end: float,
                          "layouts": [s.layout for s in plan.shots]})
 
 
-def write_preview(video: Path, out: Path, seconds: float = 3.0, width: int = 120) -> Path:
-    """A small looping animated WebP of the short's first seconds (shows the framing)."""
-    run_ffmpeg(["-t", f"{seconds:.1f}", "-i", Path(video).resolve(), "-an", "-vf",
-                f"fps=6,scale={width}:-2", "-c:v", "libwebp_anim", "-loop", "0", "-q:v", "40",
-                "-f", "webp", Path(out).resolve()],
-               subject=video, fix="the rendered short could not be decoded: render it again")
-    return out
-
-
 @dataclass(frozen=True)
 class ShortOutput:
     index: int
@@ -178,7 +180,9 @@ def short_names(n: int) -> dict[str, str]:
 
 def store_short(store: MediaStore, video_id: str, n: int, highlight: Highlight,
                 sources: SourceResolver, aspect: str, options: RenderOptions,
-                highlights_fingerprint: str) -> ShortOutput:
+                highlights_fingerprint: str,
+                progress: Callable[[float, float, int, int], None] | None = None
+                ) -> ShortOutput:
     """Render, preview and check one short (skipped when nothing changed)."""
     plan = short_plan(video_id, n, highlight, aspect)
     names = short_names(n)
@@ -192,15 +196,12 @@ def store_short(store: MediaStore, video_id: str, n: int, highlight: Highlight,
              highlight.end)
     frame = options.frame_size or plan.frame_size
     with store.atomic_write(SHORTS_ASSET, video_id, names["video"], fingerprint) as tmp:
-        result = render_plan(plan, tmp, sources, None, options)
+        result = render_plan(plan, tmp, sources, None, options, progress)
         outcomes = run_checks(tmp, expectations(plan, options, result.words,
                                                 result.shot_seconds))
         outcomes.append(framing_check(sources(video_id).path, highlight.start, highlight.end,
                                       frame))
-        with store.atomic_write(SHORTS_ASSET, video_id, names["poster"], fingerprint) as poster:
-            write_poster(tmp, poster, min(1.5, result.duration / 3))
-        with store.atomic_write(SHORTS_ASSET, video_id, names["preview"], fingerprint) as prev:
-            write_preview(tmp, prev)
+        write_pictures(store, SHORTS_ASSET, video_id, names, fingerprint, tmp, result.duration)
     with store.atomic_write(SHORTS_ASSET, video_id, names["checks"], fingerprint) as tmp:
         write_outcomes(outcomes, tmp)
     return ShortOutput(n, highlight, paths["video"], paths["poster"], paths["preview"],
@@ -208,10 +209,13 @@ def store_short(store: MediaStore, video_id: str, n: int, highlight: Highlight,
 
 
 def store_shorts(store: MediaStore, video_id: str, sources: SourceResolver,
-                 options: RenderOptions, aspect: str = "9:16") -> list[ShortOutput]:
-    """Every stored highlight of ``video_id`` as a short, plus ``shorts.json`` listing them."""
+                 options: RenderOptions, aspect: str = "9:16",
+                 log: Callable[[str], None] | None = None) -> list[ShortOutput]:
+    """Every stored highlight of ``video_id`` as a short, plus ``shorts.json`` listing them;
+    ``log`` gets a few progress lines a minute per short."""
     high = ingest.stored_output(store, HIGHLIGHTS_ASSET, video_id, HIGHLIGHTS_NAME)
-    outputs = [store_short(store, video_id, n, h, sources, aspect, options, high.fingerprint)
+    outputs = [store_short(store, video_id, n, h, sources, aspect, options, high.fingerprint,
+                           render_progress(log, f"short {n} rendered") if log else None)
                for n, h in enumerate(read_highlights(high.path), start=1)]
     index = json.dumps({"video_id": video_id, "shorts": [o.to_dict() for o in outputs]},
                        indent=1)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from pattern_pivot.errors import MediaError, ToolMissingError
 
@@ -28,14 +29,33 @@ def _stderr_tail(stderr: bytes, lines: int = 6) -> str:
     return " | ".join(text[-lines:]) or "no error output"
 
 
-def run_ffmpeg(args: Sequence[str | Path], *, subject: str | Path, fix: str) -> None:
-    """Run ``ffmpeg <args>``; a failure becomes a MediaError naming ``subject``."""
+def run_ffmpeg(args: Sequence[str | Path], *, subject: str | Path, fix: str,
+               progress: Callable[[float], None] | None = None) -> None:
+    """Run ``ffmpeg <args>``; a failure becomes a MediaError naming ``subject``.
+    ``progress(seconds)``: called with how much output is written as ffmpeg reports it
+    (``-progress``, about twice a second)."""
     cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+           *(["-progress", "pipe:1", "-nostats"] if progress else []),
            *[str(a) for a in args]]
-    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, check=False)
-    if proc.returncode != 0:
-        raise MediaError(str(subject), f"ffmpeg failed ({_stderr_tail(proc.stderr)})", fix)
+    if progress is None:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, check=False)
+        returncode, stderr = proc.returncode, proc.stderr
+    else:
+        # stderr to a file: a pipe nobody reads could fill and stall ffmpeg.
+        with tempfile.TemporaryFile() as errors:
+            with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=errors) as proc:
+                for line in proc.stdout:
+                    key, _, value = line.decode("ascii", "replace").strip().partition("=")
+                    # out_time_us (and, despite its name, out_time_ms) are microseconds
+                    if key == "out_time_us" and value.isdigit():
+                        progress(int(value) / 1e6)
+            returncode = proc.returncode
+            errors.seek(0)
+            stderr = errors.read()
+    if returncode != 0:
+        raise MediaError(str(subject), f"ffmpeg failed ({_stderr_tail(stderr)})", fix)
 
 
 def ffprobe_json(path: Path) -> dict:

@@ -110,6 +110,13 @@ def render_report_chart(rows: Sequence[GroupRow], path: Path) -> Path:
     return path
 
 
+def plan_hook(plan) -> str:
+    """The first line an output says (or shows)."""
+    if plan.script and plan.script.lines:
+        return plan.script.lines[0].text
+    return next((s.text or s.narration or "" for s in plan.shots if s.text or s.narration), "")
+
+
 def gather(publications, request_for, plan_for, latest) -> list[PublishedOutcome]:
     """Outcomes of ``publications`` (ledger rows). ``request_for(output_id)``: the remix
     request or None; ``plan_for(output_id, variant)``: its edit plan or None;
@@ -118,13 +125,7 @@ def gather(publications, request_for, plan_for, latest) -> list[PublishedOutcome
     outcomes = []
     for p in publications:
         request, plan = request_for(p.output_id), plan_for(p.output_id, p.variant)
-        hook = ""
-        if plan is not None:
-            if plan.script and plan.script.lines:
-                hook = plan.script.lines[0].text
-            else:
-                hook = next((s.text or s.narration or "" for s in plan.shots
-                             if s.text or s.narration), "")
+        hook = plan_hook(plan) if plan is not None else ""
         row = stats.get(f"yt-{p.youtube_id}")
         outcomes.append(PublishedOutcome(
             p.youtube_id, request.topic if request else "", plan.mode if plan else "?",

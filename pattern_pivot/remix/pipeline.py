@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from pattern_pivot.media.store import LocalMediaStore
 from pattern_pivot.remix import faceless, plans
@@ -39,6 +39,8 @@ class RemixContext:
     stills: plans.StillLookup = lambda video_id: None
     sources: Callable[[str], Path | None] = lambda video_id: None  # stored source media
     engagement: EngagementSource = field(default_factory=dict)
+    # Source video -> published-performance factor (empty unless weighting by it is on).
+    performance: Mapping[str, float] = field(default_factory=dict)
     min_relevance: float = MIN_RELEVANCE
     # The narrating voice's pace: scripts are written to the requested length at it.
     words_per_second: float = WORDS_PER_SECOND
@@ -68,7 +70,8 @@ def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
         return _story_plans(request, ctx)
     with ctx.vectors.session():
         ranked = candidates(request.query, ctx.embedder, ctx.vectors,
-                            engagement=ctx.engagement, min_relevance=ctx.min_relevance)
+                            engagement=ctx.engagement, min_relevance=ctx.min_relevance,
+                            performance=ctx.performance)
     available = material_seconds(request, ranked, ctx.words_per_second)
     short = available < request.length_seconds * (1 - SHORT_TOLERANCE)
     if short and not request.allow_shorter:

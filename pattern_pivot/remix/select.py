@@ -70,10 +70,14 @@ def engagement_from_stats(latest: Mapping[str, VideoStats]) -> dict[str, float]:
 
 
 def rerank(hits: Sequence[Hit], engagement: Mapping[str, float] | None = None,
-           weight: float = ENGAGEMENT_WEIGHT) -> list[tuple[Hit, float]]:
-    """(hit, score) best first; score = relevance * (1 + weight * engagement 0..1)."""
+           weight: float = ENGAGEMENT_WEIGHT,
+           performance: Mapping[str, float] | None = None) -> list[tuple[Hit, float]]:
+    """(hit, score) best first; score = relevance * (1 + weight * engagement 0..1), times
+    the source video's published-performance factor when weighting by it is on."""
     eng = engagement_scores(engagement or {}, [h.video_id for h in hits])
-    scored = [(h, h.score * (1.0 + weight * eng.get(h.video_id, 0.0))) for h in hits]
+    lift = performance or {}
+    scored = [(h, h.score * (1.0 + weight * eng.get(h.video_id, 0.0))
+               * lift.get(h.video_id, 1.0)) for h in hits]
     return sorted(scored, key=lambda pair: (-pair[1], pair[0].video_id, pair[0].start))
 
 
@@ -102,13 +106,14 @@ EngagementSource = Mapping[str, float] | Callable[[list[str]], Mapping[str, floa
 
 def candidates(query: str, embedder: SentenceEmbedder, store: MilvusChunkStore, *,
                engagement: EngagementSource | None = None, top_k: int = 30,
-               min_relevance: float = MIN_RELEVANCE) -> list[SourceSpan]:
+               min_relevance: float = MIN_RELEVANCE,
+               performance: Mapping[str, float] | None = None) -> list[SourceSpan]:
     """Retrieved, re-ranked and diversified segments, in the order a remix should use them.
     ``score`` on each span is its final ranking score."""
     hits = retrieve(query, embedder, store, top_k=top_k, min_relevance=min_relevance)
     if callable(engagement):
         engagement = engagement(sorted({h.video_id for h in hits}))
-    scored = rerank(hits, engagement)
+    scored = rerank(hits, engagement, performance=performance)
     vectors = embedder.encode([h.text for h, _ in scored])
     return [SourceSpan(video_id=h.video_id, start=h.start, end=h.end, text=h.text,
                        score=round(s, 4))

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.ffmpeg import run_ffmpeg
@@ -143,7 +144,11 @@ def caption_words(items: list[ShotInput], narration: NarrationResult | None) -> 
 
 def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
                 narration: NarrationResult | None = None,
-                options: RenderOptions = RenderOptions()) -> RenderResult:
+                options: RenderOptions = RenderOptions(),
+                progress: Callable[[float, float, int, int], None] | None = None
+                ) -> RenderResult:
+    """``progress(seconds written, total, shots finished, shots)`` while encoding
+    (``pattern_pivot.progress.render_progress`` turns it into a few log lines a minute)."""
     started = time.perf_counter()
     plan = paced(plan, narration)  # narrated shots last as long as their lines are spoken
     width, height = options.frame_size or plan.frame_size
@@ -200,13 +205,26 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
                 "-c:a", "aac", "-b:a", options.audio_bitrate, "-ar", "48000", "-ac", "2",
                 "-t", f"{total:.3f}", "-movflags", "+faststart", "-f", "mp4", partial]
         try:
-            run_ffmpeg(args, subject=plan_label(plan), fix=ENCODE_FIX)
+            run_ffmpeg(args, subject=plan_label(plan), fix=ENCODE_FIX,
+                       progress=_shot_counter(items, total, progress) if progress else None)
+            if progress:
+                progress(total, total, len(items), len(items))
             os.replace(partial, out_path)
         finally:
             partial.unlink(missing_ok=True)
     return RenderResult(out_path, round(total, 3), width, height, tuple(words), measured,
                         round(time.perf_counter() - started, 3), tuple(map(str, args)),
                         tuple(round(item.placed.duration, 3) for item in items))
+
+
+def _shot_counter(items, total: float, progress) -> Callable[[float], None]:
+    ends = [item.placed.end for item in items]
+
+    def written(seconds: float) -> None:
+        done = min(seconds, total)
+        progress(done, total, sum(1 for end in ends if end <= done + 1e-3), len(ends))
+
+    return written
 
 
 def plan_label(plan: EditPlan) -> str:

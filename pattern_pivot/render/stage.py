@@ -4,8 +4,8 @@ write outputs atomically, and skip work whose inputs have not changed (a fingerp
 
 Layout: ``remix_plan/<request>/variant-<n>.json`` (written by the remix stage) ->
 ``remix_narration/<request>/variant-<n>.wav`` + ``.words.json`` ->
-``remix_video/<request>/variant-<n>.mp4`` + ``.jpg`` poster, ``.captions.json`` and
-``.checks.json`` (the quality outcomes).
+``remix_video/<request>/variant-<n>.mp4`` + ``.jpg`` poster, ``.webp`` animated preview,
+``.captions.json`` and ``.checks.json`` (the quality outcomes).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Callable
 
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.hashing import inputs_digest
+from pattern_pivot.media.preview import write_animated_preview
 from pattern_pivot.media.store import LocalMediaStore, MediaStore
 from pattern_pivot.quality.checks import (
     CheckOutcome,
@@ -134,6 +135,7 @@ class VideoOutput:
     variant: int
     path: Path
     poster: Path
+    preview: Path
     captions: Path
     checks: tuple[CheckOutcome, ...]
     fingerprint: str
@@ -147,7 +149,7 @@ class VideoOutput:
 
 def video_names(variant: int) -> dict[str, str]:
     name = variant_name(variant)
-    return {"video": f"{name}.mp4", "poster": f"{name}.jpg",
+    return {"video": f"{name}.mp4", "poster": f"{name}.jpg", "preview": f"{name}.webp",
             "captions": f"{name}.captions.json", "checks": f"{name}.checks.json"}
 
 
@@ -163,8 +165,11 @@ def expectations(plan: EditPlan, options: RenderOptions, captions,
 
 
 def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
-                narration: NarrationResult | None, options: RenderOptions) -> VideoOutput:
-    """Render, poster and check one variant (skipped when nothing changed)."""
+                narration: NarrationResult | None, options: RenderOptions,
+                progress: Callable[[float, float, int, int], None] | None = None
+                ) -> VideoOutput:
+    """Render, poster and check one variant (skipped when nothing changed); ``progress``
+    as ``render_plan`` takes it."""
     plan = stored.plan
     names = video_names(plan.variant)
     # The narration's own fingerprint marker changes whenever it is re-spoken.
@@ -173,20 +178,31 @@ def store_video(store: MediaStore, stored: StoredPlan, sources: SourceResolver,
     request = plan.request_id
     paths = {k: store.path(VIDEO_ASSET, request, v) for k, v in names.items()}
     if all(store.is_current(VIDEO_ASSET, request, v, fingerprint) for v in names.values()):
-        return VideoOutput(plan.variant, paths["video"], paths["poster"], paths["captions"],
-                           tuple(read_outcomes(paths["checks"])), fingerprint, True)
+        return VideoOutput(plan.variant, paths["video"], paths["poster"], paths["preview"],
+                           paths["captions"], tuple(read_outcomes(paths["checks"])),
+                           fingerprint, True)
     with store.atomic_write(VIDEO_ASSET, request, names["video"], fingerprint) as tmp:
-        result = render_plan(plan, tmp, sources, narration, options)
+        result = render_plan(plan, tmp, sources, narration, options, progress)
         outcomes = run_checks(tmp, expectations(plan, options, result.words,
                                                    result.shot_seconds))
-        with store.atomic_write(VIDEO_ASSET, request, names["poster"], fingerprint) as poster:
-            write_poster(tmp, poster, min(1.5, result.duration / 3))
+        write_pictures(store, VIDEO_ASSET, request, names, fingerprint, tmp, result.duration)
     with store.atomic_write(VIDEO_ASSET, request, names["captions"], fingerprint) as tmp:
         write_captions_json(list(result.words), tmp)
     with store.atomic_write(VIDEO_ASSET, request, names["checks"], fingerprint) as tmp:
         write_outcomes(outcomes, tmp)
-    return VideoOutput(plan.variant, paths["video"], paths["poster"], paths["captions"],
-                       tuple(outcomes), fingerprint, False, result)
+    return VideoOutput(plan.variant, paths["video"], paths["poster"], paths["preview"],
+                       paths["captions"], tuple(outcomes), fingerprint, False, result)
+
+
+def write_pictures(store: MediaStore, asset: str, partition: str, names: dict[str, str],
+                   fingerprint: str, video: Path, duration: float) -> None:
+    """A rendered output's poster (a frame past the first cut) and its animated preview
+    (the opening seconds, where the hook is), for the UI."""
+    with store.atomic_write(asset, partition, names["poster"], fingerprint) as poster:
+        write_poster(video, poster, min(1.5, duration / 3))
+    with store.atomic_write(asset, partition, names["preview"], fingerprint) as preview:
+        write_animated_preview(video, preview, 0.0, subject=str(video),
+                               fix="the rendered video could not be decoded: render it again")
 
 
 @dataclass(frozen=True)

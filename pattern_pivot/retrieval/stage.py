@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
+from typing import Callable
 
 from pattern_pivot.catalog import CatalogEntry
 from pattern_pivot.ingest import TRANSCRIPT, TRANSCRIPT_NAME, StageOutput, stored_output
@@ -26,7 +27,8 @@ def channel_of(entry: CatalogEntry, youtube_channel_id: str | None = None) -> st
 
 
 def store_chunks(entry: CatalogEntry, media: MediaStore, embedder: SentenceEmbedder,
-                 vectors: MilvusChunkStore, options: ChunkOptions, channel: str = "local"
+                 vectors: MilvusChunkStore, options: ChunkOptions, channel: str = "local",
+                 progress: Callable[[float, float], None] | None = None
                  ) -> tuple[StageOutput, list[Chunk]]:
     """Chunks JSON in the media store and the same chunks, embedded, in Milvus. Skipped when
     both are current; re-running replaces the video's vectors, never duplicates them."""
@@ -42,7 +44,8 @@ def store_chunks(entry: CatalogEntry, media: MediaStore, embedder: SentenceEmbed
             return StageOutput(target, fingerprint, True), chunks
     transcript = Transcript.read_json(transcript_out.path)
     chunks = index_transcript(entry.video_id, transcript, embedder, vectors, options,
-                              channel=channel, published_at=int(entry.added_at))
+                              channel=channel, published_at=int(entry.added_at),
+                              progress=progress)
     with media.atomic_write(CHUNKS, entry.video_id, CHUNKS_NAME, fingerprint) as tmp:
         tmp.write_text(json.dumps({"model": embedder.name, "collection": vectors.collection,
                                    "chunks": [asdict(c) for c in chunks]}, indent=1),

@@ -13,6 +13,7 @@ import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from pattern_pivot.media.probe import probe
 from pattern_pivot.sample_channel.cards import section_card, title_card
@@ -96,8 +97,11 @@ def _finished(video: SampleVideo) -> Future[SampleVideo]:
 
 
 def make_sample_channel(out_dir: Path, count: int = 5, *, width: int = 1280, height: int = 720,
-                        fps: int = 25, max_seconds: float | None = None) -> list[SampleVideo]:
-    """Make ``count`` narrated sample videos in ``out_dir`` (skipping ones already there).
+                        fps: int = 25, max_seconds: float | None = None,
+                        on_video: Callable[[SampleVideo], None] | None = None
+                        ) -> list[SampleVideo]:
+    """Make ``count`` narrated sample videos in ``out_dir`` (skipping ones already there);
+    ``on_video`` is told of each one as it is finished (in order).
 
     ``max_seconds`` cuts each script after its last whole sentence that fits, for quick tests.
     """
@@ -115,6 +119,8 @@ def make_sample_channel(out_dir: Path, count: int = 5, *, width: int = 1280, hei
                 videos.append(_finished(SampleVideo(
                     video_path, script.topic, script.title,
                     text_path.read_text(encoding="utf-8"), probe(video_path).duration)))
+                if on_video is not None:
+                    on_video(videos[-1].result())
                 continue
             if voice is None:
                 voice = load_voice()
@@ -129,4 +135,7 @@ def make_sample_channel(out_dir: Path, count: int = 5, *, width: int = 1280, hei
                 raise
             videos.append(encoder.submit(_encode, script, narration, shots, work, video_path,
                                          width=width, height=height, fps=fps))
+            if on_video is not None:
+                videos[-1].add_done_callback(lambda done: done.exception() is None
+                                             and on_video(done.result()))
     return [video.result() for video in videos]
