@@ -35,6 +35,8 @@ class MediaStore(Protocol):
     def atomic_write(self, asset: str, partition: str, name: str,
                      fingerprint: str) -> AbstractContextManager[Path]: ...
 
+    def names(self, asset: str, partition: str) -> list[str]: ...
+
 
 class LocalMediaStore:
     """A media store on the local disk (the embedded default)."""
@@ -55,6 +57,13 @@ class LocalMediaStore:
         marker = self._fingerprint_path(asset, partition, name)
         return (target.is_file() and marker.is_file()
                 and marker.read_text(encoding="utf-8").strip() == fingerprint)
+
+    def names(self, asset: str, partition: str) -> list[str]:
+        """The names stored under one asset's partition, sorted (no markers, no temp files)."""
+        folder = self.path(asset, partition, "x").parent
+        return sorted(p.name for p in folder.iterdir() if p.is_file()
+                      and not p.name.startswith(".") and not p.name.endswith(".inputs")
+                      ) if folder.is_dir() else []
 
     @contextmanager
     def atomic_write(self, asset: str, partition: str, name: str,
@@ -83,3 +92,20 @@ def _write_text_atomic(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.replace(tmp_name, path)
+
+
+def open_media_store(root: str | Path, cache_dir: Path | None = None,
+                     client: object | None = None, **options: object) -> MediaStore:
+    """The store ``root`` names: a local directory, or ``s3://bucket/prefix`` (mirrored in
+    ``cache_dir``; ``client`` defaults to boto3's, configured by the standard AWS chain)."""
+    from pattern_pivot.media.s3_store import S3MediaStore, is_s3_url
+
+    if not is_s3_url(str(root)):
+        return LocalMediaStore(Path(root))
+    if cache_dir is None:
+        raise ValueError("an S3 media store needs a local cache_dir")
+    if client is None:
+        import boto3
+
+        client = boto3.client("s3")
+    return S3MediaStore.from_url(str(root), client, cache_dir, **options)
