@@ -218,3 +218,19 @@ def test_ingest_assets_on_s3_are_cached_across_machines(s3_env, tmp_path):
     source, info = ingest.store_source(entry, local)
     assert audio["Metadata"]["inputs"] == ingest.store_audio(entry, local, source,
                                                              info).fingerprint
+
+
+def test_an_s3_media_root_in_the_environment_builds_the_s3_store(monkeypatch, tmp_path):
+    from pattern_pivot.definitions import build_definitions
+    from pattern_pivot.settings import Settings
+
+    monkeypatch.setenv("PATTERN_PIVOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PATTERN_PIVOT_MEDIA_ROOT", "s3://pattern-pivot-media/prod")
+    settings = Settings.from_env()
+    assert settings.media_location == "s3://pattern-pivot-media/prod"
+    assert settings.media_root == tmp_path / "media-cache"  # the local mirror
+    resource = build_definitions(settings).resources["media_store"]
+    assert (resource.root, resource.cache_dir) == ("s3://pattern-pivot-media/prod",
+                                                   str(tmp_path / "media-cache"))
+    monkeypatch.setenv("PATTERN_PIVOT_MEDIA_ROOT", str(tmp_path / "elsewhere"))
+    assert Settings.from_env().media_location == str(tmp_path / "elsewhere")
