@@ -22,6 +22,10 @@ class MediaStoreResource(dg.ConfigurableResource):
     part_size_mb: int = 8
     s3: Optional[S3Resource] = None  # None: S3Resource() (the standard AWS chain)
 
+    def local_root(self) -> Path:
+        """Where files are on this machine: the root, or an S3 store's mirror."""
+        return Path(self.cache_dir if is_s3_url(self.root) else self.root)
+
     def store(self) -> MediaStore:
         if not is_s3_url(self.root):
             return LocalMediaStore(Path(self.root))
