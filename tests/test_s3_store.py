@@ -232,5 +232,9 @@ def test_an_s3_media_root_in_the_environment_builds_the_s3_store(monkeypatch, tm
     resource = build_definitions(settings).resources["media_store"]
     assert (resource.root, resource.cache_dir) == ("s3://pattern-pivot-media/prod",
                                                    str(tmp_path / "media-cache"))
+    # What reads rendered files directly (the publish assets) reads the mirror, not "s3:/...".
+    assert resource.local_root() == tmp_path / "media-cache"
     monkeypatch.setenv("PATTERN_PIVOT_MEDIA_ROOT", str(tmp_path / "elsewhere"))
     assert Settings.from_env().media_location == str(tmp_path / "elsewhere")
+    assert MediaStoreResource(root=str(tmp_path / "elsewhere")).local_root() == \
+        tmp_path / "elsewhere"
