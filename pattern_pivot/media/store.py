@@ -92,20 +92,3 @@ def _write_text_atomic(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.replace(tmp_name, path)
-
-
-def open_media_store(root: str | Path, cache_dir: Path | None = None,
-                     client: object | None = None, **options: object) -> MediaStore:
-    """The store ``root`` names: a local directory, or ``s3://bucket/prefix`` (mirrored in
-    ``cache_dir``; ``client`` defaults to boto3's, configured by the standard AWS chain)."""
-    from pattern_pivot.media.s3_store import S3MediaStore, is_s3_url
-
-    if not is_s3_url(str(root)):
-        return LocalMediaStore(Path(root))
-    if cache_dir is None:
-        raise ValueError("an S3 media store needs a local cache_dir")
-    if client is None:
-        import boto3
-
-        client = boto3.client("s3")
-    return S3MediaStore.from_url(str(root), client, cache_dir, **options)
