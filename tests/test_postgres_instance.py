@@ -94,8 +94,7 @@ def test_ingest_and_a_queued_remix_on_postgres(tmp_path, monkeypatch):
         # A remix through the queue: the daemon's remix_requests_sensor submits the stored
         # request, the QueuedRunCoordinator queues it, the daemon dequeues it within the pool
         # and run limits and launches it as its own process.
-        request = parse_request({"mode": "faceless", "story": STORY, "length": 8,
-                                 "allow_shorter": True})
+        request = parse_request({"mode": "faceless", "story": STORY, "length": 6})
         RemixStore(settings.remix_store_path).save(request, source="test")
         instance.add_dynamic_partitions(remixes_partitions.name, [request.request_id])
         log = tmp_path / "daemon.log"
@@ -116,6 +115,11 @@ def test_ingest_and_a_queued_remix_on_postgres(tmp_path, monkeypatch):
         assert instance.get_latest_materialization_event(
             dg.AssetKey("remix_video")).dagster_event.partition == request.request_id
         assert list((data / "media" / "remix_video" / request.request_id).glob("*.mp4"))
+        checks = [e.dagster_event.event_specific_data for e in instance.all_logs(run.run_id)
+                  if e.dagster_event and e.dagster_event.event_type_value ==
+                  "ASSET_CHECK_EVALUATION"]
+        assert checks and all(c.passed for c in checks), [
+            (c.check_name, c.description) for c in checks if not c.passed]
 
         # Everything above is rows in the Postgres server, not files under DAGSTER_HOME.
         with psycopg2.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password,
