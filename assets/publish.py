@@ -50,7 +50,7 @@ def _topic(remix_store: RemixStoreResource, request_id: str) -> str:
 
 
 def _copies(context, catalog, media_store, embedder, remix_store, llm):
-    media = Path(media_store.root)
+    media = media_store.local_root()
     topic = _topic(remix_store, context.partition_key)
     providers = parse_providers(llm.providers_json, "llm resource providers_json")
     writer = llm_title_writer(providers)
@@ -93,7 +93,7 @@ def publish_thumbnails(context: dg.AssetExecutionContext, catalog: CatalogResour
                        remix_store: RemixStoreResource, llm: LLMResource) -> dg.MaterializeResult:
     """Per variant: three 1280x720 JPEG thumbnails (under 2 MB) from the sharpest,
     highest-contrast frames, faces preferred and shot transitions avoided, with the title."""
-    media = Path(media_store.root)
+    media = media_store.local_root()
     rows, cached = [], True
     with user_errors():
         for output, copy, _ in _copies(context, catalog, media_store, embedder, remix_store, llm):
@@ -126,7 +126,7 @@ def youtube_upload(context: dg.AssetExecutionContext, config: UploadConfig,
                    remix_store: RemixStoreResource, llm: LLMResource) -> dg.MaterializeResult:
     """Each variant uploaded privately (dry run unless configured), at most once per
     rendered version; the YouTube id is recorded next to the catalog."""
-    media = Path(media_store.root)
+    media = media_store.local_root()
     options = UploadOptions(privacy=config.privacy, publish_at=config.publish_at,
                             made_for_kids=config.made_for_kids, playlist_id=config.playlist_id)
     ledger = PublishLedger(stage.ledger_path(Path(catalog.path)))
@@ -193,7 +193,7 @@ def publish_report(catalog: CatalogResource, media_store: MediaStoreResource,
     outputs (median views, likes per view), from their latest daily stats."""
     from pattern_pivot.render.stage import load_plans
 
-    media = Path(media_store.root)
+    media = media_store.local_root()
     requests = RemixStore(Path(remix_store.path))
 
     def request_for(output_id):

@@ -80,7 +80,8 @@ def build_definitions(settings: Settings | None = None,
         resources={
             "catalog": CatalogResource(path=str(settings.catalog_path),
                                        watch_dir=str(settings.watch_dir)),
-            "media_store": MediaStoreResource(root=str(settings.media_root)),
+            "media_store": MediaStoreResource(root=settings.media_location,
+                                              cache_dir=str(settings.media_root)),
             "transcriber": transcriber or TranscriberResource(
                 model=settings.asr_model, glossary=list(settings.glossary)),
             "embedder": EmbedderResource(model=settings.embedding_model),

@@ -121,13 +121,21 @@ class Settings:
     tts_config: str = ""
     # The channel's own terms ("Creative Commons, ComfyUI"): ASR is told them and spells them so.
     glossary: tuple[str, ...] = ()
+    # "s3://bucket/prefix" when media live on S3; media_root is then the local mirror.
+    media_uri: str = ""
 
     @classmethod
     def from_env(cls) -> "Settings":
         data_dir = _path("PATTERN_PIVOT_DATA_DIR", Path.cwd() / "var")
+        media_uri = os.environ.get("PATTERN_PIVOT_MEDIA_ROOT", "").strip()
+        if media_uri.startswith("s3://"):
+            media_root = _path("PATTERN_PIVOT_MEDIA_CACHE", data_dir / "media-cache")
+        else:
+            media_uri, media_root = "", _path("PATTERN_PIVOT_MEDIA_ROOT", data_dir / "media")
         return cls(
             data_dir=data_dir,
-            media_root=_path("PATTERN_PIVOT_MEDIA_ROOT", data_dir / "media"),
+            media_root=media_root,
+            media_uri=media_uri,
             catalog_path=_path("PATTERN_PIVOT_CATALOG", data_dir / "catalog.sqlite"),
             watch_dir=_path("PATTERN_PIVOT_WATCH_DIR", data_dir / "channel"),
             cache_dir=user_cache_dir(),
@@ -142,6 +150,11 @@ class Settings:
             glossary=tuple(t.strip() for t in os.environ.get("PATTERN_PIVOT_GLOSSARY", "")
                            .split(",") if t.strip()),
         )
+
+    @property
+    def media_location(self) -> str:
+        """What the media store is built from: an S3 URL, or the local root."""
+        return self.media_uri or str(self.media_root)
 
     @property
     def vector_uri(self) -> str:

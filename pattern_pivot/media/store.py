@@ -35,6 +35,8 @@ class MediaStore(Protocol):
     def atomic_write(self, asset: str, partition: str, name: str,
                      fingerprint: str) -> AbstractContextManager[Path]: ...
 
+    def names(self, asset: str, partition: str) -> list[str]: ...
+
 
 class LocalMediaStore:
     """A media store on the local disk (the embedded default)."""
@@ -55,6 +57,13 @@ class LocalMediaStore:
         marker = self._fingerprint_path(asset, partition, name)
         return (target.is_file() and marker.is_file()
                 and marker.read_text(encoding="utf-8").strip() == fingerprint)
+
+    def names(self, asset: str, partition: str) -> list[str]:
+        """The names stored under one asset's partition, sorted (no markers, no temp files)."""
+        folder = self.path(asset, partition, "x").parent
+        return sorted(p.name for p in folder.iterdir() if p.is_file()
+                      and not p.name.startswith(".") and not p.name.endswith(".inputs")
+                      ) if folder.is_dir() else []
 
     @contextmanager
     def atomic_write(self, asset: str, partition: str, name: str,

@@ -50,10 +50,12 @@ class StoredPlan:
 
 def load_plans(store: MediaStore, request_id: str) -> list[StoredPlan]:
     """Every variant's plan for ``request_id``, in variant order."""
-    folder = store.path(PLAN_ASSET, request_id, "plan").parent
-    files = sorted((int(m.group(1)), p) for p in folder.glob("variant-*.json")
-                   if (m := _VARIANT_FILE.match(p.name))) if folder.is_dir() else []
+    # names() lists the store itself (a local folder or an S3 prefix), not a local mirror.
+    files = sorted((int(m.group(1)), store.path(PLAN_ASSET, request_id, name))
+                   for name in store.names(PLAN_ASSET, request_id)
+                   if (m := _VARIANT_FILE.match(name)))
     if not files:
+        folder = store.path(PLAN_ASSET, request_id, "plan").parent
         raise PatternPivotError(str(folder), "holds no edit plans (variant-<n>.json)",
                                 f"materialise remix_plan for partition {request_id} first")
     plans = []
