@@ -52,10 +52,13 @@ DEPLOY_VARS: tuple[DeployVar, ...] = (
     DeployVar("PATTERN_PIVOT_GLOSSARY"),
     # Vectors and stats.
     DeployVar("PATTERN_PIVOT_MILVUS_URI"),
+    DeployVar("PATTERN_PIVOT_MILVUS_TOKEN", secret=True),
     DeployVar("PATTERN_PIVOT_STATS_BACKEND", "sqlite"),
     DeployVar("PATTERN_PIVOT_STATS_DB"),
     DeployVar("PATTERN_PIVOT_DYNAMODB_ENDPOINT"),
     DeployVar("PATTERN_PIVOT_DYNAMODB_TABLE", "pattern-pivot-video-stats"),
+    DeployVar("PATTERN_PIVOT_STATS_START"),
+    DeployVar("PATTERN_PIVOT_WEIGHT_BY_PERFORMANCE"),
     # AWS (S3 media, DynamoDB): the standard chain. On AWS prefer a task or pod role and
     # leave the keys empty. AWS_ENDPOINT_URL_S3 points S3 at MinIO or another compatible store.
     DeployVar("AWS_REGION", "us-east-1"),
@@ -77,6 +80,14 @@ DEPLOY_VARS: tuple[DeployVar, ...] = (
     DeployVar("PATTERN_PIVOT_TTS_MODEL"),
     DeployVar("PATTERN_PIVOT_TTS_CONFIG"),
     DeployVar("PATTERN_PIVOT_SUBTITLE_LANGUAGES"),
+    DeployVar("PATTERN_PIVOT_LANGUAGES"),
+    DeployVar("PATTERN_PIVOT_ENHANCE_SPEECH"),
+    # The UI's in-place previews and the HTTP API.
+    DeployVar("PATTERN_PIVOT_PREVIEW_URL"),
+    DeployVar("PATTERN_PIVOT_API_KEY_SHA256", secret=True),
+    DeployVar("PATTERN_PIVOT_API_MAX_UPLOAD_MB"),
+    DeployVar("PATTERN_PIVOT_API_RATE_PER_MINUTE"),
+    DeployVar("PATTERN_PIVOT_API_WORKERS"),
     # YouTube.
     DeployVar("PATTERN_PIVOT_YOUTUBE_API_KEY", secret=True),
     DeployVar("PATTERN_PIVOT_YOUTUBE_CHANNELS"),
