@@ -5,6 +5,7 @@ from pattern_pivot.cli import (  # noqa: F401  (they add their commands to app)
     publish,
     reframe,
     remix,
+    report,
     shorts,
     subtitles,
 )
