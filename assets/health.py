@@ -6,7 +6,7 @@ import time
 
 import dagster as dg
 
-from pattern_pivot.cli.report import catalog_titles, read_run_health
+from pattern_pivot.cli.run_health import catalog_titles, read_run_health
 from pattern_pivot.hashing import inputs_digest
 from pattern_pivot.health.redact import environment_secrets
 from pattern_pivot.health.summary import summarise

@@ -13,6 +13,7 @@ from assets.publish import publish_assets, publish_job, thumbnail_test_job
 from assets.remix import remix_assets
 from assets.shorts import shorts_assets, shorts_job
 from assets.subtitles import subtitle_assets
+from assets.trailer import channel_trailer_job, trailer_assets, trailer_job
 from assets.understand import understand_assets
 from pattern_pivot.settings import Settings
 from pattern_pivot.stats.config import StatsConfig
@@ -71,9 +72,10 @@ def build_definitions(settings: Settings | None = None,
     return dg.Definitions(
         assets=[video_catalog, *ingest_assets, *understand_assets, *channel_assets,
                 *remix_assets, *compose_assets, *publish_assets, *subtitle_assets,
-                *shorts_assets, *health_assets],
+                *shorts_assets, *health_assets, *trailer_assets],
         jobs=[ingest_job, video_stats_job, remix_job, register_remix_job, publish_job,
-              thumbnail_test_job, shorts_job, run_health_job],
+              thumbnail_test_job, shorts_job, run_health_job, trailer_job,
+              channel_trailer_job],
         sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),
                  remix_requests_sensor, dead_runs_sensor],
         schedules=[video_stats_schedule, run_health_schedule],

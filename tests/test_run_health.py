@@ -114,7 +114,7 @@ def _failing_sensor_tick(instance: dg.DagsterInstance) -> None:
 @pytest.mark.slow
 def test_report_of_a_real_instance_with_failed_retried_and_stuck_work(pipeline, tmp_path,
                                                                        monkeypatch):
-    from pattern_pivot.cli.report import read_run_health
+    from pattern_pivot.cli.run_health import read_run_health
 
     monkeypatch.setenv("PATTERN_PIVOT_YOUTUBE_API_KEY", FAKE_KEY)
     (tmp_path / "dagster").mkdir()
@@ -160,7 +160,7 @@ def test_report_of_a_real_instance_with_failed_retried_and_stuck_work(pipeline, 
 
 
 def test_report_of_a_fresh_instance_says_all_is_well(tmp_path):
-    from pattern_pivot.cli.report import read_run_health
+    from pattern_pivot.cli.run_health import read_run_health
 
     instance = dg.DagsterInstance.local_temp(str(tmp_path))
     report = read_run_health(instance, days=1)

@@ -8,6 +8,7 @@ from pattern_pivot.cli import (  # noqa: F401  (they add their commands to app)
     report,
     shorts,
     subtitles,
+    trailer,
 )
 from pattern_pivot.cli.main import app
 

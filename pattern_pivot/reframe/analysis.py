@@ -55,7 +55,9 @@ def _flatness(frame: np.ndarray) -> float:
 
 
 def analyse(path: Path, start: float = 0.0, end: float | None = None,
-            geo: Geometry | None = None) -> Analysis:
+            geo: Geometry | None = None, faces: bool = True) -> Analysis:
+    """Cuts and face samples of ``start``-``end``; ``faces=False`` finds only the cuts (the
+    face detector is the costly step: trailers need only where the shots change)."""
     from scenedetect import FrameTimecode
     from scenedetect.detectors import AdaptiveDetector
 
@@ -75,10 +77,10 @@ def analyse(path: Path, start: float = 0.0, end: float | None = None,
     next_log = started + 30
     for t, frame in frames(path, size, SHOT_FPS, start, duration):
         cuts += detector.process_frame(FrameTimecode(index, SHOT_FPS), frame)
-        if index % FACE_EVERY == 0:
-            faces = tuple(Box(b.x * scale_x, b.y * scale_y, b.w * scale_x, b.h * scale_y)
+        if faces and index % FACE_EVERY == 0:
+            found = tuple(Box(b.x * scale_x, b.y * scale_y, b.w * scale_x, b.h * scale_y)
                           for b in detect_faces(frame))
-            samples.append(Sample(round(t, 3), faces, round(_flatness(frame), 3)))
+            samples.append(Sample(round(t, 3), found, round(_flatness(frame), 3)))
         index += 1
         if time.perf_counter() > next_log:
             log.info("framing analysis of %s: %.0f s of video done", path, t - start)
