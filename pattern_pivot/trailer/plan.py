@@ -75,13 +75,20 @@ def snap_to_shots(moment: Moment) -> Moment:
 
 
 def select(moments: Sequence[Moment], body_seconds: float) -> list[Moment]:
-    """The best moments that fit ``body_seconds`` together (best first, then any that still
-    fit), in story order: each video's moments by time, videos by their best moment."""
-    chosen, used = [], 0.0
-    for m in sorted(moments, key=lambda m: -m.score):
-        if used + m.duration <= body_seconds:
-            chosen.append(m)
-            used += m.duration
+    """The moments that fill ``body_seconds`` best (to a tenth; then the higher total
+    score), in story order: each video's moments by time, videos by their best moment.
+    Plain best-first would stop at a long top moment that leaves no room for the next."""
+    ranked = sorted(moments, key=lambda m: -m.score)
+    chosen, best_key = [], (-1.0, 0.0)
+    for seed in ranked:  # greedy by score, starting from each moment in turn
+        picked, used = [], 0.0
+        for m in [seed, *ranked]:
+            if m not in picked and used + m.duration <= body_seconds:
+                picked.append(m)
+                used += m.duration
+        key = (round(used / body_seconds, 1), sum(m.score for m in picked))
+        if key > best_key:
+            chosen, best_key = picked, key
     best = {}
     for m in chosen:
         best[m.video_id] = max(best.get(m.video_id, 0.0), m.score)
