@@ -9,6 +9,7 @@ from assets.channel import channel_assets
 from assets.compose import compose_assets
 from assets.health import health_assets, run_health_job
 from assets.ingest import ingest_assets
+from assets.present import present_assets, present_job
 from assets.publish import publish_assets, publish_job, thumbnail_test_job
 from assets.remix import remix_assets
 from assets.shorts import shorts_assets, shorts_job
@@ -72,10 +73,10 @@ def build_definitions(settings: Settings | None = None,
     return dg.Definitions(
         assets=[video_catalog, *ingest_assets, *understand_assets, *channel_assets,
                 *remix_assets, *compose_assets, *publish_assets, *subtitle_assets,
-                *shorts_assets, *health_assets, *trailer_assets],
+                *shorts_assets, *health_assets, *trailer_assets, *present_assets],
         jobs=[ingest_job, video_stats_job, remix_job, register_remix_job, publish_job,
               thumbnail_test_job, shorts_job, run_health_job, trailer_job,
-              channel_trailer_job],
+              channel_trailer_job, present_job],
         sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),
                  remix_requests_sensor, dead_runs_sensor],
         schedules=[video_stats_schedule, run_health_schedule],

@@ -2,6 +2,7 @@
 
 from pattern_pivot.cli import (  # noqa: F401  (they add their commands to app)
     channels,
+    present,
     publish,
     reframe,
     remix,
