@@ -13,6 +13,7 @@ from resources import CatalogResource, EmbedderResource, MediaStoreResource, Ren
 
 class PresentationConfig(dg.Config):
     theme: str = ""  # a CSS file for the deck; empty: the bundled theme
+    framing: str = "auto"  # the speaker: auto (follows the face), center or fit
 
 
 @dg.asset(partitions_def=videos_partitions, group_name="presentation",
@@ -31,7 +32,8 @@ def video_presentation(context: dg.AssetExecutionContext, config: PresentationCo
         entry = catalog.catalog().get(context.partition_key)
         out = store_presentation(store, entry.video_id, entry.title,
                                  StoreSources(catalog.catalog(), store), size,
-                                 config.theme or None, embedder.embedder(), embedder.model)
+                                 config.theme or None, embedder.embedder(), embedder.model,
+                                 config.framing)
     table = "| # | from | to | title | bullets |\n|---|---|---|---|---|\n" + "\n".join(
         f"| {s.index} <span style='color:{accent(s.index)}'>■</span> | {s.start:.1f} | "
         f"{s.end:.1f} | {s.title} | {' · '.join(s.bullets)} |" for s in out.slides)

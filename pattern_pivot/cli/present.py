@@ -20,6 +20,8 @@ def present(
     target: str = typer.Argument(..., metavar="VIDEO_ID_OR_FILE"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Copy the MP4 here."),
     theme: Optional[Path] = typer.Option(None, "--theme", help="A CSS file for the deck."),
+    framing: str = typer.Option("auto", "--framing", help="The speaker: auto (follows the "
+                                "face), center or fit."),
 ) -> None:
     """Slides from the talk's transcript (a title and up to 3 bullets per section), shown
     at the transcript's times on the left, the speaker on the right."""
@@ -30,6 +32,9 @@ def present(
         if theme is not None and not theme.is_file():
             raise PatternPivotError(f"--theme {theme}", "does not exist",
                                     "give a CSS file, or leave --theme out")
+        if framing not in ("auto", "center", "fit"):
+            raise PatternPivotError(f"--framing {framing}", "is not a framing",
+                                    "use auto, center or fit")
         video_id = _video_id(target, Catalog(settings.catalog_path))
     except PatternPivotError as exc:
         exit_with_error(exc)
@@ -45,7 +50,7 @@ def present(
         typer.secho(f"error: ingest of {video_id} failed: {ingested.error}",
                     fg=typer.colors.RED, err=True)
         raise typer.Exit(code=1)
-    config = {"theme": str(theme.resolve()) if theme else ""}
+    config = {"theme": str(theme.resolve()) if theme else "", "framing": framing}
     outcome = execute(instance, defs.resolve_job_def("present_job"), video_id,
                       run_config={"ops": {PRESENTATION_ASSET: {"config": config}}})
     if not outcome.success:

@@ -16,6 +16,8 @@ from typing import Sequence
 from pattern_pivot.errors import ToolMissingError
 from pattern_pivot.media.ffmpeg import run_ffmpeg
 from pattern_pivot.present.slides import Slide
+from pattern_pivot.reframe import frame_video
+from pattern_pivot.reframe.filters import plan_filters
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +58,15 @@ def screenshot_slides(deck_html: str, slides: Sequence[Slide], size: tuple[int, 
 
 
 def composite(source: Path, shots: Sequence[Path], slides: Sequence[Slide], out: Path,
-              size: tuple[int, int], fps: int = 30) -> Path:
-    """Deck on the left half, the speaker (scaled to cover, centred) on the right half,
-    the source's sound; one encode, written to ``out``."""
+              size: tuple[int, int], fps: int = 30, framing: str = "auto") -> Path:
+    """Deck on the left half, the speaker on the right half framed by the reframing stage
+    (``auto`` follows the face; ``center`` crops the middle, ``fit`` shows it whole), the
+    source's sound; one encode, written to ``out``."""
     width, height = size
     half = width // 2 // 2 * 2
+    total = slides[-1].end
+    plan = frame_video(Path(source), (width - half, height), framing, 0.0, total)
+    speaker = plan_filters(plan, "tin", "tout", fps, 0.0, tag="p")
     with tempfile.TemporaryDirectory(prefix="pp-present-") as tmp:
         listing = Path(tmp) / "deck.txt"
         lines = []
@@ -68,11 +74,10 @@ def composite(source: Path, shots: Sequence[Path], slides: Sequence[Slide], out:
             lines += [f"file '{shot.resolve()}'", f"duration {s.end - s.start:.3f}"]
         lines.append(f"file '{shots[-1].resolve()}'")  # the demuxer's last entry has no time
         listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        total = slides[-1].end
-        graph = (f"[0:v]fps={fps},scale={half}:{height},setsar=1,format=yuv420p[deck];"
-                 f"[1:v]fps={fps},scale={width - half}:{height}:force_original_aspect_ratio="
-                 f"increase,crop={width - half}:{height},setsar=1,format=yuv420p[talk];"
-                 "[deck][talk]hstack=inputs=2[v]")
+        graph = ";".join([f"[0:v]fps={fps},scale={half}:{height},setsar=1,format=yuv420p"
+                          "[deck]", f"[1:v]fps={fps}[tin]", *speaker,
+                          "[tout]setsar=1,format=yuv420p[talk]",
+                          "[deck][talk]hstack=inputs=2[v]"])
         run_ffmpeg(["-f", "concat", "-safe", "0", "-i", listing, "-i", Path(source).resolve(),
                     "-filter_complex", graph, "-map", "[v]", "-map", "1:a?",
                     "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",

@@ -35,15 +35,16 @@ class PresentationOutput:
 
 def store_presentation(store: MediaStore, video_id: str, title: str, sources: SourceResolver,
                        size: tuple[int, int] = (1920, 1080), theme: Path | None = None,
-                       embedder: Embedder | None = None,
-                       embedder_name: str = "-") -> PresentationOutput:
+                       embedder: Embedder | None = None, embedder_name: str = "-",
+                       framing: str = "auto") -> PresentationOutput:
     transcript_out = ingest.stored_output(store, ingest.TRANSCRIPT, video_id,
                                           ingest.TRANSCRIPT_NAME)
     source = sources(video_id)
     theme = Path(theme) if theme else DEFAULT_THEME
     theme_id = file_sha256(theme) if theme.is_file() else str(theme)
     fingerprint = inputs_digest(transcript_out.fingerprint, str(source.path), title,
-                                f"{size[0]}x{size[1]}", theme_id, embedder_name, _VERSION)
+                                f"{size[0]}x{size[1]}", theme_id, embedder_name, framing,
+                                _VERSION)
     paths = {k: store.path(PRESENTATION_ASSET, video_id, v) for k, v in NAMES.items()}
     if all(store.is_current(PRESENTATION_ASSET, video_id, v, fingerprint)
            for v in NAMES.values()):
@@ -57,7 +58,7 @@ def store_presentation(store: MediaStore, video_id: str, title: str, sources: So
         shots = screenshot_slides(deck, slides, (size[0] // 2 // 2 * 2, size[1]), Path(tmp))
         with store.atomic_write(PRESENTATION_ASSET, video_id, NAMES["video"],
                                 fingerprint) as out:
-            composite(source.path, shots, slides, out, size)
+            composite(source.path, shots, slides, out, size, framing=framing)
     with store.atomic_write(PRESENTATION_ASSET, video_id, NAMES["deck"], fingerprint) as out:
         out.write_text(deck, encoding="utf-8")
     with store.atomic_write(PRESENTATION_ASSET, video_id, NAMES["slides"], fingerprint) as out:
