@@ -198,3 +198,27 @@ def test_report_command_on_the_persistent_instance(tmp_path):
     assert failed["asset"] == "source_video" and failed["partition"].startswith("file-")
     assert "is empty (0 bytes)" in failed["first_line"] and failed["fix"]
     assert [c["count"] for c in data["causes"]] == [1] and len(data["stuck"]) == 1
+
+
+def test_llm_summary_falls_through_providers_and_never_shows_a_secret():
+    from pattern_pivot.health.summary import summarise
+    from pattern_pivot.llm.providers import ProviderConfig
+    from tests.remix_support import FakeOpenAI, error_body
+
+    fix = "replace the file and add it again"
+    run = _failed("r1", "file-a", f"/in/a.mp4 ({FAKE_KEY}): is empty. Fix: {fix}", fix,
+                  "is empty", NOW - 60)
+    report = build_report([run], [], set(), since=NOW - 86400, until=NOW,
+                          secrets=(FAKE_KEY,))
+    answer = f"One ingest failed on an empty file; key {FAKE_KEY} was not the cause."
+    with FakeOpenAI([(500, error_body(500))]) as down, FakeOpenAI([(200, answer)]) as up:
+        providers = [ProviderConfig(name=n, base_url=s.base_url, model="m", timeout=10)
+                     for n, s in (("down", down), ("up", up))]
+        summarised = summarise(report, providers, (FAKE_KEY,))
+        sent = up.requests[0]["body"]["messages"][1]["content"]
+    assert summarised.summarised_by == "up" and "empty file" in summarised.summary
+    assert FAKE_KEY not in sent and FAKE_KEY not in summarised.markdown()
+    assert "## Summary (by up)" in summarised.markdown()
+    # All is well, or no provider: nothing to ask and no summary.
+    assert summarise(build_report([], [], set(), since=NOW - 1, until=NOW),
+                     providers).summary is None
