@@ -61,6 +61,19 @@ def test_causes_are_counted_across_partitions_and_stuck_means_never_succeeded():
     assert "file-a (title of file-a)" in md and "| 2 | is empty (0 bytes) |" in md
 
 
+def test_a_re_executed_run_counts_as_retried_and_its_partition_is_not_stuck():
+    fix = "free some disk space"
+    first = _failed("run-one-1234", "file-a", f"no space. Fix: {fix}", fix, "no space", NOW - 90)
+    again = RunRecord("run-two-5678", "ingest_job", "SUCCESS", "file-a", "title of file-a",
+                      NOW - 30, retry_of="run-one-1234")
+    report = build_report([first, again], [], {("source_video", "file-a")},
+                          since=NOW - 86400, until=NOW)
+    [retry] = report.retried
+    assert (retry.run_id, retry.outcome) == ("run-two-5678", "recovered")
+    assert retry.first_line == "re-execution of run run-one-" and not report.stuck
+    assert report.failed_runs == 1 and "## Retried" in report.markdown()
+
+
 def test_secrets_are_masked_from_the_environment_and_by_their_look():
     secrets = environment_secrets({"PATTERN_PIVOT_YOUTUBE_API_KEY": FAKE_KEY,
                                    "OPENAI_API_KEY": "sk-test-abcdefghijklmnopqrstuv",

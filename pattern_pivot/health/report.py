@@ -248,6 +248,11 @@ def build_report(runs: list[RunRecord], ticks: list[TickFailures],
             outcome = "failed" if any(p.asset == asset for p in r.failures) else "recovered"
             retried.append(Retried(r.run_id, r.job, r.partition, r.title, asset, n, outcome,
                                    first_line(last.error, last.fix)))
+    for r in runs:  # whole-run re-executions (Dagster's run retries, "re-execute" in the UI)
+        if r.retry_of:
+            retried.append(Retried(r.run_id, r.job, r.partition, r.title, WHOLE_RUN, 1,
+                                   "recovered" if r.status == "SUCCESS" else r.status.lower(),
+                                   f"re-execution of run {r.retry_of[:8]}"))
     stuck: dict[tuple[str, str | None], StuckPartition] = {}
     for f in failed:
         key = (f.asset, f.partition)
