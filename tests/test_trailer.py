@@ -195,6 +195,9 @@ def test_channel_trailer_and_a_trailer_longer_than_the_source(talk):
     made = json.loads((settings.media_root / "channel_trailer" / "local" / "trailer.json")
                       .read_text())
     assert made["passed"] and {m["video_id"] for m in made["moments"]} == {video_id}
+    again = _materialise(talk, channel_trailer, {"length": 15, "channel": "local"}, None)
+    meta = again.asset_materializations_for_node("channel_trailer")[0].metadata
+    assert meta["status"].value == "cached" and meta["moments"].value == len(made["moments"])
     too_long = _materialise(talk, video_trailer, {"length": 45}, video_id)
     assert not too_long.success
     failure = next(e for e in too_long.all_events if e.is_step_failure)

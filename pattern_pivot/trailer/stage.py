@@ -123,7 +123,8 @@ class TrailerOutput:
 def _stored(store: MediaStore, asset: str, key: str, cached: bool) -> TrailerOutput:
     paths = {k: store.path(asset, key, v) for k, v in NAMES.items()}
     data = json.loads(paths["index"].read_text(encoding="utf-8"))
-    moments = tuple(Moment(**m) for m in data["moments_full"])
+    moments = tuple(Moment(**(m | {"shot_cuts": tuple(m["shot_cuts"])}))
+                    for m in data["moments_full"])
     return TrailerOutput(paths["video"], paths["poster"], paths["index"], moments,
                          tuple(data["cuts"]), data["on_beat"],
                          Path(data["music"]) if data["music"] else None,
