@@ -10,8 +10,9 @@ from datetime import datetime, timezone
 from typing import Mapping
 
 import dagster as dg
+
+# Tick storage has no public API yet; these two types are its vocabulary.
 from dagster._core.definitions.run_request import InstigatorType
-from dagster._core.events import DagsterEventType
 from dagster._core.scheduler.instigation import TickStatus
 
 from assets.partitions import TITLE_TAG
@@ -26,8 +27,8 @@ from pattern_pivot.health.report import (
 )
 
 MAX_RUNS = 5000  # newest runs read per report: a day of a busy instance, not its history
-_EVENTS = {DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_UP_FOR_RETRY,
-           DagsterEventType.RUN_FAILURE}
+_EVENTS = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.STEP_UP_FOR_RETRY,
+           dg.DagsterEventType.RUN_FAILURE}
 
 
 def _innermost(error) -> tuple[str, str]:
@@ -58,9 +59,9 @@ def _run_record(instance: dg.DagsterInstance, record,
     failures, retries, run_failure = [], [], None
     for entry in instance.all_logs(run.run_id, of_type=_EVENTS):
         event = entry.dagster_event
-        if event.event_type == DagsterEventType.STEP_FAILURE:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             failures.append(_problem(event.step_key, event.event_specific_data))
-        elif event.event_type == DagsterEventType.STEP_UP_FOR_RETRY:
+        elif event.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY:
             retries.append(_problem(event.step_key, event.event_specific_data))
         else:
             run_failure = event.message or "the run failed"
