@@ -7,12 +7,15 @@ import dagster as dg
 from assets.catalog import video_catalog
 from assets.channel import channel_assets
 from assets.compose import compose_assets
+from assets.health import health_assets, run_health_job
 from assets.ingest import ingest_assets
 from assets.languages import language_assets, languages_job
+from assets.present import present_assets, present_job
 from assets.publish import publish_assets, publish_job, thumbnail_test_job
 from assets.remix import remix_assets
 from assets.shorts import shorts_assets, shorts_job
 from assets.subtitles import subtitle_assets
+from assets.trailer import channel_trailer_job, trailer_assets, trailer_job
 from assets.understand import understand_assets
 from pattern_pivot.settings import Settings
 from pattern_pivot.stats.config import StatsConfig
@@ -34,7 +37,7 @@ from sensors.channel_folder import channel_folder_sensor
 from sensors.dead_runs import dead_runs_sensor
 from sensors.jobs import ingest_job, register_remix_job, remix_job, video_stats_job
 from sensors.remix_requests import remix_requests_sensor
-from sensors.schedules import video_stats_schedule
+from sensors.schedules import run_health_schedule, video_stats_schedule
 from sensors.youtube_uploads import build_youtube_uploads_sensor
 
 
@@ -71,12 +74,14 @@ def build_definitions(settings: Settings | None = None,
     return dg.Definitions(
         assets=[video_catalog, *ingest_assets, *understand_assets, *channel_assets,
                 *remix_assets, *compose_assets, *publish_assets, *subtitle_assets,
-                *shorts_assets, *language_assets],
+                *shorts_assets, *language_assets, *health_assets, *trailer_assets,
+                *present_assets],
         jobs=[ingest_job, video_stats_job, remix_job, register_remix_job, publish_job,
-              thumbnail_test_job, shorts_job, languages_job],
+              thumbnail_test_job, shorts_job, languages_job, run_health_job, trailer_job,
+              channel_trailer_job, present_job],
         sensors=[channel_folder_sensor, build_youtube_uploads_sensor(youtube_ready),
                  remix_requests_sensor, dead_runs_sensor],
-        schedules=[video_stats_schedule],
+        schedules=[video_stats_schedule, run_health_schedule],
         resources={
             "catalog": CatalogResource(path=str(settings.catalog_path),
                                        watch_dir=str(settings.watch_dir)),

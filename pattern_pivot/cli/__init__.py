@@ -5,11 +5,14 @@ from pattern_pivot.cli import (  # noqa: F401  (they add their commands to app)
     channels,
     dub,
     enhance,
+    present,
     publish,
     reframe,
     remix,
+    report,
     shorts,
     subtitles,
+    trailer,
 )
 from pattern_pivot.cli.main import app
 

@@ -74,7 +74,9 @@ def _with_speaking(sample: Sample, tracks: MouthTracks) -> Sample:
 
 
 def analyse(path: Path, start: float = 0.0, end: float | None = None,
-            geo: Geometry | None = None) -> Analysis:
+            geo: Geometry | None = None, faces: bool = True) -> Analysis:
+    """Cuts and face samples of ``start``-``end``; ``faces=False`` finds only the cuts (the
+    face detector is the costly step: trailers need only where the shots change)."""
     from scenedetect import FrameTimecode
     from scenedetect.detectors import AdaptiveDetector
 
@@ -96,14 +98,14 @@ def analyse(path: Path, start: float = 0.0, end: float | None = None,
     meter, metered = None, False  # the face mesh loads when two faces first show up
     for t, frame in frames(path, size, SHOT_FPS, start, duration):
         cuts += detector.process_frame(FrameTimecode(index, SHOT_FPS), frame)
-        if index % FACE_EVERY == 0:
+        if faces and index % FACE_EVERY == 0:
             if samples:  # the last sample's window of mouth readings is complete
                 samples[-1] = _with_speaking(samples[-1], tracks)
             found = detect_faces(frame)
             tracks.update(found)
-            faces = tuple(Box(b.x * scale_x, b.y * scale_y, b.w * scale_x, b.h * scale_y)
-                          for b in found)
-            samples.append(Sample(round(t, 3), faces, round(_flatness(frame), 3)))
+            scaled = tuple(Box(b.x * scale_x, b.y * scale_y, b.w * scale_x, b.h * scale_y)
+                           for b in found)
+            samples.append(Sample(round(t, 3), scaled, round(_flatness(frame), 3)))
         boxes = tracks.boxes()
         if len(boxes) > 1 and index % MOUTH_EVERY == 0:
             if not metered:

@@ -1,0 +1,65 @@
+"""`pattern-pivot present`: slides synced to a talk, recorded in headless Chromium and laid
+beside the speaker (video_presentation, run here on the persistent instance)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from pattern_pivot.catalog import Catalog
+from pattern_pivot.cli.main import app, exit_with_error
+from pattern_pivot.errors import PatternPivotError
+from pattern_pivot.settings import Settings
+
+
+@app.command()
+def present(
+    target: str = typer.Argument(..., metavar="VIDEO_ID_OR_FILE"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Copy the MP4 here."),
+    theme: Optional[Path] = typer.Option(None, "--theme", help="A CSS file for the deck."),
+    framing: str = typer.Option("auto", "--framing", help="The speaker: auto (follows the "
+                                "face), center or fit."),
+) -> None:
+    """Slides from the talk's transcript (a title and up to 3 bullets per section), shown
+    at the transcript's times on the left, the speaker on the right."""
+    from pattern_pivot.cli.shorts import _video_id
+
+    settings = Settings.from_env()
+    try:
+        if theme is not None and not theme.is_file():
+            raise PatternPivotError(f"--theme {theme}", "does not exist",
+                                    "give a CSS file, or leave --theme out")
+        if framing not in ("auto", "center", "fit"):
+            raise PatternPivotError(f"--framing {framing}", "is not a framing",
+                                    "use auto, center or fit")
+        video_id = _video_id(target, Catalog(settings.catalog_path))
+    except PatternPivotError as exc:
+        exit_with_error(exc)
+    from pattern_pivot.cli.runs import add_partitions, execute, instance_for, run_ingest
+    from pattern_pivot.definitions import defs
+    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.present.stage import NAMES, PRESENTATION_ASSET
+
+    instance = instance_for(settings)
+    add_partitions(instance, [video_id])
+    ingested = next(iter(run_ingest(instance, [video_id], defs)))
+    if not ingested.success:
+        typer.secho(f"error: ingest of {video_id} failed: {ingested.error}",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    config = {"theme": str(theme.resolve()) if theme else "", "framing": framing}
+    outcome = execute(instance, defs.resolve_job_def("present_job"), video_id,
+                      run_config={"ops": {PRESENTATION_ASSET: {"config": config}}})
+    if not outcome.success:
+        typer.secho(f"error: {outcome.error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2 if "Fix:" in (outcome.error or "") else 1)
+    made = LocalMediaStore(settings.media_root).path(PRESENTATION_ASSET, video_id,
+                                                     NAMES["video"])
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(made, output)
+        made = output
+    typer.echo(str(made))
