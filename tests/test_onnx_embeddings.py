@@ -40,15 +40,16 @@ def test_onnx_vectors_and_top1_hits_agree_with_the_torch_model(both):
     assert a.shape == b.shape == (len(docs) + len(queries), 384)
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
     cosine = (a * b).sum(axis=1)
-    # Measured: min 0.980, mean 0.991 (int8 with 7-bit weights: the same integers on any
+    # Measured: min 0.987, mean 0.991 (int8 with 7-bit weights: the same integers on any
     # x86 CPU, so this is not a bound for this machine only).
     assert cosine.min() >= 0.975 and cosine.mean() >= 0.985
     n = len(docs)
     ref, got = b[n:] @ b[:n].T, a[n:] @ a[:n].T
     picks = got.argmax(axis=1)
     agree = np.mean(ref.argmax(axis=1) == picks)
-    # Measured 0.93, not the 0.99 hoped for: int8 noise reorders near-ties. What holds for
-    # every query: the ONNX pick is among torch's top 3 and scores within 0.04 of its best.
+    # Measured 0.96 here (0.93 on the benchmark's 100 queries), not the 0.99 hoped for: int8
+    # noise reorders near-ties. For every query the ONNX pick is among torch's top 3 and
+    # scores within 0.04 of its best (measured: top 2, within 0.018).
     assert agree >= 0.90
     rank = (ref > ref[np.arange(len(picks)), picks][:, None]).sum(axis=1)
     assert rank.max() < 3
