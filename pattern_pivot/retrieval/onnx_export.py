@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 from pattern_pivot import bundled_models
@@ -68,8 +69,6 @@ def _export_fp32(source: Path, out: Path) -> None:
 
     ids = torch.ones(2, 16, dtype=torch.long)
     axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "token_embeddings")}
-    import warnings
-
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer and legacy-exporter notices: not actionable
         torch.onnx.export(TokenEmbeddings(model), (ids, ids, torch.zeros_like(ids)), str(out),
