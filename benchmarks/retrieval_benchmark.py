@@ -25,7 +25,7 @@ import numpy as np
 from pattern_pivot.retrieval.chunking import Chunk
 from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from pattern_pivot.retrieval.index import search_catalog
-from pattern_pivot.retrieval.milvus_store import MilvusChunkStore
+from pattern_pivot.retrieval.milvus_store import MilvusChunkStore, search_params
 from pattern_pivot.sample_channel.scripts import SCRIPTS, sentences
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,7 +33,7 @@ BENCH_DIR = REPO / "var" / "bench"  # var/ is git-ignored
 PER_VIDEO = 100
 TOP_K = 10
 BLOCK = 5000  # embed (and cache) this many chunks at a time
-SEARCH_PARAMS = {"metric_type": "COSINE", "params": {"ef": max(64, TOP_K * 2)}}  # as the store
+SEARCH_PARAMS = search_params(TOP_K)  # as the store
 FIELDS = ["video_id", "chunk_index", "start", "end", "text"]
 EF_SWEEP = (16, 32, 64, 128, 256)
 
