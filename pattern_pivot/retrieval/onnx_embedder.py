@@ -59,6 +59,9 @@ class OnnxMiniLM:
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
         options.log_severity_level = 3  # the fused contrib ops' notices are not actionable
+        # Idle threads spin-waiting between ops burn the cores other work needs: measured on
+        # 2 shared cores, turning it off embeds ~25% more chunks per CPU-second, no slower.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(folder / onnx_export.MODEL_FILE), options,
                                              providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
