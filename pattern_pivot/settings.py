@@ -114,6 +114,7 @@ class Settings:
     milvus_uri: str = ""  # a Milvus Lite file or a server URL; "" means <data_dir>/milvus.db
     asr_model: str = "base"
     embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_backend: str = "auto"  # auto (onnx for the bundled model) | onnx | torch
     llm_providers: str = ""  # JSON list of OpenAI-compatible providers (see pattern_pivot.llm)
     local_llm: str = ""  # "" (off), a bundled GGUF model name or a .gguf path
     tts_backend: str = "piper"  # piper | coqui | espeak
@@ -142,6 +143,7 @@ class Settings:
             milvus_uri=os.environ.get("PATTERN_PIVOT_MILVUS_URI", ""),
             asr_model=os.environ.get("PATTERN_PIVOT_ASR_MODEL") or "base",
             embedding_model=os.environ.get("PATTERN_PIVOT_EMBEDDING_MODEL") or "all-MiniLM-L6-v2",
+            embedding_backend=os.environ.get("PATTERN_PIVOT_EMBEDDING_BACKEND") or "auto",
             llm_providers=os.environ.get("PATTERN_PIVOT_LLM_PROVIDERS", ""),
             local_llm=os.environ.get("PATTERN_PIVOT_LOCAL_LLM", ""),
             tts_backend=os.environ.get("PATTERN_PIVOT_TTS_BACKEND") or "piper",

@@ -10,9 +10,12 @@ from pattern_pivot.retrieval.embeddings import DEFAULT_EMBEDDING_MODEL, Sentence
 class EmbedderResource(dg.ConfigurableResource):
     """Sentence embeddings and the chunking that feeds them. ``model``: the bundled
     all-MiniLM-L6-v2 (384-d) or a sentence-transformers model directory (e.g. a 1024-d
-    UAE-Large-V1); a new model gets its own Milvus collection."""
+    UAE-Large-V1); a new model gets its own Milvus collection. ``backend``: auto (the int8
+    ONNX export for the bundled model, torch for a directory), onnx or torch; the ONNX
+    vectors have their own collection too."""
 
     model: str = DEFAULT_EMBEDDING_MODEL
+    backend: str = "auto"
     batch_size: int = 64
     chunk_target_seconds: float = 30.0
     chunk_max_seconds: float = 45.0
@@ -23,7 +26,8 @@ class EmbedderResource(dg.ConfigurableResource):
 
     def embedder(self) -> SentenceEmbedder:
         if self._embedder is None:
-            self._embedder = SentenceEmbedder(self.model, batch_size=self.batch_size)
+            self._embedder = SentenceEmbedder(self.model, batch_size=self.batch_size,
+                                              backend=self.backend)
         return self._embedder
 
     def chunk_options(self) -> ChunkOptions:

@@ -41,11 +41,19 @@ def exit_with_error(exc: PatternPivotError) -> None:
 @models_app.command("prepare")
 def models_prepare(full_verify: bool = typer.Option(False, "--verify",
                                                     help="Re-hash every file.")) -> None:
-    """Assemble every bundled model into the user cache and verify its SHA-256."""
+    """Assemble every bundled model into the user cache and verify its SHA-256, then build
+    the int8 ONNX export of the embedding model (once; its hash is checked on every load)."""
+    from pattern_pivot.retrieval import onnx_export
+    from pattern_pivot.retrieval.embeddings import ONNX_MODEL_NAME
+    from pattern_pivot.retrieval.onnx_embedder import verified_export
+
     try:
         for key in bundled_models.MODELS:
             path = (bundled_models.verify if full_verify else bundled_models.model_dir)(key)
             typer.echo(f"{key}: {path}")
+        if not (onnx_export.export_dir() / onnx_export.MANIFEST_FILE).is_file():
+            typer.echo(f"{ONNX_MODEL_NAME}: building the export (once, about a minute) ...")
+        typer.echo(f"{ONNX_MODEL_NAME}: {verified_export()[0]}")
     except PatternPivotError as exc:
         exit_with_error(exc)
 
@@ -158,7 +166,8 @@ def search(
     from pattern_pivot.retrieval.index import search_catalog
 
     try:
-        embedder = SentenceEmbedder(settings.embedding_model)
+        embedder = SentenceEmbedder(settings.embedding_model,
+                                    backend=settings.embedding_backend)
         store = MilvusChunkStore(settings.vector_uri, model_name=embedder.name,
                                  dim=embedder.dimension)
         hits = search_catalog(query, embedder, store, top, filters)

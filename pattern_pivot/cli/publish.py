@@ -89,7 +89,8 @@ def publish(
             topic = ""  # rendered from a plan made by hand
         catalog = Catalog(settings.catalog_path)
         ledger = PublishLedger(stage.ledger_path(settings.catalog_path))
-        embedder = SentenceEmbedder(settings.embedding_model)
+        embedder = SentenceEmbedder(settings.embedding_model,
+                                    backend=settings.embedding_backend)
         providers = parse_providers(settings.llm_providers)
         writer = llm_title_writer(providers)
         writer_id = ",".join(f"{p.name}:{p.model}" for p in providers)

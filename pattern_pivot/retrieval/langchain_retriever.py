@@ -6,7 +6,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStoreRetriever
 
 from pattern_pivot.retrieval.embeddings import SentenceEmbedder
-from pattern_pivot.retrieval.milvus_store import MilvusChunkStore, SearchFilters
+from pattern_pivot.retrieval.milvus_store import MilvusChunkStore, SearchFilters, search_params
 
 
 class SentenceEmbeddings(Embeddings):
@@ -36,7 +36,7 @@ def chunk_retriever(store: MilvusChunkStore, embedder: SentenceEmbedder, *, top_
         collection_name=store.collection,
         connection_args={"uri": store.uri, **({"token": store.token} if store.token else {})},
         primary_field="id", text_field="text", vector_field="vector",
-        search_params={"metric_type": "COSINE", "params": {"ef": max(64, top_k * 2)}},
+        search_params=search_params(top_k),
     )
     kwargs: dict = {"k": top_k}
     expression = (filters or SearchFilters()).expression()
