@@ -49,6 +49,7 @@ DEPLOY_VARS: tuple[DeployVar, ...] = (
     # Models.
     DeployVar("PATTERN_PIVOT_ASR_MODEL", "base"),
     DeployVar("PATTERN_PIVOT_EMBEDDING_MODEL"),
+    DeployVar("PATTERN_PIVOT_EMBEDDING_BACKEND"),
     DeployVar("PATTERN_PIVOT_GLOSSARY"),
     # Vectors and stats.
     DeployVar("PATTERN_PIVOT_MILVUS_URI"),
