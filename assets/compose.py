@@ -99,7 +99,7 @@ def remix_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
             for o in outputs)),
     }
     for o in outputs:  # each variant's pictures, shown in place on the partition's page
-        metadata |= preview_metadata(media_store.root, preview=o.preview, poster=o.poster,
+        metadata |= preview_metadata(media_store.local_root(), preview=o.preview, poster=o.poster,
                                      key=f"variant_{o.variant}")
     checks = []
     for name in CHECK_NAMES:

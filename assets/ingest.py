@@ -64,7 +64,7 @@ def source_video(context: dg.AssetExecutionContext, catalog: CatalogResource,
         metadata |= {"audio_codec": info.audio.codec, "audio_sample_rate": info.audio.sample_rate}
     if entry.source_kind == "youtube":
         metadata["captions"] = captions.name if captions else "none (local ASR)"
-    metadata |= preview_metadata(media_store.root, preview=preview, poster=poster)
+    metadata |= preview_metadata(media_store.local_root(), preview=preview, poster=poster)
     return dg.MaterializeResult(metadata=metadata,
                                 data_version=dg.DataVersion(output.fingerprint[:16]))
 

@@ -112,7 +112,7 @@ def video_shorts(context: dg.AssetExecutionContext, config: ShortsConfig,
         "shorts_list": dg.MetadataValue.md(cards),
         # each short's pictures, shown in place on the partition's page
         **{k: v for o in outputs for k, v in preview_metadata(
-            media_store.root, preview=o.preview, poster=o.poster, key=f"short_{o.index}",
+            media_store.local_root(), preview=o.preview, poster=o.poster, key=f"short_{o.index}",
             caption=f"**{o.index}.**").items()}}, check_results=checks)
 
 

@@ -198,7 +198,14 @@ class MilvusChunkStore:
         index = client.prepare_index_params()
         index.add_index("vector", index_type="HNSW", metric_type="COSINE",
                         params={"M": 16, "efConstruction": 200})
-        client.create_collection(self.collection, schema=schema, index_params=index)
+        try:
+            client.create_collection(self.collection, schema=schema, index_params=index)
+        except Exception:
+            # Another process on the same server created it between our check and our create
+            # (two ingest workers starting at once): use theirs, after the same model check.
+            if not client.has_collection(self.collection):
+                raise
+            self._check_model(client)
         client.load_collection(self.collection)
 
     def _check_model(self, client) -> None:
