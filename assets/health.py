@@ -58,4 +58,5 @@ health_assets = [run_health_report]
 run_health_job = dg.define_asset_job(
     "run_health_job", selection=dg.AssetSelection.assets(run_health_report),
     executor_def=dg.in_process_executor,
-    description="The run-health report of the last day.")
+    description="The run-health report of the last day: failed and retried runs with their "
+                "fixes, causes by frequency, failing ticks and stuck partitions.")

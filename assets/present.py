@@ -48,4 +48,5 @@ present_assets = [video_presentation]
 present_job = dg.define_asset_job(
     "present_job", selection=dg.AssetSelection.assets(video_presentation),
     executor_def=dg.in_process_executor,
-    description="Per video: slides synced to the talk, beside the speaker.")
+    description="Per video: a slide deck synced to the transcript, recorded in headless "
+                "chromium and composited beside the framed speaker.")

@@ -114,9 +114,11 @@ trailer_assets = [video_trailer, channel_trailer]
 trailer_job = dg.define_asset_job(
     "trailer_job", selection=dg.AssetSelection.assets(video_trailer),
     executor_def=dg.in_process_executor,
-    description="Per video: a checked 15-60 s trailer of its strongest moments.")
+    description="Per video: a 15-60 s trailer of its strongest moments, cut on shot changes "
+                "(and music beats), held to the render checks.")
 
 channel_trailer_job = dg.define_asset_job(
     "channel_trailer_job", selection=dg.AssetSelection.assets(channel_trailer),
     executor_def=dg.in_process_executor,
-    description="A checked montage of a channel's strongest moments.")
+    description="A montage of a channel's strongest moments (config channel: an id, `local` "
+                "or every video), held to the render checks.")
