@@ -114,7 +114,7 @@ class Settings:
     milvus_uri: str = ""  # a Milvus Lite file or a server URL; "" means <data_dir>/milvus.db
     asr_model: str = "base"
     embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_backend: str = "auto"  # auto (onnx for the bundled model) | onnx | torch
+    embedding_backend: str = "auto"  # auto (torch, for now) | onnx | torch
     llm_providers: str = ""  # JSON list of OpenAI-compatible providers (see pattern_pivot.llm)
     local_llm: str = ""  # "" (off), a bundled GGUF model name or a .gguf path
     tts_backend: str = "piper"  # piper | coqui | espeak

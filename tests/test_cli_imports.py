@@ -24,8 +24,8 @@ print(json.dumps({"code": code, "loaded": [m for m in %r if m in sys.modules]}))
 """ % (HEAVY,)
 
 
-def run_cli(*args: str, data_dir) -> dict:
-    env = {**os.environ, "PATTERN_PIVOT_DATA_DIR": str(data_dir)}
+def run_cli(*args: str, data_dir, **extra_env: str) -> dict:
+    env = {**os.environ, "PATTERN_PIVOT_DATA_DIR": str(data_dir), **extra_env}
     env.pop("PATTERN_PIVOT_MILVUS_URI", None)
     done = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True,
                           text=True, env=env, timeout=600)
@@ -40,6 +40,7 @@ def test_help_imports_nothing_heavy(tmp_path):
 
 @pytest.mark.slow
 def test_search_embeds_and_searches_without_torch_or_dagster(tmp_path):
-    result = run_cli("search", "how to prune roses", "--json", data_dir=tmp_path)
+    result = run_cli("search", "how to prune roses", "--json", data_dir=tmp_path,
+                     PATTERN_PIVOT_EMBEDDING_BACKEND="onnx")
     assert result == {"code": 0, "loaded": []}
     assert (tmp_path / "milvus.db").exists()  # it really opened the store and searched
