@@ -54,7 +54,10 @@ def rubric(script, target: float, source_text: str) -> dict:
 def run(label: str, ctx: RemixContext, length: float) -> list[dict]:
     rows = []
     for topic in TOPICS:
-        request = parse_request({"topic": topic, "mode": "narrated", "length": length})
+        # The sample catalog holds less than 30 s of clean footage on some topics: both
+        # writers get the same (shorter) material rather than a refusal.
+        request = parse_request({"topic": topic, "mode": "narrated", "length": length,
+                                 "allow_shorter": True})
         started = time.perf_counter()
         [plan] = plan_remix(request, ctx)
         seconds = time.perf_counter() - started
