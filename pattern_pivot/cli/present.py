@@ -38,18 +38,13 @@ def present(
         video_id = _video_id(target, Catalog(settings.catalog_path))
     except PatternPivotError as exc:
         exit_with_error(exc)
-    from pattern_pivot.cli.runs import add_partitions, execute, instance_for, run_ingest
+    from pattern_pivot.cli.runs import execute, ingest_first, instance_for
     from pattern_pivot.definitions import defs
     from pattern_pivot.media.store import LocalMediaStore
     from pattern_pivot.present.stage import NAMES, PRESENTATION_ASSET
 
     instance = instance_for(settings)
-    add_partitions(instance, [video_id])
-    ingested = next(iter(run_ingest(instance, [video_id], defs)))
-    if not ingested.success:
-        typer.secho(f"error: ingest of {video_id} failed: {ingested.error}",
-                    fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=1)
+    ingest_first(instance, video_id, defs)
     config = {"theme": str(theme.resolve()) if theme else "", "framing": framing}
     outcome = execute(instance, defs.resolve_job_def("present_job"), video_id,
                       run_config={"ops": {PRESENTATION_ASSET: {"config": config}}})

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import typer
 
 from assets.partitions import remixes_partitions, title_tags, videos_partitions
 from pattern_pivot.cli.dead_runs import reap_dead_runs, worker_tags
@@ -133,6 +134,17 @@ def run_remix(instance: dg.DagsterInstance, request_id: str,
         instance.add_dynamic_partitions(remixes_partitions.name, [request_id])
     label = _title(lambda: defs.resources["remix_store"].store().get(request_id).label)
     return execute(instance, defs.resolve_job_def("remix_job"), request_id, say, title=label)
+
+
+def ingest_first(instance: dg.DagsterInstance, video_id: str, defs: dg.Definitions) -> None:
+    """Register ``video_id`` (when new) and ingest it, for commands that build on a video;
+    a failed ingest ends the command with its error."""
+    add_partitions(instance, [video_id])
+    ingested = next(iter(run_ingest(instance, [video_id], defs)))
+    if not ingested.success:
+        typer.secho(f"error: ingest of {video_id} failed: {ingested.error}",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
 
 
 def _title(lookup: Callable[[], str]) -> str | None:

@@ -54,7 +54,7 @@ def shorts(
 ) -> None:
     """Find the best moments of a long video and render each as a short: whole sentences,
     a hook up front, the speaker kept in frame, word captions, -14 LUFS, quality-checked."""
-    from pattern_pivot.cli.runs import add_partitions, execute, instance_for, run_ingest
+    from pattern_pivot.cli.runs import execute, ingest_first, instance_for
     from pattern_pivot.definitions import defs
     from pattern_pivot.highlights.stage import SHORTS_ASSET, SHORTS_INDEX, ShortsSettings
     from pattern_pivot.media.store import LocalMediaStore
@@ -72,12 +72,7 @@ def shorts(
     except PatternPivotError as exc:
         exit_with_error(exc)
     instance = instance_for(settings)
-    add_partitions(instance, [video_id])
-    ingested = next(iter(run_ingest(instance, [video_id], defs)))
-    if not ingested.success:
-        typer.secho(f"error: ingest of {video_id} failed: {ingested.error}",
-                    fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=1)
+    ingest_first(instance, video_id, defs)
     config = {"config": {"count": count, "min_length": min_length, "max_length": max_length,
                          "format": frame}}
     index = LocalMediaStore(settings.media_root).path(SHORTS_ASSET, video_id, SHORTS_INDEX)

@@ -51,18 +51,13 @@ def trailer(
     except PatternPivotError as exc:
         exit_with_error(exc)
     # Dagster and the definitions load only once the request is known to be good.
-    from pattern_pivot.cli.runs import add_partitions, execute, instance_for, run_ingest
+    from pattern_pivot.cli.runs import execute, ingest_first, instance_for
     from pattern_pivot.definitions import defs
 
     instance = instance_for(settings)
     config = {"length": length, "format": frame, "music": music or ""}
     if video_id is not None:
-        add_partitions(instance, [video_id])
-        ingested = next(iter(run_ingest(instance, [video_id], defs)))
-        if not ingested.success:
-            typer.secho(f"error: ingest of {video_id} failed: {ingested.error}",
-                        fg=typer.colors.RED, err=True)
-            raise typer.Exit(code=1)
+        ingest_first(instance, video_id, defs)
         asset, key, job = VIDEO_TRAILER, video_id, "trailer_job"
     else:
         config["channel"] = "" if channel == "all" else channel
