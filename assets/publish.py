@@ -19,7 +19,6 @@ from assets.failures import user_errors
 from assets.partitions import remixes_partitions
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.llm.providers import parse_providers
-from pattern_pivot.media.store import LocalMediaStore
 from pattern_pivot.publish import abtest, feedback, stage
 from pattern_pivot.publish.copy import markdown
 from pattern_pivot.publish.llm_copy import llm_title_writer
@@ -50,7 +49,7 @@ def _topic(remix_store: RemixStoreResource, request_id: str) -> str:
 
 
 def _copies(context, catalog, media_store, embedder, remix_store, llm):
-    media = media_store.local_root()
+    media = media_store.store()
     topic = _topic(remix_store, context.partition_key)
     providers = parse_providers(llm.providers_json, "llm resource providers_json")
     writer = llm_title_writer(providers)
@@ -93,7 +92,7 @@ def publish_thumbnails(context: dg.AssetExecutionContext, catalog: CatalogResour
                        remix_store: RemixStoreResource, llm: LLMResource) -> dg.MaterializeResult:
     """Per variant: three 1280x720 JPEG thumbnails (under 2 MB) from the sharpest,
     highest-contrast frames, faces preferred and shot transitions avoided, with the title."""
-    media = media_store.local_root()
+    media = media_store.store()
     rows, cached = [], True
     with user_errors():
         for output, copy, _ in _copies(context, catalog, media_store, embedder, remix_store, llm):
@@ -126,7 +125,7 @@ def youtube_upload(context: dg.AssetExecutionContext, config: UploadConfig,
                    remix_store: RemixStoreResource, llm: LLMResource) -> dg.MaterializeResult:
     """Each variant uploaded privately (dry run unless configured), at most once per
     rendered version; the YouTube id is recorded next to the catalog."""
-    media = media_store.local_root()
+    media = media_store.store()
     options = UploadOptions(privacy=config.privacy, publish_at=config.publish_at,
                             made_for_kids=config.made_for_kids, playlist_id=config.playlist_id)
     ledger = PublishLedger(stage.ledger_path(Path(catalog.path)))
@@ -193,7 +192,7 @@ def publish_report(catalog: CatalogResource, media_store: MediaStoreResource,
     outputs (median views, likes per view), from their latest daily stats."""
     from pattern_pivot.render.stage import load_plans
 
-    media = media_store.local_root()
+    media = media_store.store()
     requests = RemixStore(Path(remix_store.path))
 
     def request_for(output_id):
@@ -204,7 +203,7 @@ def publish_report(catalog: CatalogResource, media_store: MediaStoreResource,
 
     def plan_for(output_id, variant):
         try:
-            plans = load_plans(LocalMediaStore(media), output_id)
+            plans = load_plans(media, output_id)
         except PatternPivotError:
             return None
         return next((p.plan for p in plans if p.plan.variant == variant), None)

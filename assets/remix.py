@@ -78,7 +78,7 @@ def remix_plan(context: dg.AssetExecutionContext, remix_store: RemixStoreResourc
         # optional: a stats-store outage degrades the ranking with a warning, not the remix.
         engagement_for = stats_engagement(stats_store.store, context.log.warning)
         # Off by default: what published outputs cut from each source achieved.
-        performance = load_weights(Path(catalog.path), Path(media_store.root),
+        performance = load_weights(Path(catalog.path), media,
                                    stats_store.store, context.log.warning) \
             if weighting_enabled() else PerformanceWeights()
         # Scripts are written to length at the narrating voice's measured pace.

@@ -56,7 +56,7 @@ def video_highlights(context: dg.AssetExecutionContext, config: ShortsConfig,
     The video's standing in the stats store, when known, lifts all of its clips alike."""
     ids = [e.video_id for e in catalog.catalog().entries()]
     engagement = stats_engagement(stats_store.store, context.log.warning)(ids)
-    performance = load_weights(Path(catalog.path), Path(media_store.root), stats_store.store,
+    performance = load_weights(Path(catalog.path), media_store.store(), stats_store.store,
                                context.log.warning) if weighting_enabled() else None
     with user_errors():
         output = stage.store_highlights(

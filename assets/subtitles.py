@@ -91,19 +91,19 @@ def remix_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
                     media_store: MediaStoreResource, llm: LLMResource) -> dg.MaterializeResult:
     """Subtitle files beside each rendered variant, from the words its captions show; no
     cue spans a cut between shots."""
-    store = media_store.store()
-    folder = store.path(render_stage.VIDEO_ASSET, context.partition_key, "x").parent
+    store, request = media_store.store(), context.partition_key
     all_sets = []
     with user_errors(), _translator(llm, config.backend) as translator:
-        for captions in sorted(folder.glob("variant-*.captions.json")):
-            variant = int(captions.name.split(".")[0].split("-")[1])
-            cuts, duration = stage.shot_cuts(store, context.partition_key, variant)
-            all_sets.extend(stage.write_output_subtitles(
-                captions, config.source_language, config.languages, config.formats,
-                translator, duration=duration or None, cuts=cuts))
+        # Listed and read through the store: on S3 this machine's mirror may hold nothing.
+        for variant in stage.captioned_variants(store, request):
+            cuts, duration = stage.shot_cuts(store, request, variant)
+            all_sets.extend(stage.store_output_subtitles(
+                store, request, variant, config.source_language, config.languages,
+                config.formats, translator, duration=duration or None, cuts=cuts))
     if not all_sets:
-        raise dg.Failure(f"{folder}: no rendered variants with captions; materialise "
-                         "remix_video for this request first", allow_retries=False)
+        raise dg.Failure(f"{render_stage.VIDEO_ASSET}/{request}: no rendered variants with "
+                         "captions; materialise remix_video for this request first",
+                         allow_retries=False)
     return dg.MaterializeResult(metadata=_metadata(all_sets))
 
 

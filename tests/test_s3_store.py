@@ -4,6 +4,7 @@ ranged downloads, atomic publish, the bounded local mirror, and real assets on i
 from __future__ import annotations
 
 import os
+import shutil
 import tracemalloc
 from pathlib import Path
 from typing import Iterator
@@ -237,3 +238,83 @@ def test_an_s3_media_root_in_the_environment_builds_the_s3_store(monkeypatch, tm
     assert Settings.from_env().media_location == str(tmp_path / "elsewhere")
     assert MediaStoreResource(root=str(tmp_path / "elsewhere")).local_root() == \
         tmp_path / "elsewhere"
+
+
+def _upload_tree(media: Path, client, bucket: str, prefix: str) -> None:
+    """A local store's files as objects, each with its fingerprint (as S3MediaStore writes)."""
+    for path in sorted(media.rglob("*")):
+        if not path.is_file() or path.name.startswith(".") or path.name.endswith(".inputs"):
+            continue
+        marker = path.with_name(path.name + ".inputs")
+        meta = {"inputs": marker.read_text().strip()} if marker.is_file() else {}
+        client.upload_file(str(path), bucket, f"{prefix}/{path.relative_to(media)}",
+                           ExtraArgs={"Metadata": meta})
+
+
+@pytest.mark.slow
+def test_remix_subtitles_and_publish_read_a_rendered_output_from_s3_only(
+        s3_env, tmp_path, monkeypatch):
+    """A rendered output that exists only on S3 (no local copy anywhere): remix_subtitles
+    finds its captions and stores subtitles beside it, publish finds, reads and writes it
+    through the store on a machine with an empty mirror, and a third machine finds it all
+    cached."""
+    from assets.partitions import remixes_partitions
+    from assets.subtitles import remix_subtitles
+    from pattern_pivot.media.open_store import open_media_store
+    from pattern_pivot.publish import stage
+    from pattern_pivot.publish.upload import PublishLedger, UploadOptions
+    from pattern_pivot.render.stage import rendered_outputs
+    from pattern_pivot.settings import Settings
+    from pattern_pivot.subtitles.formats import parse_subtitles
+    from resources import LLMResource
+    from tests.publish_support import SAID, rendered_output
+
+    request = "remix-s3"
+    (tmp_path / "render").mkdir()
+    media, catalog = rendered_output(tmp_path / "render", request)
+    bucket, client = s3_env.bucket(), s3_env.client()
+    _upload_tree(media, client, bucket, "pp")
+    shutil.rmtree(media)
+
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(remixes_partitions.name, [request])
+    result = dg.materialize(
+        [remix_subtitles], instance=instance, partition_key=request,
+        resources={"media_store": MediaStoreResource(root=f"s3://{bucket}/pp",
+                                                     cache_dir=str(tmp_path / "machine-a")),
+                   "llm": LLMResource()},
+        run_config={"ops": {"remix_subtitles": {"config": {"languages": []}}}})
+    assert result.success
+    srt = client.get_object(Bucket=bucket, Key=f"pp/remix_video/{request}/variant-1.en.srt")
+    cues = parse_subtitles(srt["Body"].read().decode(), "srt")
+    assert cues and set(" ".join(c.text for c in cues).lower().split()) <= \
+        {w.lower() for w in SAID}
+    assert srt["Metadata"]["inputs"]  # stored with its fingerprint, like every output
+
+    # Publishing on another machine, the store built from the environment as the CLI does.
+    monkeypatch.setenv("PATTERN_PIVOT_DATA_DIR", str(tmp_path / "machine-b"))
+    monkeypatch.setenv("PATTERN_PIVOT_MEDIA_ROOT", f"s3://{bucket}/pp")
+    store = open_media_store(Settings.from_env())
+    [rendered] = rendered_outputs(store, request)
+    assert rendered.path.is_file() and rendered.poster.is_file() and rendered.passed
+    [output] = stage.find_outputs(store, request)
+    copy, cached = stage.output_copy(store, output, "cockatoo calls", catalog, lambda: None)
+    assert not cached and copy.title
+    thumbs, cached = stage.output_thumbnails(store, output, copy)
+    assert not cached and len(thumbs) == 3
+    ledger = PublishLedger(tmp_path / "published.sqlite")
+    dry = stage.publish(output, copy, thumbs, ledger, UploadOptions())
+    assert dry.status == "dry-run"
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert {f"pp/publish/{request}/variant-1.copy.json",
+            f"pp/publish/{request}/variant-1.thumbnails.json",
+            f"pp/remix_video/{request}/variant-1.publish.json",
+            *(f"pp/publish/{request}/{t.path.name}" for t in thumbs)} <= keys
+
+    # A third machine reuses all of it, fetching what it reads.
+    other = s3_env.store(bucket, tmp_path / "machine-c")
+    [again] = stage.find_outputs(other, request)
+    assert stage.output_copy(other, again, "cockatoo calls", catalog, lambda: None)[1]
+    thumbs_c, cached = stage.output_thumbnails(other, again, copy)
+    assert cached and [t.path.read_bytes() for t in thumbs_c] == \
+        [t.path.read_bytes() for t in thumbs]

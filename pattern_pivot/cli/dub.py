@@ -57,7 +57,7 @@ def _dub_video(video_id: str, lang: str, duck_db: float, settings: Settings):
     from pattern_pivot.cli.runs import add_partitions, execute, instance_for, run_ingest
     from pattern_pivot.definitions import defs
     from pattern_pivot.dubbing.stage import DUB_ASSET, stored_result
-    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.media.open_store import open_media_store
     from pattern_pivot.subtitles.languages import LANGUAGES_ENV, TRANSLATED_ASSET
 
     if lang not in languages_partitions.get_partition_keys():
@@ -78,7 +78,7 @@ def _dub_video(video_id: str, lang: str, duck_db: float, settings: Settings):
     if not outcome.success:
         raise PatternPivotError(f"{video_id} in {lang}", f"dubbing failed: {outcome.error}",
                                 "fix what it says, then run the command again")
-    store = LocalMediaStore(settings.media_root)
+    store = open_media_store(settings)
     paths = [store.path(DUB_ASSET, video_id, f"{lang}{s}")
              for s in (".mp4", ".voice.wav", ".dub.json")]
     quality = json.loads(store.path(TRANSLATED_ASSET, video_id, f"{lang}.quality.json")

@@ -40,7 +40,7 @@ def present(
         exit_with_error(exc)
     from pattern_pivot.cli.runs import execute, ingest_first, instance_for
     from pattern_pivot.definitions import defs
-    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.media.open_store import open_media_store
     from pattern_pivot.present.stage import NAMES, PRESENTATION_ASSET
 
     instance = instance_for(settings)
@@ -51,8 +51,7 @@ def present(
     if not outcome.success:
         typer.secho(f"error: {outcome.error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2 if "Fix:" in (outcome.error or "") else 1)
-    made = LocalMediaStore(settings.media_root).path(PRESENTATION_ASSET, video_id,
-                                                     NAMES["video"])
+    made = open_media_store(settings).path(PRESENTATION_ASSET, video_id, NAMES["video"])
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(made, output)

@@ -12,10 +12,12 @@ import typer
 
 from pattern_pivot.cli.main import app, exit_with_error
 from pattern_pivot.errors import PatternPivotError
+from pattern_pivot.media.open_store import open_media_store
+from pattern_pivot.media.store import MediaStore
 from pattern_pivot.settings import Settings
 
 
-def output_titles(remixes, media_root: Path) -> dict[str, str]:
+def output_titles(remixes, media: MediaStore) -> dict[str, str]:
     """Stored requests and rendered outputs by id, named by the request's topic (or story)
     when it is stored (a plan rendered by hand has only its id)."""
     from pattern_pivot.render.stage import VIDEO_ASSET
@@ -26,9 +28,7 @@ def output_titles(remixes, media_root: Path) -> dict[str, str]:
             labels[request_id] = remixes.get(request_id).label
         except (PatternPivotError, ValueError):  # unreadable row: named by its id
             labels[request_id] = request_id
-    rendered = Path(media_root) / VIDEO_ASSET
-    found = sorted(p.name for p in rendered.iterdir()) if rendered.is_dir() else []
-    return labels | {i: labels.get(i, i) for i in found}
+    return labels | {i: labels.get(i, i) for i in media.partitions(VIDEO_ASSET)}
 
 
 @app.command()
@@ -80,9 +80,10 @@ def publish(
     try:
         options.check()
         remixes = RemixStore(settings.remix_store_path)
-        output_id = resolve_id(output_id, output_titles(remixes, settings.media_root),
+        media = open_media_store(settings)
+        output_id = resolve_id(output_id, output_titles(remixes, media),
                                what="output", fix="give the remix id (remix-...) or its topic")
-        outputs = stage.find_outputs(settings.media_root, output_id, variant)
+        outputs = stage.find_outputs(media, output_id, variant)
         try:
             topic = remixes.get(output_id).topic
         except PatternPivotError:
@@ -95,12 +96,12 @@ def publish(
         writer = llm_title_writer(providers)
         writer_id = ",".join(f"{p.name}:{p.model}" for p in providers)
         for output in outputs:
-            copy, _ = stage.output_copy(settings.media_root, output, topic, catalog,
+            copy, _ = stage.output_copy(media, output, topic, catalog,
                                         lambda: embedder.encode, writer, writer_id)
-            thumbs, _ = stage.output_thumbnails(settings.media_root, output, copy)
+            thumbs, _ = stage.output_thumbnails(media, output, copy)
             results.append(stage.publish(output, copy, thumbs, ledger, options,
                                          do_upload=do_upload, client_factory=client,
-                                         catalog=catalog))
+                                         catalog=catalog, store=media))
     except PatternPivotError as exc:
         exit_with_error(exc)
     if as_json:

@@ -60,7 +60,7 @@ def remix(
 def run_remix_request(request, settings: Settings, as_json: bool = False) -> None:
     """Store a validated request, run remix_job for it here and print what it made."""
     from pattern_pivot.cli.runs import instance_for, run_remix
-    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.media.open_store import open_media_store
     from pattern_pivot.remix.store import RemixStore
     from pattern_pivot.remix.summary import summary
 
@@ -73,7 +73,7 @@ def run_remix_request(request, settings: Settings, as_json: bool = False) -> Non
         if as_json:  # what was made (a rejected video, its checks' measurements) still shows
             _print_partial_summary(request, settings, outcome)
         raise typer.Exit(code=1)
-    result = summary(request, LocalMediaStore(settings.media_root))
+    result = summary(request, open_media_store(settings))
     result["run_id"] = outcome.run_id
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
@@ -158,7 +158,7 @@ def render(
 ) -> None:
     """Render PLAN_FILE to an MP4 (narration spoken on the fly when the plan has any)."""
     from pattern_pivot.cli.progress_bar import progress_bar
-    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.media.open_store import open_media_store
     from pattern_pivot.quality.checks import run_checks
     from pattern_pivot.remix.types import EditPlan
     from pattern_pivot.render import RenderOptions, render_plan
@@ -180,8 +180,7 @@ def render(
             pairs = dict(item.split("=", 1) for item in source if "=" in item)
             sources = FileSources({k: Path(v) for k, v in pairs.items()})
         else:
-            sources = StoreSources(Catalog(settings.catalog_path),
-                                   LocalMediaStore(settings.media_root))
+            sources = StoreSources(Catalog(settings.catalog_path), open_media_store(settings))
         options = RenderOptions(captions=not no_captions, background_audio=music,
                                 frame_size=(width, height) if width and height else None)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -214,11 +213,11 @@ def render(
 def _print_partial_summary(request, settings: Settings, outcome) -> None:
     """--json after a failed run: the plans, the rendered (rejected) videos and each check's
     measured value, as far as the run got; just the error when it made no plan."""
-    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.media.open_store import open_media_store
     from pattern_pivot.remix.summary import summary
 
     try:
-        result = summary(request, LocalMediaStore(settings.media_root))
+        result = summary(request, open_media_store(settings))
     except (OSError, ValueError):  # no plan was written: the error says why
         result = {"request_id": request.request_id, "request": request.model_dump(),
                   "variants": []}

@@ -57,7 +57,7 @@ def shorts(
     from pattern_pivot.cli.runs import execute, ingest_first, instance_for
     from pattern_pivot.definitions import defs
     from pattern_pivot.highlights.stage import SHORTS_ASSET, SHORTS_INDEX, ShortsSettings
-    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.media.open_store import open_media_store
 
     settings = Settings.from_env()
     try:
@@ -75,11 +75,13 @@ def shorts(
     ingest_first(instance, video_id, defs)
     config = {"config": {"count": count, "min_length": min_length, "max_length": max_length,
                          "format": frame}}
-    index = LocalMediaStore(settings.media_root).path(SHORTS_ASSET, video_id, SHORTS_INDEX)
+    store = open_media_store(settings)
+    index = store.path(SHORTS_ASSET, video_id, SHORTS_INDEX)
     before = index.stat().st_mtime_ns if index.is_file() else None
     outcome = execute(instance, defs.resolve_job_def("shorts_job"), video_id,
                       run_config={"ops": {"video_highlights": config,
                                           "video_shorts": config}})
+    index = store.path(SHORTS_ASSET, video_id, SHORTS_INDEX)  # an S3 store fetches the new one
     # shorts.json is rewritten by every run that renders; an older one is another run's.
     rendered = index.is_file() and index.stat().st_mtime_ns != before
     if not outcome.success and not rendered:

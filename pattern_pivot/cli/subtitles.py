@@ -21,7 +21,7 @@ from pattern_pivot.settings import Settings
 def _words_of(target: str, model: str, settings: Settings):
     """(words, language, duration) from whatever TARGET names."""
     from pattern_pivot import ingest
-    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.media.open_store import open_media_store
     from pattern_pivot.transcription.types import Transcript
 
     path = Path(target)
@@ -40,8 +40,8 @@ def _words_of(target: str, model: str, settings: Settings):
             video_id = Catalog(settings.catalog_path).resolve(target)  # id, title or prefix
         except UnknownVideoError:  # (several matches: that error lists them)
             video_id = None
-        stored = LocalMediaStore(settings.media_root).path(ingest.TRANSCRIPT, video_id,
-                                                           ingest.TRANSCRIPT_NAME) \
+        stored = open_media_store(settings).path(ingest.TRANSCRIPT, video_id,
+                                                 ingest.TRANSCRIPT_NAME) \
             if video_id else None
         if stored is None or not stored.is_file():
             raise PatternPivotError(target, "is neither a file nor a transcribed catalog video",

@@ -30,7 +30,7 @@ def trailer(
     """A trailer of a video's (or a channel's) strongest moments: whole sentences cut on
     shot changes, title and end cards, optional music on the beat, -14 LUFS, checked."""
     from pattern_pivot.cli.shorts import _video_id
-    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.media.open_store import open_media_store
     from pattern_pivot.trailer.music import pick_music
     from pattern_pivot.trailer.stage import (
         CHANNEL_TRAILER,
@@ -62,10 +62,12 @@ def trailer(
     else:
         config["channel"] = "" if channel == "all" else channel
         asset, key, job = CHANNEL_TRAILER, channel, "channel_trailer_job"
-    index = LocalMediaStore(settings.media_root).path(asset, key, NAMES["index"])
+    store = open_media_store(settings)
+    index = store.path(asset, key, NAMES["index"])
     before = index.stat().st_mtime_ns if index.is_file() else None
     outcome = execute(instance, defs.resolve_job_def(job), video_id,
                       run_config={"ops": {asset: {"config": config}}})
+    index = store.path(asset, key, NAMES["index"])  # an S3 store fetches the new one
     # A failed run that rendered failed its checks (shown below); one that did not failed
     # before rendering, and an older trailer.json there is another run's.
     rendered = index.is_file() and index.stat().st_mtime_ns != before
@@ -73,7 +75,7 @@ def trailer(
         typer.secho(f"error: {outcome.error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2 if "Fix:" in (outcome.error or "") else 1)
     made = json.loads(index.read_text(encoding="utf-8"))
-    video = str(index.with_name(NAMES["video"]))
+    video = str(store.path(asset, key, NAMES["video"]))
     if as_json:
         typer.echo(json.dumps({"key": key, "run_id": outcome.run_id, "video": video,
                                **{k: made[k] for k in ("duration", "length", "music", "cuts",

@@ -126,6 +126,15 @@ class S3MediaStore:
                     found.append(rest)
         return sorted(found)
 
+    def partitions(self, asset: str) -> list[str]:
+        """The partitions that hold objects of ``asset``, sorted."""
+        folder = self.location.key(_check_part("asset", asset)) + "/"
+        found = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.location.bucket, Prefix=folder, Delimiter="/"):
+            found += [p["Prefix"][len(folder):].rstrip("/") for p in page.get("CommonPrefixes", [])]
+        return sorted(found)
+
     @contextmanager
     def atomic_write(self, asset: str, partition: str, name: str,
                      fingerprint: str) -> Iterator[Path]:

@@ -37,6 +37,8 @@ class MediaStore(Protocol):
 
     def names(self, asset: str, partition: str) -> list[str]: ...
 
+    def partitions(self, asset: str) -> list[str]: ...
+
 
 class LocalMediaStore:
     """A media store on the local disk (the embedded default)."""
@@ -65,6 +67,12 @@ class LocalMediaStore:
                       and not p.name.startswith(".") and not p.name.endswith(".inputs")
                       ) if folder.is_dir() else []
 
+    def partitions(self, asset: str) -> list[str]:
+        """The partitions that hold files of ``asset``, sorted."""
+        folder = self.root / _check_part("asset", asset)
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()
+                      and _SAFE_PART.match(p.name)) if folder.is_dir() else []
+
     @contextmanager
     def atomic_write(self, asset: str, partition: str, name: str,
                      fingerprint: str) -> Iterator[Path]:
@@ -85,6 +93,12 @@ class LocalMediaStore:
             _write_text_atomic(marker, fingerprint)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def as_store(media: "MediaStore | Path | str") -> MediaStore:
+    """A store as given, or the local store rooted at a folder (readers take either, so
+    an S3-backed deployment passes its store and local callers keep passing a folder)."""
+    return LocalMediaStore(Path(media)) if isinstance(media, (str, Path)) else media
 
 
 def _write_text_atomic(path: Path, text: str) -> None:

@@ -18,10 +18,13 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from pattern_pivot.publish.feedback import hook_style, plan_hook
 from pattern_pivot.settings import EnvReader
+
+if TYPE_CHECKING:
+    from pattern_pivot.media.store import MediaStore
 
 WEIGHT_ENV = "PATTERN_PIVOT_WEIGHT_BY_PERFORMANCE"
 MAX_LIFT = 0.25
@@ -99,20 +102,22 @@ def published_results(publications: Iterable, plan_for: Callable, latest: Callab
     return results
 
 
-def load_weights(catalog_path: Path, media_root: Path, open_store: Callable,
+def load_weights(catalog_path: Path, media: MediaStore | Path, open_store: Callable,
                  warn: Callable[[str], None], now: float | None = None) -> PerformanceWeights:
     """The weights from the publish ledger beside the catalog, the rendered plans and the
     stats store's latest numbers; none (and a warning) when the stats store fails."""
     from pattern_pivot.errors import PatternPivotError
-    from pattern_pivot.media.store import LocalMediaStore
+    from pattern_pivot.media.store import as_store
     from pattern_pivot.publish.stage import ledger_path
     from pattern_pivot.publish.upload import PublishLedger
     from pattern_pivot.render.stage import load_plans
     from pattern_pivot.stats.store import StatsStoreError
 
+    media = as_store(media)  # the S3 store when media live there, never "s3:/..." as a folder
+
     def plan_for(output_id: str, variant: int):
         try:
-            plans = load_plans(LocalMediaStore(media_root), output_id)
+            plans = load_plans(media, output_id)
         except PatternPivotError:
             return None
         return next((p.plan for p in plans if p.plan.variant == variant), None)

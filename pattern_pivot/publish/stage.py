@@ -4,16 +4,18 @@ the upload, dry run unless asked.
 Layout: ``publish/<request>/variant-<n>.copy.json``, ``variant-<n>.thumb-<k>.jpg`` and
 ``variant-<n>.thumbnails.json`` in the media store; the exact requests of a publish go beside
 the MP4 as ``remix_video/<request>/variant-<n>.publish.json``. What was uploaded is in
-``published.sqlite`` beside the catalog.
+``published.sqlite`` beside the catalog. Everything is read and written through the store, so
+an S3-backed deployment publishes with an empty local mirror.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
+import shutil
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -21,7 +23,7 @@ from typing import Callable
 from pattern_pivot.catalog import Catalog
 from pattern_pivot.errors import CatalogError, PatternPivotError
 from pattern_pivot.hashing import file_sha256, inputs_digest
-from pattern_pivot.media.store import LocalMediaStore
+from pattern_pivot.media.store import MediaStore, as_store
 from pattern_pivot.publish.copy import Encoder, PublishCopy, build_copy
 from pattern_pivot.publish.limits import Chapter
 from pattern_pivot.publish.thumbnails import FrameScore, Thumbnail, make_thumbnails
@@ -36,7 +38,7 @@ from pattern_pivot.publish.upload import (
 )
 from pattern_pivot.remix.types import EditPlan, variant_name
 from pattern_pivot.render.captions import read_captions_json
-from pattern_pivot.render.stage import RenderedVariant, load_plans, rendered_outputs
+from pattern_pivot.render.stage import VIDEO_ASSET, RenderedVariant, load_plans, rendered_outputs
 
 PUBLISH_ASSET = "publish"
 _VERSION = "publish-v1"  # bump when copy or thumbnails change for the same inputs
@@ -49,11 +51,12 @@ def ledger_path(catalog_path: Path) -> Path:
 
 @dataclass(frozen=True)
 class Output:
-    """One rendered variant of a request, with its plan."""
+    """One rendered variant of a request, with its plan and the store it lives in."""
 
     request_id: str
     rendered: RenderedVariant
     plan: EditPlan
+    store: MediaStore
 
     @property
     def variant(self) -> int:
@@ -77,27 +80,27 @@ class Output:
         return self.plan.duration
 
 
-def find_outputs(media_root: Path, request_id: str, variant: int | None = None
+def find_outputs(media: MediaStore | Path, request_id: str, variant: int | None = None
                  ) -> list[Output]:
     """The rendered variants of ``request_id`` (only ``variant`` when given)."""
-    rendered = rendered_outputs(media_root, request_id)
+    store = as_store(media)
+    rendered = rendered_outputs(store, request_id)
     if not rendered:
         raise PublishError(f"output {request_id!r}", "has no rendered video",
                            f"render it first: pattern-pivot remix ... (or materialise "
                            f"remix_video for partition {request_id})")
-    plans = {p.plan.variant: p.plan for p in load_plans(LocalMediaStore(media_root),
-                                                         request_id)}
+    plans = {p.plan.variant: p.plan for p in load_plans(store, request_id)}
     if variant is not None:
+        have = ", ".join(str(r.variant) for r in rendered)
         rendered = [r for r in rendered if r.variant == variant]
         if not rendered:
-            have = ", ".join(str(r.variant) for r in rendered_outputs(media_root, request_id))
             raise PublishError(f"variant {variant} of {request_id}", "was not rendered",
                                f"pick one of: {have}")
     missing = [r.variant for r in rendered if r.variant not in plans]
     if missing:
         raise PublishError(f"output {request_id!r}", f"has no edit plan for variant "
                            f"{missing[0]}", "re-run the remix")
-    return [Output(request_id, r, plans[r.variant]) for r in rendered]
+    return [Output(request_id, r, plans[r.variant], store) for r in rendered]
 
 
 def catalog_lookup(catalog: Catalog) -> Callable[[str], tuple[str, str]]:
@@ -111,9 +114,10 @@ def catalog_lookup(catalog: Catalog) -> Callable[[str], tuple[str, str]]:
 
 
 def _spoken_text(output: Output) -> str:
-    captions = output.rendered.path.with_name(f"{output.name}.captions.json")
-    if not captions.is_file():
+    name = f"{output.name}.captions.json"
+    if name not in output.store.names(VIDEO_ASSET, output.request_id):
         return ""
+    captions = output.store.path(VIDEO_ASSET, output.request_id, name)
     return " ".join(w.text for w in read_captions_json(captions))
 
 
@@ -135,12 +139,12 @@ def _marker(path: Path) -> str:
         path)
 
 
-def output_copy(media_root: Path, output: Output, topic: str, catalog: Catalog,
+def output_copy(media: MediaStore | Path, output: Output, topic: str, catalog: Catalog,
                 encoder: Callable[[], Encoder | None], title_writer=None,
                 writer_id: str = "") -> tuple[PublishCopy, bool]:
     """The output's copy, made once per rendered version and writer set-up (``writer_id``
     names the LLM providers behind ``title_writer``); (copy, cached)."""
-    store = LocalMediaStore(media_root)
+    store = as_store(media)
     name = f"{output.name}.copy.json"
     fingerprint = inputs_digest(_marker(output.rendered.path), topic, writer_id, _VERSION)
     path = store.path(PUBLISH_ASSET, output.request_id, name)
@@ -155,23 +159,28 @@ def output_copy(media_root: Path, output: Output, topic: str, catalog: Catalog,
     return copy, False
 
 
-def output_thumbnails(media_root: Path, output: Output, copy: PublishCopy,
+def output_thumbnails(media: MediaStore | Path, output: Output, copy: PublishCopy,
                       count: int = 3) -> tuple[list[Thumbnail], bool]:
-    """At least ``count`` thumbnails of the output, made once per version and titles."""
-    store = LocalMediaStore(media_root)
+    """At least ``count`` thumbnails of the output, made once per version and titles; each
+    JPEG is a stored file with the manifest's fingerprint."""
+    store, request = as_store(media), output.request_id
     name = f"{output.name}.thumbnails.json"
     fingerprint = inputs_digest(_marker(output.rendered.path), *copy.titles, str(count), _VERSION)
-    manifest = store.path(PUBLISH_ASSET, output.request_id, name)
-    if store.is_current(PUBLISH_ASSET, output.request_id, name, fingerprint):
-        rows = json.loads(manifest.read_text(encoding="utf-8"))
-        thumbs = [Thumbnail(Path(r["path"]), r["time"], r["bytes"], FrameScore(**r["score"]))
-                  for r in rows]
-        if all(t.path.is_file() for t in thumbs):
-            return thumbs, True
+    if store.is_current(PUBLISH_ASSET, request, name, fingerprint):
+        rows = json.loads(store.path(PUBLISH_ASSET, request, name).read_text(encoding="utf-8"))
+        images = [Path(r["path"]).name for r in rows]
+        if all(store.is_current(PUBLISH_ASSET, request, i, fingerprint) for i in images):
+            return [Thumbnail(store.path(PUBLISH_ASSET, request, i), r["time"], r["bytes"],
+                              FrameScore(**r["score"])) for i, r in zip(images, rows)], True
     log.info("scoring frames of %s for thumbnails", output.rendered.path)
-    thumbs = make_thumbnails(output.rendered.path, list(copy.titles), manifest.parent,
-                             output.name, count)
-    with store.atomic_write(PUBLISH_ASSET, output.request_id, name, fingerprint) as tmp:
+    thumbs = []
+    with tempfile.TemporaryDirectory(prefix="pattern-pivot-thumbs-") as folder:
+        for made in make_thumbnails(output.rendered.path, list(copy.titles), Path(folder),
+                                    output.name, count):
+            with store.atomic_write(PUBLISH_ASSET, request, made.path.name, fingerprint) as tmp:
+                shutil.copyfile(made.path, tmp)
+            thumbs.append(replace(made, path=store.path(PUBLISH_ASSET, request, made.path.name)))
+    with store.atomic_write(PUBLISH_ASSET, request, name, fingerprint) as tmp:
         tmp.write_text(json.dumps([t.to_dict() for t in thumbs], indent=1), encoding="utf-8")
     return thumbs, False
 
@@ -201,12 +210,6 @@ class PublishResult:
                 "requests": self.requests}
 
 
-def _write_json_atomic(path: Path, data) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def publish(output: Output, copy: PublishCopy, thumbnails: list[Thumbnail],
             ledger: PublishLedger, options: UploadOptions, *, do_upload: bool = False,
             client_factory: Callable[[], object] | None = None,
@@ -233,8 +236,12 @@ def publish(output: Output, copy: PublishCopy, thumbnails: list[Thumbnail],
     body = video_body(copy, output.plan.mode, options)
     result.requests = planned_requests(video, thumbnails[0].path if thumbnails else None,
                                        body, options)
-    result.requests_path = video.with_name(f"{output.name}.publish.json")
-    _write_json_atomic(result.requests_path, result.requests)
+    requests_name = f"{output.name}.publish.json"
+    with output.store.atomic_write(VIDEO_ASSET, output.request_id, requests_name,
+                                   fingerprint) as tmp:
+        tmp.write_text(json.dumps(result.requests, indent=1, ensure_ascii=False),
+                       encoding="utf-8")
+    result.requests_path = output.store.path(VIDEO_ASSET, output.request_id, requests_name)
     if result.failed_checks:
         result.status = "blocked"
         if do_upload:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from pattern_pivot.media.store import LocalMediaStore
+from pattern_pivot.media.store import MediaStore
 from pattern_pivot.remix.request import RemixRequest
 from pattern_pivot.remix.types import PLAN_ASSET, EditPlan, Script, Shot, variant_name
 from pattern_pivot.render.stage import RenderedVariant, rendered_outputs
@@ -33,12 +33,15 @@ def _script(script: Script) -> dict:
             "providers_tried": script.meta.get("providers_tried", [])}
 
 
-def _outputs(media: LocalMediaStore, request_id: str, variant: int,
+def _outputs(media: MediaStore, request_id: str, variant: int,
              rendered: RenderedVariant | None) -> dict:
-    """The files of one variant: its plan, the supercut audio, the rendered MP4 and poster."""
-    plan = media.path(PLAN_ASSET, request_id, variant_name(variant) + ".json")
-    audio = plan.with_suffix(".m4a")
-    return {"plan": str(plan), "audio": str(audio) if audio.is_file() else None,
+    """The files of one variant: its plan, the supercut audio, the rendered MP4 and poster
+    (local paths: an S3 store's mirror copies, fetched here)."""
+    name = variant_name(variant)
+    plan = media.path(PLAN_ASSET, request_id, name + ".json")
+    has_audio = f"{name}.m4a" in media.names(PLAN_ASSET, request_id)
+    audio = media.path(PLAN_ASSET, request_id, f"{name}.m4a") if has_audio else None
+    return {"plan": str(plan), "audio": str(audio) if audio else None,
             "video": str(rendered.path) if rendered else None,
             "poster": str(rendered.poster) if rendered and rendered.poster else None}
 
@@ -54,8 +57,8 @@ def _quality(rendered: RenderedVariant | None) -> dict | None:
             "measured": {c.name: c.metadata for c in rendered.checks}}
 
 
-def summary(request: RemixRequest, media: LocalMediaStore) -> dict:
-    rendered = {v.variant: v for v in rendered_outputs(media.root, request.request_id)}
+def summary(request: RemixRequest, media: MediaStore) -> dict:
+    rendered = {v.variant: v for v in rendered_outputs(media, request.request_id)}
     variants = []
     for n in range(1, request.variants + 1):
         files = _outputs(media, request.request_id, n, rendered.get(n))

@@ -19,7 +19,7 @@ from typing import Callable
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.hashing import inputs_digest
 from pattern_pivot.media.preview import write_animated_preview
-from pattern_pivot.media.store import LocalMediaStore, MediaStore
+from pattern_pivot.media.store import MediaStore, as_store
 from pattern_pivot.quality.checks import (
     CheckOutcome,
     Expectations,
@@ -39,6 +39,7 @@ from pattern_pivot.tts.narrate import NarrationResult, narrate
 NARRATION_ASSET, VIDEO_ASSET = "remix_narration", "remix_video"
 _VERSION = "compose-v4"  # bump when rendering changes what the same inputs produce
 _VARIANT_FILE = re.compile(r"^variant-(\d+)\.json$")
+_RENDERED_FILE = re.compile(r"^variant-(\d+)\.mp4$")
 
 
 @dataclass(frozen=True)
@@ -219,16 +220,22 @@ class RenderedVariant:
         return bool(self.checks) and all(c.passed for c in self.checks)
 
 
-def rendered_outputs(media_root: Path, request_id: str) -> list[RenderedVariant]:
-    """The rendered videos of a request and their check results (for the CLI)."""
-    store = LocalMediaStore(media_root)
-    folder = store.path(VIDEO_ASSET, request_id, "x").parent
+def rendered_outputs(media: MediaStore | Path, request_id: str) -> list[RenderedVariant]:
+    """The rendered videos of a request and their check results, read through the store
+    (an S3 store fetches each into its local mirror)."""
+    store = as_store(media)
+    stored = set(store.names(VIDEO_ASSET, request_id))
     found = []
-    for path in sorted(folder.glob("variant-*.mp4")) if folder.is_dir() else []:
-        variant = int(path.stem.split("-")[1])
+    for name in sorted(stored):
+        match = _RENDERED_FILE.match(name)
+        if not match:
+            continue
+        variant = int(match.group(1))
         names = video_names(variant)
-        checks = folder / names["checks"]
-        poster = folder / names["poster"]
-        found.append(RenderedVariant(variant, path, poster if poster.is_file() else None,
-                                     tuple(read_outcomes(checks)) if checks.is_file() else ()))
+        checks = store.path(VIDEO_ASSET, request_id, names["checks"]) \
+            if names["checks"] in stored else None
+        poster = store.path(VIDEO_ASSET, request_id, names["poster"]) \
+            if names["poster"] in stored else None
+        found.append(RenderedVariant(variant, store.path(VIDEO_ASSET, request_id, name), poster,
+                                     tuple(read_outcomes(checks)) if checks else ()))
     return sorted(found, key=lambda v: v.variant)

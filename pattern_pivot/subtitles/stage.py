@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 SUBTITLES_ASSET = "video_subtitles"
 LANGUAGES_ENV = "PATTERN_PIVOT_SUBTITLE_LANGUAGES"  # e.g. "pt,es": translations to make
 _VERSION = "2"
+_CAPTIONS_FILE = re.compile(r"^variant-(\d+)\.captions\.json$")
 
 
 def languages_from_env() -> list[str]:
@@ -125,25 +127,41 @@ def shot_cuts(store: MediaStore, request_id: str, variant: int) -> tuple[list[fl
     return [p.start for p in placed[1:]], placed[-1].end
 
 
-def write_output_subtitles(captions_json: Path, source: str = "en",
-                           targets: Sequence[str] = (), formats: Sequence[str] = FORMATS,
+def captioned_variants(store: MediaStore, request_id: str) -> list[int]:
+    """The rendered variants of a remix request that have caption words, in order."""
+    from pattern_pivot.render.stage import VIDEO_ASSET
+
+    return sorted(int(m.group(1)) for name in store.names(VIDEO_ASSET, request_id)
+                  if (m := _CAPTIONS_FILE.match(name)))
+
+
+def store_output_subtitles(store: MediaStore, request_id: str, variant: int,
+                           source: str = "en", targets: Sequence[str] = (),
+                           formats: Sequence[str] = FORMATS,
                            translator: Callable[[str, str], Translator] = translator_for,
                            duration: float | None = None,
                            cuts: Sequence[float] = ()) -> list[SubtitleSet]:
-    """``variant-<n>.<lang>.<fmt>`` beside a rendered output, from its caption words; no cue
-    spans one of the output's shot cuts."""
+    """``variant-<n>.<lang>.<fmt>`` beside a rendered output, from its caption words (read
+    and written through the store); no cue spans one of the output's shot cuts."""
     from pattern_pivot.render.captions import read_captions_json
+    from pattern_pivot.render.stage import VIDEO_ASSET
 
     formats = [check_format(f) for f in formats]
-    captions_json = Path(captions_json)
-    stem = captions_json.name.removesuffix(".captions.json")
-    by_language = language_cues(read_captions_json(captions_json), source, targets,
+    stem = f"variant-{variant}"
+    captions = store.path(VIDEO_ASSET, request_id, f"{stem}.captions.json")
+    captions_fp = hashlib.sha256(captions.read_bytes()).hexdigest()
+    by_language = language_cues(read_captions_json(captions), source, targets,
                                 duration=duration, cuts=cuts, translator=translator)
     sets = []
     for lang, (cues, engine) in by_language.items():
-        paths = tuple(write_subtitles(cues, captions_json.with_name(f"{stem}.{lang}.{fmt}"), fmt)
-                      for fmt in formats)
-        sets.append(SubtitleSet(lang, tuple(cues), paths, engine))
+        fingerprint = _digest(captions_fp, lang, engine, _VERSION)
+        paths = []
+        for fmt in formats:
+            name = f"{stem}.{lang}.{fmt}"
+            with store.atomic_write(VIDEO_ASSET, request_id, name, fingerprint) as tmp:
+                write_subtitles(cues, tmp, fmt)
+            paths.append(store.path(VIDEO_ASSET, request_id, name))
+        sets.append(SubtitleSet(lang, tuple(cues), tuple(paths), engine))
     return sets
 
 
