@@ -457,3 +457,89 @@ def test_a_youtube_link_keeps_what_the_catalog_knows_of_the_video(tmp_path):
     assert _add_youtube(catalog, "dQw4w9WgXcQ").title == "The real title"
     assert catalog.youtube_entry("yt-dQw4w9WgXcQ").channel_id == "UC123"
     assert _add_youtube(catalog, "abcdefghijk").video_id == "yt-abcdefghijk"
+
+
+# -- a YouTube channel, through the sync code path and the real Data API client ---------------
+
+BIRDS = "UCbirdsbirdsbirdsbirds01"  # UC + 22 characters, as the Data API's ids
+
+
+@pytest.mark.parametrize("text, ref", [
+    (BIRDS, BIRDS), ("@birds", "@birds"), (" @birds.of-prey ", "@birds.of-prey"),
+    (f"https://www.youtube.com/channel/{BIRDS}", BIRDS),
+    ("https://youtube.com/@birds/videos?view=0", "@birds"),
+])
+def test_channel_references_give_the_id_or_handle(text, ref):
+    from pattern_pivot.api.channels import channel_ref
+
+    assert channel_ref(text) == ref
+
+
+@pytest.mark.parametrize("text", ["birds", "UCshort", "@b", "https://x.example/@birds",
+                                  "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "@a/../b"])
+def test_other_text_is_not_a_channel(text):
+    from pattern_pivot.api.channels import channel_ref
+
+    with pytest.raises(UploadError, match="not a YouTube channel") as caught:
+        channel_ref(text)
+    assert caught.value.status == 422
+
+
+def test_a_channel_without_an_api_key_names_the_variable(tmp_path, monkeypatch):
+    from pattern_pivot.api.channels import sync_channel
+    from pattern_pivot.catalog import Catalog
+    from pattern_pivot.settings import Settings
+
+    monkeypatch.delenv("PATTERN_PIVOT_YOUTUBE_API_KEY", raising=False)
+    monkeypatch.setenv("PATTERN_PIVOT_DATA_DIR", str(tmp_path))
+    settings = Settings.from_env()
+    with pytest.raises(UploadError, match="PATTERN_PIVOT_YOUTUBE_API_KEY: is not set") as caught:
+        sync_channel(settings, Catalog(settings.catalog_path), "@birds", 10)
+    assert caught.value.status == 503  # the server's setting, not the caller's mistake
+    assert Catalog(settings.catalog_path).entries() == []
+
+
+@pytest.mark.slow
+def test_a_channel_is_registered_in_batches_through_the_api(tmp_path):
+    from pattern_pivot.catalog import Catalog
+    from tests.youtube_support import API_KEY as YOUTUBE_KEY
+    from tests.youtube_support import FakeYouTube, FakeYouTubeServer, video_item
+
+    fake = FakeYouTube(page_size=2)
+    fake.add_channel(BIRDS, "@birds", [video_item(f"bird{i:07d}", BIRDS, f"Bird {i}")
+                                       for i in range(3)])
+    with FakeYouTubeServer(fake) as youtube:
+        api = ApiServer(tmp_path / "data", extra_env={
+            "PATTERN_PIVOT_YOUTUBE_API_KEY": YOUTUBE_KEY,
+            "PATTERN_PIVOT_YOUTUBE_API_ENDPOINT": youtube.url})
+        try:
+            first = api.client.post("/api/youtube-channel",
+                                    json={"channel": "https://www.youtube.com/@birds",
+                                          "limit": 2})
+            assert first.status_code == 200, first.text
+            body = first.json()
+            assert body["channel"]["id"] == BIRDS
+            assert [v["video_id"] for v in body["new_videos"]] == ["yt-bird0000000",
+                                                                  "yt-bird0000001"]
+            assert body["new_videos"][0]["title"] == "Bird 0"
+            assert not body["backlog_complete"] and body["quota_units"] >= 3
+            # The next call goes on where the first stopped (the sync state file).
+            rest = api.client.post("/api/youtube-channel", json={"channel": BIRDS}).json()
+            assert [v["video_id"] for v in rest["new_videos"]] == ["yt-bird0000002"]
+            assert rest["backlog_complete"]
+            again = api.client.post("/api/youtube-channel", json={"channel": "@birds"}).json()
+            assert again["new_videos"] == []
+            missing = api.client.post("/api/youtube-channel", json={"channel": "@nobody"})
+            assert missing.status_code == 404 and "@nobody" in missing.json()["detail"]
+            bad = api.client.post("/api/youtube-channel", json={"channel": "birds; ls"})
+            assert bad.status_code == 422 and "not a YouTube channel" in bad.json()["detail"]
+            too_many = api.client.post("/api/youtube-channel",
+                                       json={"channel": "@birds", "limit": 501})
+            assert too_many.status_code == 422 and "1-500" in too_many.json()["detail"]
+            catalog = Catalog(tmp_path / "data" / "catalog.sqlite")
+            assert sorted(e.video_id for e in catalog.entries()) == [
+                "yt-bird0000000", "yt-bird0000001", "yt-bird0000002"]
+            assert catalog.youtube_entry("yt-bird0000001").channel_id == BIRDS
+            assert YOUTUBE_KEY not in api.log_text()
+        finally:
+            api.stop()

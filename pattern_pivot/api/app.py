@@ -79,6 +79,13 @@ class YouTubeBody(BaseModel):
     max_length: float = 60.0
 
 
+class ChannelBody(BaseModel):
+    channel: str = Field(..., max_length=300, description="A channel id (UC...), @handle or "
+                                                          "channel link.")
+    limit: int = Field(50, description="At most this many new videos (1-500), newest first; "
+                                       "a later call registers the next batch.")
+
+
 class KeyBody(BaseModel):
     key: str = Field(..., max_length=512)
 
@@ -231,6 +238,24 @@ def create_app(settings: Settings, config: ApiConfig) -> FastAPI:
         launcher.submit(job_id)
         return {"processing_id": job_id, "status": "queued", "video_id": entry.video_id,
                 "status_url": f"/api/status/{job_id}"}
+
+    @app.post("/api/youtube-channel")
+    async def youtube_channel(body: ChannelBody):
+        """Register a channel's uploads not yet in the catalog as ``yt-<id>`` videos and
+        partitions (the code path of ``pattern-pivot youtube sync``, with the server's
+        PATTERN_PIVOT_YOUTUBE_API_KEY). Nothing is downloaded yet: POST /api/youtube-video
+        with one of them ingests it and makes shorts; ``pattern-pivot youtube sync --run``
+        ingests them all."""
+        from pattern_pivot.api.channels import sync_channel
+        from pattern_pivot.cli.runs import add_partitions
+
+        try:
+            synced = await run_in_threadpool(sync_channel, settings, catalog, body.channel,
+                                             body.limit)
+        except UploadError as exc:
+            return _error(exc.status, str(exc))
+        await run_in_threadpool(add_partitions, instance, synced.keys)
+        return synced.body
 
     @app.get("/api/status/{processing_id}")
     async def status(processing_id: str):
