@@ -318,3 +318,34 @@ def test_remix_subtitles_and_publish_read_a_rendered_output_from_s3_only(
     thumbs_c, cached = stage.output_thumbnails(other, again, copy)
     assert cached and [t.path.read_bytes() for t in thumbs_c] == \
         [t.path.read_bytes() for t in thumbs]
+
+
+def test_video_subtitles_refined_on_one_machine_are_current_on_another(s3_server, tmp_path):
+    """The refined subtitles' fingerprint names the speech audio by its stored fingerprint,
+    not by the mirror copy's download time: a second machine redoes nothing."""
+    from pattern_pivot.subtitles import stage as subtitles
+    from pattern_pivot.transcription.types import Segment, Transcript, Word
+    from tests.conftest import JFK
+
+    bucket = s3_server.bucket()
+    words = tuple(Word(0.3 + i * 0.5, 0.7 + i * 0.5, w) for i, w in
+                  enumerate("and so my fellow Americans ask not".split()))
+    transcript = Transcript("en", 1.0, 4.0, (Segment(0.3, 3.7, " ".join(w.text for w in words),
+                                                     words),), "hand-made")
+
+    def machine(name: str) -> list:
+        store = s3_server.store(bucket, tmp_path / name)
+        if not store.is_current("video_audio", "vid-1", "audio.wav", "audio-fp"):
+            with store.atomic_write("video_audio", "vid-1", "audio.wav", "audio-fp") as tmp:
+                shutil.copyfile(JFK, tmp)
+            with store.atomic_write("video_transcript", "vid-1", "transcript.json",
+                                    "transcript-fp") as tmp:
+                transcript.write_json(tmp)
+        return subtitles.store_video_subtitles(
+            store, "vid-1", store.path("video_transcript", "vid-1", "transcript.json"),
+            formats=["srt"], audio_path=store.path("video_audio", "vid-1", "audio.wav"))
+
+    [first] = machine("machine-a")
+    assert not first.cached and first.cues
+    [again] = machine("machine-b")
+    assert again.cached and again.files[0].read_text() == first.files[0].read_text()

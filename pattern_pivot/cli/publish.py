@@ -101,7 +101,7 @@ def publish(
             thumbs, _ = stage.output_thumbnails(media, output, copy)
             results.append(stage.publish(output, copy, thumbs, ledger, options,
                                          do_upload=do_upload, client_factory=client,
-                                         catalog=catalog, store=media))
+                                         catalog=catalog))
     except PatternPivotError as exc:
         exit_with_error(exc)
     if as_json:

@@ -62,7 +62,14 @@ def language_cues(words: Sequence[Word], source: str, targets: Sequence[str], *,
 
 
 def _file_marker(path: Path) -> str:
-    stat = Path(path).stat()
+    """What identifies a stored file's content: the fingerprint it was stored with (the same
+    on every machine, where an S3 store's mirror copy has this machine's download time),
+    else its size and modification time."""
+    path = Path(path)
+    stored = path.with_name(path.name + ".inputs")
+    if stored.is_file():
+        return "inputs:" + stored.read_text(encoding="utf-8").strip()
+    stat = path.stat()
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
