@@ -330,7 +330,7 @@ def test_health_options_and_docs(server):
                  "/api/download/captions/{processing_id}/{filename}",
                  "/api/faceless-video/generate", "/api/faceless-video/status/{processing_id}",
                  "/api/faceless-video/options", "/api/health", "/api/jobs",
-                 "/api/jobs/{processing_id}", "/api/remix"):
+                 "/api/jobs/{processing_id}", "/api/remix", "/api/youtube-channel"):
         assert path in schema["paths"], path
     assert server.client.get("/docs").status_code == 200
 
