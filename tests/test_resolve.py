@@ -1,9 +1,9 @@
 """Commands take a video by its id, its title or a unique prefix of either."""
 
-import pytest
-
 import os
 from pathlib import Path
+
+import pytest
 
 from pattern_pivot.catalog import UnknownVideoError, resolve_id, resolve_video_or_file
 from pattern_pivot.errors import CatalogError, MediaError, PatternPivotError
