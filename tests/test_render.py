@@ -346,3 +346,25 @@ def test_long_pauses_inside_a_supercut_piece_are_cut_out():
     assert parts[1].start - parts[0].end == pytest.approx(removed)
     assert all(b.start - a.end <= MAX_INNER_PAUSE for p in parts
                for a, b in zip(words, words[1:]) if p.start <= a.start and b.end <= p.end)
+
+
+def test_a_pause_whisper_measures_short_is_still_cut_before_it_reads_as_dead_air():
+    from pattern_pivot.quality.checks import MAX_SILENCE
+    from pattern_pivot.remix.spans import tighten
+    from pattern_pivot.transcription.types import Segment, Transcript, Word
+
+    # Whisper base on the sample narration put "dough. | In" 0.80 s apart over 1.00 s of
+    # audio silence (-40 dB), the check's limit: a piece holding such a pause failed the demo
+    # supercut's no_dead_air whenever the voice paused a little longer. 0.76 s here.
+    timed = [("ready", 17.6, 17.95), ("to", 17.95, 18.05), ("raise", 18.05, 18.2),
+             ("your", 18.2, 18.3), ("dough.", 18.3, 18.49), ("In", 19.25, 19.4),
+             ("a", 19.4, 19.45), ("large", 19.45, 19.8), ("bowl,", 19.8, 20.3)]
+    words = tuple(Word(start=a, end=b, text=t) for t, a, b in timed)
+    transcript = Transcript(language="en", language_probability=1.0, duration=60.0,
+                            segments=(Segment(start=17.6, end=20.3, text="", words=words),),
+                            model="test")
+    span = SourceSpan(video_id="v", start=17.4, end=20.5)
+    parts = tighten(span, transcript)
+    assert [p.text for p in parts] == ["ready to raise your dough.", "In a large bowl,"]
+    kept = (parts[0].end - 18.49) + (19.25 - parts[1].start)  # the pause left at the cut
+    assert kept + 0.2 < MAX_SILENCE  # even if Whisper's edges were 0.2 s into the words
