@@ -12,7 +12,7 @@ from pydantic import Field
 from assets.failures import user_errors
 from assets.ingest import source_video
 from assets.partitions import videos_partitions
-from assets.subtitles import _translator, video_subtitles
+from assets.subtitles import video_subtitles
 from pattern_pivot import ingest
 from pattern_pivot.dubbing import stage as dub_stage
 from pattern_pivot.dubbing.mix import DUCK_DB
@@ -60,7 +60,7 @@ def video_subtitles_translated(context: dg.AssetExecutionContext,
     else the LLM providers; each sentence scored by a back-translation round trip."""
     video_id, language = _keys(context)
     store = media_store.store()
-    with user_errors(), _translator(llm, config.backend) as translator:
+    with user_errors(), llm.translators(config.backend) as translator:
         source = languages.source_cues(store, video_id, _source_language(store, video_id))
         made = languages.store_translated_subtitles(
             store, video_id, source, language, translator, config.formats,

@@ -3,9 +3,6 @@ in the transcript's language and each language in ``languages`` (default: the co
 PATTERN_PIVOT_SUBTITLE_LANGUAGES), translated offline where a pair ships here, else through
 the LLM providers."""
 
-from contextlib import ExitStack, contextmanager
-from typing import Iterator
-
 import dagster as dg
 from pydantic import Field
 
@@ -14,12 +11,9 @@ from assets.failures import user_errors
 from assets.ingest import video_transcript
 from assets.partitions import remixes_partitions, videos_partitions
 from pattern_pivot import ingest
-from pattern_pivot.llm.local_server import LocalLLMServer
-from pattern_pivot.llm.providers import parse_providers
 from pattern_pivot.render import stage as render_stage
 from pattern_pivot.subtitles import stage
 from pattern_pivot.subtitles.formats import FORMATS
-from pattern_pivot.subtitles.translate import translator_for
 from resources import LLMResource, MediaStoreResource
 
 
@@ -29,26 +23,6 @@ class SubtitlesConfig(dg.Config):
     formats: list[str] = Field(default_factory=lambda: list(FORMATS))
     backend: str = Field(default="auto", description="auto (offline first), offline or llm.")
     source_language: str = Field(default="en", description="Remixes: the language spoken.")
-
-
-@contextmanager
-def _translator(llm: LLMResource, backend: str) -> Iterator:
-    """Translators for (source, target); the llm resource's providers, then its local model
-    (served only if a pair needs it, stopped on exit), cover what has no offline route."""
-    parsed: list = []
-
-    def providers() -> list:
-        # Read only when a language needs translating: a bad LLM setting must not fail the
-        # subtitles (and so the ingest) of a channel that translates nothing.
-        if not parsed and backend != "offline":
-            parsed.append(parse_providers(llm.providers_json))
-        return parsed[0] if parsed else []
-
-    with ExitStack() as stack:
-        local = stack.enter_context(LocalLLMServer(llm.local_model, threads=llm.local_threads)) \
-            if llm.local_model and backend != "offline" else None
-        yield lambda source, target: translator_for(source, target, backend=backend,
-                                                    providers=providers(), local=local)
 
 
 def _metadata(sets) -> dict:
@@ -75,7 +49,7 @@ def video_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
     """Subtitle files timed to the transcript's words (refined against the speech audio),
     per language."""
     store = media_store.store()
-    with user_errors(), _translator(llm, config.backend) as translator:
+    with user_errors(), llm.translators(config.backend) as translator:
         transcript = ingest.stored_output(store, ingest.TRANSCRIPT, context.partition_key,
                                           ingest.TRANSCRIPT_NAME)
         audio = store.path(ingest.AUDIO, context.partition_key, ingest.AUDIO_NAME)
@@ -93,7 +67,7 @@ def remix_subtitles(context: dg.AssetExecutionContext, config: SubtitlesConfig,
     cue spans a cut between shots."""
     store, request = media_store.store(), context.partition_key
     all_sets = []
-    with user_errors(), _translator(llm, config.backend) as translator:
+    with user_errors(), llm.translators(config.backend) as translator:
         # Listed and read through the store: on S3 this machine's mirror may hold nothing.
         for variant in stage.captioned_variants(store, request):
             cuts, duration = stage.shot_cuts(store, request, variant)

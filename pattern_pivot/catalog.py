@@ -15,7 +15,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from pattern_pivot.errors import CatalogError, MediaError, UnsupportedMediaError
+from pattern_pivot.errors import CatalogError, MediaError, PatternPivotError, UnsupportedMediaError
+from pattern_pivot.filenames import is_utf8_name, printable
 from pattern_pivot.hashing import file_sha256
 from pattern_pivot.sqlite_db import open_sqlite
 
@@ -103,6 +104,26 @@ def resolve_id(target: str, titles: dict[str, str], what: str = "video",
                           if titles else " (there are none yet)"), fix)
 
 
+def resolve_video_or_file(target: str, catalog: Catalog, purpose: str) -> str:
+    """The id of a registered video (id, title or unique prefix), or of a media file
+    registered now; ``purpose`` (e.g. "shorts") cuts on speech, so the file must have sound."""
+    from pattern_pivot.media.probe import probe  # ffprobe: only when a file is given
+
+    path = Path(target)
+    if path.is_file():
+        if probe(path).audio is None:
+            raise PatternPivotError(f"{purpose} needs speech: {printable(path)}",
+                                    "has no audio track", "give a video where someone speaks "
+                                    "(or use `pattern-pivot reframe` for silent footage)")
+        return catalog.register_file(path).video_id
+    try:
+        return catalog.resolve(target)
+    except UnknownVideoError:  # (several matches: that error lists them)
+        raise PatternPivotError(target, "is neither a file nor a registered video id or "
+                                "title", "give a video file, or an id or title listed by "
+                                "`pattern-pivot add`") from None
+
+
 class Catalog:
     """Registered videos in a SQLite file."""
 
@@ -147,6 +168,10 @@ class Catalog:
     def register_file(self, path: Path) -> CatalogEntry:
         """Register a local media file (idempotent: the same content is the same video)."""
         path = Path(path).expanduser()
+        if not is_utf8_name(path):  # undecodable bytes became surrogates
+            raise MediaError(printable(path), "has a name that is not valid UTF-8, which the "
+                             "catalog, the event log and the UI store as text",
+                             "rename the file (or its folder) to a UTF-8 name and add it again")
         if not path.is_file():
             raise MediaError(str(path), "does not exist or is not a regular file",
                              "check the path and try again")

@@ -1,6 +1,6 @@
 import os
 from contextlib import ExitStack, contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import dagster as dg
 
@@ -8,6 +8,7 @@ from pattern_pivot.llm.chain import writer_chain
 from pattern_pivot.llm.local_server import LocalLLMServer
 from pattern_pivot.llm.providers import PROVIDERS_ENV, parse_providers
 from pattern_pivot.remix.writers.fallback import FallbackWriter
+from pattern_pivot.subtitles.translate import translator_for
 
 
 class LLMResource(dg.ConfigurableResource):
@@ -42,3 +43,24 @@ class LLMResource(dg.ConfigurableResource):
             yield writer_chain(providers, local, rounds=self.rounds,
                                local_max_tokens=self.local_max_tokens,
                                local_timeout=self.local_timeout_seconds)
+
+    @contextmanager
+    def translators(self, backend: str = "auto") -> Iterator[Callable]:
+        """``translator(source, target)`` for subtitles and dubs (``backend``: auto, offline
+        or llm): offline pairs first, then the providers, then the local model (served only
+        if a pair needs it, stopped on exit)."""
+        parsed: list = []
+
+        def providers() -> list:
+            # Read only when a language needs translating: a bad LLM setting must not fail
+            # the subtitles (and so the ingest) of a channel that translates nothing.
+            if not parsed and backend != "offline":
+                parsed.append(parse_providers(self.providers_json))
+            return parsed[0] if parsed else []
+
+        with ExitStack() as stack:
+            local = stack.enter_context(LocalLLMServer(self.local_model,
+                                                       threads=self.local_threads)) \
+                if self.local_model and backend != "offline" else None
+            yield lambda source, target: translator_for(source, target, backend=backend,
+                                                        providers=providers(), local=local)

@@ -324,18 +324,23 @@ def test_a_caption_line_never_runs_across_a_cut():
     assert share[1] <= 1.05  # the line is gone when the shot changes
 
 
+def _timed_transcript(timed, duration: float):
+    from pattern_pivot.transcription.types import Segment, Transcript, Word
+
+    words = tuple(Word(start=a, end=b, text=t) for t, a, b in timed)
+    return words, Transcript(language="en", language_probability=1.0, duration=duration,
+                             segments=(Segment(start=words[0].start, end=words[-1].end,
+                                               text="", words=words),), model="test")
+
+
 def test_long_pauses_inside_a_supercut_piece_are_cut_out():
     from pattern_pivot.remix.spans import MAX_INNER_PAUSE, tighten
-    from pattern_pivot.transcription.types import Segment, Transcript, Word
 
     timed = [("After", 36.45, 36.75), ("four", 36.75, 37.03), ("rounds,", 37.03, 37.39),
              ("it", 37.5, 37.6), ("is", 37.6, 37.7), ("smooth.", 37.7, 38.2),
              ("Now", 39.4, 39.6), ("comes", 39.6, 39.9), ("bulk", 39.9, 40.2),
              ("fermentation.", 40.2, 41.0), ("Cover", 41.2, 41.5), ("it.", 41.5, 41.8)]
-    words = tuple(Word(start=a, end=b, text=t) for t, a, b in timed)
-    transcript = Transcript(language="en", language_probability=1.0, duration=50.0,
-                            segments=(Segment(start=36.45, end=41.8, text="", words=words),),
-                            model="test")
+    words, transcript = _timed_transcript(timed, 50.0)
     span = SourceSpan(video_id="v", start=36.2, end=42.05)
     parts = tighten(span, transcript)
     assert [p.text for p in parts] == ["After four rounds, it is smooth.",
@@ -346,3 +351,21 @@ def test_long_pauses_inside_a_supercut_piece_are_cut_out():
     assert parts[1].start - parts[0].end == pytest.approx(removed)
     assert all(b.start - a.end <= MAX_INNER_PAUSE for p in parts
                for a, b in zip(words, words[1:]) if p.start <= a.start and b.end <= p.end)
+
+
+def test_a_pause_whisper_measures_short_is_still_cut_before_it_reads_as_dead_air():
+    from pattern_pivot.quality.checks import MAX_SILENCE
+    from pattern_pivot.remix.spans import tighten
+
+    # Whisper base on the sample narration put "dough. | In" 0.80 s apart over 1.00 s of
+    # audio silence (-40 dB), the check's limit: a piece holding such a pause failed the demo
+    # supercut's no_dead_air whenever the voice paused a little longer. 0.76 s here.
+    timed = [("ready", 17.6, 17.95), ("to", 17.95, 18.05), ("raise", 18.05, 18.2),
+             ("your", 18.2, 18.3), ("dough.", 18.3, 18.49), ("In", 19.25, 19.4),
+             ("a", 19.4, 19.45), ("large", 19.45, 19.8), ("bowl,", 19.8, 20.3)]
+    _, transcript = _timed_transcript(timed, 60.0)
+    span = SourceSpan(video_id="v", start=17.4, end=20.5)
+    parts = tighten(span, transcript)
+    assert [p.text for p in parts] == ["ready to raise your dough.", "In a large bowl,"]
+    kept = (parts[0].end - 18.49) + (19.25 - parts[1].start)  # the pause left at the cut
+    assert kept + 0.2 < MAX_SILENCE  # even if Whisper's edges were 0.2 s into the words

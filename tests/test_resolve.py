@@ -1,10 +1,13 @@
 """Commands take a video by its id, its title or a unique prefix of either."""
 
+import os
+from pathlib import Path
+
 import pytest
 
-from pattern_pivot.catalog import UnknownVideoError, resolve_id
-from pattern_pivot.errors import CatalogError
-from tests.conftest import COCKATOO, JFK, copy_as
+from pattern_pivot.catalog import UnknownVideoError, resolve_id, resolve_video_or_file
+from pattern_pivot.errors import CatalogError, MediaError, PatternPivotError
+from tests.conftest import COCKATOO, JFK, TALKING_HEAD_NO_AUDIO, copy_as
 
 TITLES = {"file-0123456789abcdef": "Sourdough starter basics",
           "file-fedcba9876543210": "Sourdough scoring patterns",
@@ -54,6 +57,30 @@ def test_the_catalog_resolves_its_own_titles(catalog, tmp_path):
     assert catalog.resolve("sourdough") == bread.video_id
     assert catalog.resolve("ASK NOT") == speech.video_id
     assert catalog.resolve(speech.video_id[:9]) == speech.video_id
+
+
+def test_a_video_or_file_is_a_registered_id_or_a_file_with_sound(catalog, tmp_path):
+    speech = catalog.register_file(copy_as(JFK, tmp_path / "Ask not.wav"))
+    assert resolve_video_or_file("ask not", catalog, "shorts") == speech.video_id
+    fresh = resolve_video_or_file(str(copy_as(COCKATOO, tmp_path / "bird.mp4")), catalog,
+                                  "trailer")
+    assert catalog.get(fresh).title == "bird"  # registered on the way
+    # The command that asked is the one named (present used to say "shorts needs speech").
+    with pytest.raises(PatternPivotError, match="presentation needs speech: .*silent.mp4: has "
+                       "no audio track"):
+        resolve_video_or_file(str(copy_as(TALKING_HEAD_NO_AUDIO, tmp_path / "silent.mp4")),
+                              catalog, "presentation")
+    with pytest.raises(PatternPivotError, match="kombucha: is neither a file nor"):
+        resolve_video_or_file("kombucha", catalog, "shorts")
+
+
+def test_the_catalog_refuses_a_name_it_could_not_store(catalog, tmp_path):
+    # A Latin-1 name ("caf\xe9") from an old archive: SQLite can only store text.
+    latin1 = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9.wav"))
+    latin1.write_bytes(JFK.read_bytes())
+    with pytest.raises(MediaError, match=r"caf\\xe9.wav: has a name that is not valid UTF-8"):
+        catalog.register_file(latin1)
+    assert catalog.entries() == []
 
 
 def test_commands_name_the_candidates_before_any_work(tmp_path, monkeypatch):

@@ -98,3 +98,14 @@ def test_scripts_are_distinct_and_sized_for_one_to_two_minutes():
 def test_shot_frames_add_up_to_the_narration():
     seconds = [3.33, 4.21, 2.9]
     assert sum(shot_frames(seconds, 25)) == round(sum(seconds) * 25)
+
+
+def test_the_same_script_narrates_to_the_same_audio(tmp_path):
+    # What transcripts, chunks and remix choices of the demo channel rest on.
+    from pattern_pivot.sample_channel.narration import load_voice, narrate
+
+    voice = load_voice()
+    takes = [narrate(voice, SCRIPTS[1], tmp_path / f"take-{n}.wav", max_seconds=6.0)
+             for n in (1, 2)]
+    assert takes[0].duration == takes[1].duration > 2.0
+    assert takes[0].wav_path.read_bytes() == takes[1].wav_path.read_bytes()

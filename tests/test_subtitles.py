@@ -16,6 +16,7 @@ import pytest
 from assets.partitions import videos_partitions
 from assets.subtitles import video_subtitles
 from pattern_pivot import ingest
+from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.llm.providers import ProviderConfig
 from pattern_pivot.media.store import LocalMediaStore
 from pattern_pivot.subtitles.cues import (
@@ -437,3 +438,13 @@ def test_refined_line_starts_meet_the_target_on_the_truth_set(tmp_path):
     assert np.median(np.abs(fixed)) <= 0.100 and np.percentile(np.abs(fixed), 90) <= 0.250, fixed
     assert fixed.min() >= -0.100, fixed
     assert np.percentile(np.abs(raw), 90) > 0.250 or raw.min() < -0.100, raw
+
+
+def test_the_llm_resource_reads_its_providers_only_when_a_pair_needs_them():
+    # A broken provider setting must not fail a channel whose languages all translate offline.
+    broken = LLMResource(providers_json="{not json")
+    with broken.translators("offline") as translator:
+        assert translator("en", "pt").name == translator_for("en", "pt").name
+    with broken.translators("auto") as translator, pytest.raises(PatternPivotError,
+                                                                  match="PATTERN_PIVOT_LLM"):
+        translator("en", "de")

@@ -9,7 +9,6 @@ render in ``remix.py``.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import warnings
@@ -214,24 +213,12 @@ def make_channel(directory: Path, count: int, **options) -> list:
         return make_sample_channel(directory, count, on_video=done, **options)
 
 
-def printable_path(path: Path) -> str:
-    """A path as text that can always be printed: bytes that are not UTF-8 appear as \\xNN."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
 def _register(files: List[Path]) -> tuple[list, list[PatternPivotError]]:
     """Register every file that can be; one bad file never keeps the others out."""
-    from pattern_pivot.errors import MediaError
-
     catalog = Catalog(Settings.from_env().catalog_path)
     entries, problems = [], []
     for file in files:
         try:
-            if printable_path(file) != str(file):  # undecodable bytes became surrogates
-                raise MediaError(printable_path(file), "has a name that is not valid UTF-8, "
-                                 "which the catalog, the event log and the UI store as text",
-                                 "rename the file (or its folder) to a UTF-8 name and add it "
-                                 "again")
             entries.append(catalog.register_file(file))
         except PatternPivotError as exc:
             problems.append(exc)

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from pattern_pivot.catalog import Catalog
+from pattern_pivot.catalog import Catalog, resolve_video_or_file
 from pattern_pivot.cli.main import app, exit_with_error
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.settings import Settings
@@ -25,7 +25,6 @@ def present(
 ) -> None:
     """Slides from the talk's transcript (a title and up to 3 bullets per section), shown
     at the transcript's times on the left, the speaker on the right."""
-    from pattern_pivot.cli.shorts import _video_id
 
     settings = Settings.from_env()
     try:
@@ -35,7 +34,8 @@ def present(
         if framing not in ("auto", "center", "fit"):
             raise PatternPivotError(f"--framing {framing}", "is not a framing",
                                     "use auto, center or fit")
-        video_id = _video_id(target, Catalog(settings.catalog_path))
+        video_id = resolve_video_or_file(target, Catalog(settings.catalog_path),
+                                         "presentation")
     except PatternPivotError as exc:
         exit_with_error(exc)
     from pattern_pivot.cli.runs import execute, ingest_first, instance_for

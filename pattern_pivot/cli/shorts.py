@@ -4,40 +4,16 @@ checked shorts (video_highlights then video_shorts, run here on the persistent i
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import typer
 
-from pattern_pivot.catalog import Catalog, UnknownVideoError
-from pattern_pivot.cli.main import _register, app, exit_with_error, printable_path
+from pattern_pivot.catalog import Catalog, resolve_video_or_file
+from pattern_pivot.cli.main import app, exit_with_error
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.remix.types import FRAME_SIZES
 from pattern_pivot.settings import Settings
 
 NEEDS_SPEECH = "shorts needs speech"
-
-
-def _video_id(target: str, catalog: Catalog) -> str:
-    """A registered video (id, title or unique prefix), or a file registered now (it must
-    have sound to cut on)."""
-    from pattern_pivot.media.probe import probe
-
-    path = Path(target)
-    if path.is_file():
-        if probe(path).audio is None:
-            raise PatternPivotError(f"{NEEDS_SPEECH}: {printable_path(path)}",
-                                    "has no audio track", "give a video where someone speaks "
-                                    "(or use `pattern-pivot reframe` for silent footage)")
-        entries, problems = _register([path])
-        if problems:
-            raise problems[0]
-        return entries[0].video_id
-    try:
-        return catalog.resolve(target)
-    except UnknownVideoError:  # (several matches: that error lists them)
-        raise PatternPivotError(target, "is neither a file nor a registered video id or "
-                                "title", "give a video file, or an id or title listed by "
-                                "`pattern-pivot add`") from None
 
 
 @app.command()
@@ -68,7 +44,7 @@ def shorts(
             raise PatternPivotError(f"--min-length {min_length:g} --max-length {max_length:g}",
                                     "is not a valid range", "give 0 < min length <= max length")
         ShortsSettings(count, min_length, max_length, frame)  # validates count
-        video_id = _video_id(target, Catalog(settings.catalog_path))
+        video_id = resolve_video_or_file(target, Catalog(settings.catalog_path), "shorts")
     except PatternPivotError as exc:
         exit_with_error(exc)
     instance = instance_for(settings)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from pattern_pivot.catalog import Catalog
+from pattern_pivot.catalog import Catalog, resolve_video_or_file
 from pattern_pivot.cli.main import app, exit_with_error
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.settings import Settings
@@ -29,7 +29,6 @@ def trailer(
 ) -> None:
     """A trailer of a video's (or a channel's) strongest moments: whole sentences cut on
     shot changes, title and end cards, optional music on the beat, -14 LUFS, checked."""
-    from pattern_pivot.cli.shorts import _video_id
     from pattern_pivot.media.open_store import open_media_store
     from pattern_pivot.trailer.music import pick_music
     from pattern_pivot.trailer.stage import (
@@ -47,7 +46,8 @@ def trailer(
         TrailerSettings(length, frame, music or "")  # validates length and format
         if music:
             pick_music(music)
-        video_id = _video_id(target, Catalog(settings.catalog_path)) if target else None
+        video_id = resolve_video_or_file(target, Catalog(settings.catalog_path),
+                                         "trailer") if target else None
     except PatternPivotError as exc:
         exit_with_error(exc)
     # Dagster and the definitions load only once the request is known to be good.

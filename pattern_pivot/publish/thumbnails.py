@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from pattern_pivot.errors import MediaError, ModelError
+from pattern_pivot.media.frames import stream_frames
 from pattern_pivot.publish.limits import THUMBNAIL_MAX_BYTES, THUMBNAIL_SIZE
 from pattern_pivot.render.cards import fit_text
 
@@ -143,24 +144,10 @@ def sample_frames(video: Path, fps: float = SAMPLE_FPS, width: int = SAMPLE_WIDT
     """(time, RGB frame) pairs streamed from ffmpeg at ``fps``, ``width`` pixels wide."""
     src_w, src_h, _ = _probe_size(video)
     height = max(2, round(src_h * width / src_w / 2) * 2)
-    proc = subprocess.Popen(
-        ["ffmpeg", "-v", "error", "-nostdin", "-i", str(video), "-an", "-vf",
-         f"fps={fps},scale={width}:{height}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        # stderr is not read while frames stream: a pipe would fill up and stall ffmpeg.
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    frame_bytes = width * height * 3
-    index = 0
-    try:
-        while True:
-            raw = proc.stdout.read(frame_bytes)
-            if len(raw) < frame_bytes:
-                break
-            # fps filter's frame i covers [i/fps, (i+1)/fps): its middle is what it shows
-            yield (index + 0.5) / fps, np.frombuffer(raw, np.uint8).reshape(height, width, 3)
-            index += 1
-    finally:
-        proc.stdout.close()
-        proc.wait()
+    for index, rgb in enumerate(stream_frames(video, (width, height), fps, pixel_format="rgb24",
+                                              scale_flags="bicubic", purpose="thumbnails")):
+        # fps filter's frame i covers [i/fps, (i+1)/fps): its middle is what it shows
+        yield (index + 0.5) / fps, rgb
 
 
 def score_frames(video: Path, fps: float = SAMPLE_FPS) -> list[FrameScore]:

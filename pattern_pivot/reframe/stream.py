@@ -1,14 +1,10 @@
-"""Decode a video (or a span of one) at a low rate and size, one frame at a time.
-
-ffmpeg does the decoding, rate and scaling and pipes raw BGR frames; each frame is handed
-to the caller and dropped, so memory stays flat however long the video is. Loop filtering
-and B-frames are skipped on decode: the pictures are only looked at, never shown.
+"""A video's picture geometry, and its frames (or a span's) at a low rate and size for
+analysis (pattern_pivot.media.frames streams them). Loop filtering and B-frames are skipped on
+decode: the pictures are only looked at, never shown.
 """
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -16,7 +12,8 @@ from typing import Iterator
 import numpy as np
 
 from pattern_pivot.errors import MediaError
-from pattern_pivot.media.ffmpeg import ffprobe_json, tool
+from pattern_pivot.media.ffmpeg import ffprobe_json
+from pattern_pivot.media.frames import stream_frames
 
 MAX_WIDTH = 480  # analysis frames: small faces (a webcam inset) still detectable
 
@@ -72,36 +69,6 @@ def analysis_size(geo: Geometry, max_width: int = MAX_WIDTH) -> tuple[int, int]:
 def frames(path: Path, size: tuple[int, int], fps: float, start: float = 0.0,
            duration: float | None = None) -> Iterator[tuple[float, np.ndarray]]:
     """(time on the source's timeline, BGR frame) at ``fps`` from ``start``."""
-    w, h = size
-    args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error",
-            "-skip_loop_filter", "all", "-skip_frame", "bidir"]
-    if start > 0:
-        args += ["-ss", f"{start:.3f}"]
-    if duration is not None:
-        args += ["-t", f"{duration:.3f}"]
-    args += ["-i", str(Path(path).resolve()), "-map", "0:v:0", "-an", "-sn",
-             "-vf", f"fps={fps},scale={w}:{h}:flags=area", "-f", "rawvideo",
-             "-pix_fmt", "bgr24", "-"]
-    # stderr goes to a file: a pipe nobody reads would fill up and stall ffmpeg.
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)
-    assert proc.stdout is not None
-    frame_bytes = w * h * 3
-    index = 0
-    try:
-        while True:
-            data = proc.stdout.read(frame_bytes)
-            if len(data) < frame_bytes:
-                break
-            yield start + index / fps, np.frombuffer(data, np.uint8).reshape(h, w, 3)
-            index += 1
-    finally:
-        proc.stdout.close()
-        code = proc.wait()
-        log.seek(0)
-        err = log.read()[-4000:]
-        log.close()
-    if code != 0 and index == 0:
-        tail = " | ".join(err.decode("utf-8", "replace").strip().splitlines()[-3:])
-        raise MediaError(str(path), f"could not be decoded for framing ({tail})",
-                         "re-export the video (H.264 MP4) and try again")
+    for index, frame in enumerate(stream_frames(path, size, fps, start=start, duration=duration,
+                                                skip_bidir=True, purpose="framing")):
+        yield start + index / fps, frame

@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 from pattern_pivot.ingest import TRANSCRIPT, TRANSCRIPT_NAME
 from pattern_pivot.media.store import MediaStore
+from pattern_pivot.quality.checks import MAX_SILENCE
 from pattern_pivot.remix.types import SourceSpan
 from pattern_pivot.transcription.types import Transcript, Word
 
@@ -21,7 +22,11 @@ _SENTENCE_END = (".", "?", "!", "…", '."', '?"', '!"')
 PAUSE_SECONDS = 0.35
 PAD_SECONDS = 0.25
 # A pause longer than this inside a supercut piece is cut out (it would read as dead air).
-MAX_INNER_PAUSE = 0.8
+# The pause is Whisper's gap between words, and Whisper runs word edges up to ~0.2 s into a
+# pause: on the sample narration a 1.00 s silence measured 0.80 s. At 0.8 such a pause stayed
+# in the piece and failed the render's no_dead_air check (more than MAX_SILENCE, 1 s, of
+# silence) whenever the voice paused a little longer; 0.4 s under the check leaves room.
+MAX_INNER_PAUSE = MAX_SILENCE - 0.4
 
 # video id -> its transcript, or None when it is not available (spans stay as retrieved)
 TranscriptLookup = Callable[[str], "Transcript | None"]

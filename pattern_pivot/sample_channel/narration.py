@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pattern_pivot.sample_channel.scripts import Script, Section
-from pattern_pivot.tts.piper import load_piper_voice
+from pattern_pivot.tts.piper import load_piper_voice, synthesis_config
 from pattern_pivot.tts.text import sentences
 
 if TYPE_CHECKING:
@@ -50,9 +50,7 @@ def narrate(voice: PiperVoice, script: Script, wav_path: Path,
     With ``max_seconds`` the narration stops at the last whole sentence that fits (the first
     sentence is always kept), so tests can make tiny clips.
     """
-    from piper import SynthesisConfig
-
-    config = SynthesisConfig(length_scale=LENGTH_SCALE, volume=VOLUME)
+    config = synthesis_config(LENGTH_SCALE, volume=VOLUME)  # same script, same audio
     rate = voice.config.sample_rate
     bytes_per_second = rate * 2
 
