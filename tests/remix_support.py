@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -125,12 +126,14 @@ def build_media_catalog(root: Path, catalog_path: Path, embedder: SentenceEmbedd
 
 class FakeOpenAI(LocalServer):
     """A local stdlib HTTP server answering /v1/chat/completions from a queue of
-    (status, body) or (status, body, delay seconds) replies, in the OpenAI API's real
-    response shapes. Records requests."""
+    (status, body) or (status, body, delay) replies, in the OpenAI API's real response
+    shapes; a delay is seconds, or a threading.Event the reply waits for (a model still
+    writing until the test lets it finish). Records requests; ``received`` is set at each."""
 
     def __init__(self, replies: list[tuple]):
         self.replies = list(replies)
         self.requests: list[dict] = []
+        self.received = threading.Event()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -140,7 +143,10 @@ class FakeOpenAI(LocalServer):
                                       "auth": self.headers.get("Authorization", ""),
                                       "body": json.loads(self.rfile.read(length) or b"{}")})
                 status, body, *delay = fake.replies.pop(0) if fake.replies else (500, "none")
-                if delay:
+                fake.received.set()
+                if delay and isinstance(delay[0], threading.Event):
+                    delay[0].wait(timeout=600)  # bounded: a broken test must still end
+                elif delay:
                     time.sleep(delay[0])
                 if isinstance(body, str):  # the content of a successful completion
                     body = completion(body)

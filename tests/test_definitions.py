@@ -23,6 +23,31 @@ def test_transcript_step_is_in_the_asr_pool():
     assert node.op.pool == "asr"
 
 
+def _ops(assets_def: dg.AssetsDefinition) -> list[dg.OpDefinition]:
+    return list(assets_def.node_def.iterate_op_defs())
+
+
+def test_a_remix_holds_the_milvus_pool_only_while_it_retrieves():
+    """A slow LLM writing a script must not block every other Milvus user: remix_plan is two
+    steps, retrieval in the `milvus` pool, then writing in none (LLM calls wait on the
+    network: README, Concurrency)."""
+    ops = _ops(defs.resolve_assets_def("remix_plan"))
+    [retrieve] = [op for op in ops if "vector_store" in op.required_resource_keys]
+    [write] = [op for op in ops if "llm" in op.required_resource_keys]
+    assert retrieve is not write, f"{write.name} writes scripts holding pool {write.pool!r}"
+    assert retrieve.pool == "milvus" and write.pool is None
+    # Writing reads what retrieval found: it runs after it, not beside it.
+    graph = defs.resolve_assets_def("remix_plan").node_def
+    assert graph.dependency_structure.input_to_upstream_outputs_for_node(write.name)
+    # Everywhere: whatever reads Milvus waits for its pool; nothing that calls an LLM holds it.
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        for op in _ops(assets_def) if assets_def.is_executable else []:
+            if "vector_store" in op.required_resource_keys:
+                assert op.pool == "milvus", op.name
+            if "llm" in op.required_resource_keys:
+                assert op.pool != "milvus", op.name
+
+
 def test_dg_check_defs_passes():
     import subprocess
     import sys

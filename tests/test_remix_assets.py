@@ -8,12 +8,15 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from assets.partitions import remixes_partitions
+from assets.remix import remix_plan
+from assets.understand import catalog_index
 from pattern_pivot.definitions import build_definitions
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.remix.request import parse_request
@@ -24,7 +27,7 @@ from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from resources import LLMResource, RemixStoreResource
 from sensors.remix_requests import remix_requests_sensor
 from tests.conftest import REPO, make_settings
-from tests.remix_support import build_media_catalog
+from tests.remix_support import FakeOpenAI, build_media_catalog
 from tests.render_support import streams
 
 # Whole Dagster runs (ingest, plan, narration, render): the end-to-end tier.
@@ -135,6 +138,57 @@ def test_an_off_topic_request_fails_only_its_partition_with_a_clear_reason(world
     assert "the catalog has nothing on this topic" in description
 
 
+def _slot_holders(instance: dg.DagsterInstance, pool: str) -> list[tuple[str, str]]:
+    return [(s.run_id, s.step_key)
+            for s in instance.event_log_storage.get_concurrency_info(pool).claimed_slots]
+
+
+def test_milvus_is_free_for_other_runs_while_a_remix_script_is_written(world, tmp_path):
+    """One slow LLM call must not block every Milvus user: while a remix's script is being
+    written (the fake model answers only when told to), the `milvus` pool (one slot) is free
+    and another run that reads Milvus (catalog_index) completes."""
+    instance = dg.DagsterInstance.local_temp(str(tmp_path))  # persistent: pools apply
+    instance.event_log_storage.set_concurrency_slots("milvus", 1)
+    request = parse_request({"topic": "watering and repotting houseplants",
+                             "mode": "narrated", "length": 20})
+    RemixStore(world.remix_store_path).save(request)
+    instance.add_dynamic_partitions(remixes_partitions.name, [request.request_id])
+    model_may_answer = threading.Event()
+    with FakeOpenAI([(200, "{}", model_may_answer)]) as model:
+        llm = LLMResource(providers_json=json.dumps(
+            [{"name": "slow", "base_url": model.base_url, "model": "m"}]), rounds=0)
+        defs = build_definitions(world, llm=llm)
+        remix: dict = {}
+
+        def plan() -> None:
+            try:
+                remix["run"] = dg.materialize([remix_plan], partition_key=request.request_id,
+                                              instance=instance, resources=defs.resources)
+            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+                remix["error"] = exc
+
+        writer = threading.Thread(target=plan)
+        writer.start()
+        try:
+            while not model.received.wait(timeout=1):  # until the model is asked
+                assert writer.is_alive(), f"the remix ended before writing: {remix}"
+            assert _slot_holders(instance, "milvus") == []
+            index = dg.materialize([catalog_index],
+                                   instance=instance, resources=defs.resources)
+            assert index.success
+            assert writer.is_alive()  # the script was still being written meanwhile
+        finally:
+            model_may_answer.set()
+            writer.join()
+    assert "error" not in remix, remix
+    run = remix["run"]
+    assert run.success
+    [materialization] = run.asset_materializations_for_node(PLAN_ASSET)
+    # The model's answer was unusable: the chain fell back, after asking it.
+    assert materialization.metadata["variant_1_writer"].value == "extractive"
+    assert model.requests and _slot_holders(instance, "milvus") == []
+
+
 def test_cli_remix_json_prints_id_plan_sources_files_and_checks(world, ids):
     env = {**os.environ, "PYTHONPATH": str(REPO), "PATTERN_PIVOT_DATA_DIR": str(world.data_dir)}
     env.pop("DAGSTER_HOME", None)
@@ -170,4 +224,6 @@ def test_remix_pieces_are_registered():
     job = location.resolve_job_def("remix_job")
     assert job.partitions_def.name == "remixes"
     assert location.resolve_sensor_def("remix_requests_sensor")
-    assert location.resolve_assets_def(PLAN_ASSET).op.pool == "milvus"
+    pools = {op.name: op.pool for op in location.resolve_assets_def(PLAN_ASSET).node_def
+             .iterate_op_defs()}
+    assert pools == {"retrieve_remix_sources": "milvus", "write_remix_plan": None}

@@ -29,24 +29,49 @@ SHORT_TOLERANCE = 0.25
 _PLAN_VERSION = "plan-v1"
 
 
-@dataclass
-class RemixContext:
-    media: LocalMediaStore
+@dataclass(kw_only=True)
+class RetrievalContext:
+    """What finding a remix's material needs: the only part of a remix that reads Milvus."""
     embedder: SentenceEmbedder
     vectors: MilvusChunkStore
-    writer: ScriptWriter
-    transcripts: TranscriptLookup
-    stills: plans.StillLookup = lambda video_id: None
-    sources: Callable[[str], Path | None] = lambda video_id: None  # stored source media
     engagement: EngagementSource = field(default_factory=dict)
     # Source video -> published-performance factor (empty unless weighting by it is on).
     performance: Mapping[str, float] = field(default_factory=dict)
     min_relevance: float = MIN_RELEVANCE
+
+
+@dataclass(kw_only=True)
+class WritingContext:
+    """What turning retrieved material into plans needs: scripts, stills, stored media; no
+    Milvus, so a slow script writer never holds the vector store."""
+    media: LocalMediaStore
+    writer: ScriptWriter
+    transcripts: TranscriptLookup
+    stills: plans.StillLookup = lambda video_id: None
+    sources: Callable[[str], Path | None] = lambda video_id: None  # stored source media
     # The narrating voice's pace: scripts are written to the requested length at it.
     words_per_second: float = WORDS_PER_SECOND
     # Faceless pictures beyond the catalog (pattern_pivot.remix.images); both optional.
     image_folder: ImageFolder | None = None
     images: ImagesBackend | None = None
+
+
+@dataclass(kw_only=True)
+class RemixContext(WritingContext, RetrievalContext):
+    """Both halves, for planning a remix in one go (tests, the script benchmark)."""
+
+
+@dataclass(frozen=True)
+class Material:
+    """What retrieval found for a request: its ranked segments (a topic), or each story
+    scene's matching segments (a faceless story, in scene order)."""
+    ranked: tuple[SourceSpan, ...] = ()
+    scenes: tuple[tuple[SourceSpan, ...], ...] = ()
+
+    def summary(self) -> str:
+        spans = [s for scene in self.scenes for s in scene] if self.scenes else self.ranked
+        found = f"{len(spans)} segments from {len({s.video_id for s in spans})} videos"
+        return f"{found} for {len(self.scenes)} scenes" if self.scenes else found
 
 
 @dataclass(frozen=True)
@@ -57,7 +82,7 @@ class VariantOutput:
 
 
 def _brief(request: RemixRequest, variant: int, ranked: list[SourceSpan],
-           ctx: RemixContext) -> ScriptBrief:
+           ctx: WritingContext) -> ScriptBrief:
     segments = tuple(ranked[:MAX_BRIEF_SEGMENTS])
     sentences = tuple(tuple(sentences_of(s, ctx.transcripts(s.video_id))) for s in segments)
     return ScriptBrief(request.request_id, variant, request.topic or request.label,
@@ -66,12 +91,38 @@ def _brief(request: RemixRequest, variant: int, ranked: list[SourceSpan],
 
 def plan_remix(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
     """One plan per variant. Raises RemixRequestError when the catalog has nothing on it."""
-    if request.mode == "faceless" and request.story:
-        return _story_plans(request, ctx)
+    return write_plans(request, retrieve_material(request, ctx), ctx)
+
+
+def retrieve_material(request: RemixRequest, ctx: RetrievalContext) -> Material:
+    """The segments a remix is made from (one Milvus session). Raises RemixRequestError
+    when the catalog has nothing on the topic."""
     with ctx.vectors.session():
-        ranked = candidates(request.query, ctx.embedder, ctx.vectors,
-                            engagement=ctx.engagement, min_relevance=ctx.min_relevance,
-                            performance=ctx.performance)
+        if request.mode == "faceless" and request.story:
+            return Material(scenes=tuple(tuple(_scene_matches(scene, ctx))
+                                         for scene in faceless.split_scenes(request.story)))
+        return Material(ranked=tuple(candidates(
+            request.query, ctx.embedder, ctx.vectors, engagement=ctx.engagement,
+            min_relevance=ctx.min_relevance, performance=ctx.performance)))
+
+
+def _scene_matches(scene: str, ctx: RetrievalContext) -> list[SourceSpan]:
+    try:
+        hits = retrieve(scene, ctx.embedder, ctx.vectors, top_k=5,
+                        min_relevance=ctx.min_relevance)
+    except RemixRequestError:  # a scene the catalog cannot illustrate gets a card
+        hits = []
+    return [SourceSpan(video_id=h.video_id, start=h.start, end=h.end, text=h.text,
+                       score=h.score) for h in hits]
+
+
+def write_plans(request: RemixRequest, material: Material,
+                ctx: WritingContext) -> list[EditPlan]:
+    """One plan per variant from retrieved material: scripts written (or a supercut cut) to
+    the requested length. Raises RemixRequestError when the material cannot fill it."""
+    if request.mode == "faceless" and request.story:
+        return _story_plans(request, material, ctx)
+    ranked = list(material.ranked)
     available = material_seconds(request, ranked, ctx.words_per_second)
     short = available < request.length_seconds * (1 - SHORT_TOLERANCE)
     if short and not request.allow_shorter:
@@ -120,7 +171,8 @@ def material_seconds(request: RemixRequest, ranked: list[SourceSpan],
     return words / words_per_second
 
 
-def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
+def _story_plans(request: RemixRequest, material: Material,
+                 ctx: WritingContext) -> list[EditPlan]:
     scenes = faceless.split_scenes(request.story)
     # The story sets the length: one that cannot fit the request is named before rendering.
     spoken = len(request.story.split()) / ctx.words_per_second
@@ -133,16 +185,7 @@ def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
             f"set --length {max(5, round(spoken))}"
             + (", or shorten the story" if spoken > high else
                ", add to the story, or pass --allow-shorter"))
-    matches: list[list[SourceSpan]] = []
-    with ctx.vectors.session():
-        for scene in scenes:
-            try:
-                hits = retrieve(scene, ctx.embedder, ctx.vectors, top_k=5,
-                                min_relevance=ctx.min_relevance)
-            except RemixRequestError:  # a scene the catalog cannot illustrate gets a card
-                hits = []
-            matches.append([SourceSpan(video_id=h.video_id, start=h.start, end=h.end,
-                                       text=h.text, score=h.score) for h in hits])
+    matches = [list(scene) for scene in material.scenes]
     title = request.topic or scenes[0]
     out = [_faceless(request, faceless.story_script(request.request_id, v, title, scenes,
                                                     matches), ctx)
@@ -152,7 +195,7 @@ def _story_plans(request: RemixRequest, ctx: RemixContext) -> list[EditPlan]:
     return out
 
 
-def _faceless(request: RemixRequest, script, ctx: RemixContext) -> EditPlan:
+def _faceless(request: RemixRequest, script, ctx: WritingContext) -> EditPlan:
     folder, images = ctx.image_folder, ctx.images
     before = dict(images.spent, failed=list(images.spent["failed"])) if images else None
     plan = plans.faceless_plan(
@@ -174,7 +217,7 @@ def _faceless(request: RemixRequest, script, ctx: RemixContext) -> EditPlan:
 
 
 def write_outputs(request: RemixRequest, plan_list: list[EditPlan],
-                  ctx: RemixContext) -> list[VariantOutput]:
+                  ctx: WritingContext) -> list[VariantOutput]:
     """Each plan as JSON (atomic), plus the stitched audio for supercuts."""
     outputs = []
     for plan in plan_list:
@@ -193,7 +236,7 @@ def write_outputs(request: RemixRequest, plan_list: list[EditPlan],
 
 
 def _supercut_audio(request: RemixRequest, plan: EditPlan, fingerprint: str,
-                    ctx: RemixContext) -> Path | None:
+                    ctx: WritingContext) -> Path | None:
     from pattern_pivot.remix.audio import stitch_audio
 
     pieces = []
