@@ -150,7 +150,7 @@ def test_cli_remix_json_prints_id_plan_sources_files_and_checks(world, ids):
     out = json.loads(proc.stdout)
     assert out["request_id"].startswith("remix-") and out["request"]["mode"] == "supercut"
     # The render step's one line per output (stderr: stdout is the JSON).
-    assert re.search(r"^variant 1 rendered \(0:2\d of 0:2\d, (\d+) of \1 shots\) in \d+ s$",
+    assert re.search(r"^variant 1 rendered \(0:\d\d of 0:\d\d, (\d+) of \1 shots\) in \d+ s$",
                      proc.stderr, re.M), proc.stderr[-2000:]
     [variant] = out["variants"]
     assert variant["shots"][0]["role"] == "hook"
