@@ -22,6 +22,7 @@ import dagster as dg
 from dagster._core.definitions.job_base import InMemoryJob
 from dagster._core.execution.api import execute_run
 from dagster._core.execution.execute_in_process import merge_run_tags
+from dagster._core.origin import JobPythonOrigin
 from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOrigin
 from dagster._core.remote_representation.code_location import InProcessCodeLocation
 from dagster._core.remote_representation.external import RemoteRepository
@@ -52,9 +53,13 @@ def _repository(working_directory: str) -> RemoteRepository:
     return repository
 
 
-def origins(job_name: str) -> tuple[RemoteJobOrigin, object]:
-    """(remote job origin, job code origin) of ``job_name`` in the workspace's location."""
-    remote_job = _repository(os.getcwd()).get_full_job(job_name)
+def origins(job_name: str) -> tuple[RemoteJobOrigin | None, JobPythonOrigin | None]:
+    """(remote job origin, job code origin) of ``job_name`` in the workspace's location;
+    (None, None) for a job the location does not have (one a test built)."""
+    repository = _repository(os.getcwd())
+    if not repository.has_job(job_name):
+        return None, None
+    remote_job = repository.get_full_job(job_name)
     return remote_job.get_remote_origin(), remote_job.get_python_origin()
 
 
@@ -75,8 +80,3 @@ def execute_in_location(instance: dg.DagsterInstance, job: dg.JobDefinition,
                                       job_code_origin=code_origin)
     return execute_run(InMemoryJob(job), run, instance, raise_on_error=False)
 
-
-def origin_location(run: dg.DagsterRun) -> str | None:
-    """The code location a stored run belongs to (None: it has none)."""
-    origin = run.remote_job_origin
-    return origin.location_name if origin else None
