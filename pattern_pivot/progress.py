@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 # Often enough that an hour-long video visibly moves, rarely enough to stay readable.
 DEFAULT_INTERVAL_S = 15.0
@@ -15,9 +17,39 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
 
 
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of a long task, as it happens (not throttled)."""
+
+    what: str  # "variant 1 rendered"
+    done: float
+    total: float
+    detail: str  # "0:12 of 0:30, 3 of 8 shots"
+
+    @property
+    def finished(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+
+_watchers: list[Callable[[ProgressEvent], None]] = []
+
+
+@contextmanager
+def watching(watcher: Callable[[ProgressEvent], None]) -> Iterator[None]:
+    """While the block runs, every step of every ``Progress`` in this process also goes to
+    ``watcher``: how the CLI draws a bar for a Dagster run it executes in-process (the run's
+    own log stays a few lines a minute)."""
+    _watchers.append(watcher)
+    try:
+        yield
+    finally:
+        _watchers.remove(watcher)
+
+
 class Progress:
     """Reports ``done`` of ``total`` through ``log`` at most once per ``interval_s`` (the
-    first report and the last, done == total, always)."""
+    first report and the last, done == total, always), and every step to the ``watching``
+    watchers."""
 
     def __init__(self, log: Callable[[str], None], what: str, *,
                  interval_s: float = DEFAULT_INTERVAL_S,
@@ -31,6 +63,11 @@ class Progress:
     def __call__(self, done: float, total: float) -> None:
         if self._finished:
             return
+        if _watchers:
+            event = ProgressEvent(self._what, min(done, total), total,
+                                  self._describe(min(done, total), total))
+            for watcher in list(_watchers):
+                watcher(event)
         finished = total > 0 and done >= total
         now = self._now()
         if not finished and self._last is not None and now - self._last < self._interval:

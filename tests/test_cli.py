@@ -10,6 +10,7 @@ import dagster as dg
 import pytest
 
 from pattern_pivot.catalog import Catalog
+from pattern_pivot.cli.run_origin import LOCATION_NAME
 from tests.conftest import JFK, LIBRIVOX, copy_as, word_error_rate
 
 CLI = str(Path(sys.executable).with_name("pattern-pivot"))
@@ -49,7 +50,11 @@ def test_add_registers_and_ingests_into_a_persistent_instance(tmp_path):
     assert video_id.startswith("file-") and f"ok      {video_id}" in proc.stdout
     transcript = tmp_path / "data/media/video_transcript" / video_id / "transcript.json"
     assert json.loads(transcript.read_text())["words"]
-    assert (tmp_path / "data/dagster").is_dir()  # the runs are on the instance the UI reads
+    # The runs are on the instance the UI reads, as runs of its code location.
+    with dg.DagsterInstance.from_config(str(tmp_path / "data/dagster")) as instance:
+        runs = instance.get_runs()
+    assert [r.job_name for r in runs] == ["ingest_job"]
+    assert runs[0].remote_job_origin.location_name == LOCATION_NAME
 
 
 def test_add_refuses_an_unsupported_file(tmp_path):

@@ -3,12 +3,15 @@ sample channel, ingest, search, and a rendered, checked supercut."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
+from pattern_pivot.cli.run_origin import LOCATION_NAME
 from pattern_pivot.quality import CHECK_NAMES
 from tests.conftest import word_error_rate
 
@@ -45,5 +48,10 @@ def test_demo_makes_a_channel_ingests_it_and_renders_a_checked_short(tmp_path):
                             "stream=width,height", "-of", "csv=p=0", str(short)],
                            capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "1080,1920"
-    # The runs were recorded on the persistent instance the UI reads.
+    assert re.search(r"^variant 1 rendered \(.* shots\) in \d+ s$", proc.stdout, re.M)
+    # The runs were recorded on the persistent instance the UI reads, as its location's.
     assert (tmp_path / "var/dagster/history/runs.db").stat().st_size > 0
+    with dg.DagsterInstance.from_config(str(tmp_path / "var/dagster")) as instance:
+        runs = instance.get_runs()
+    assert {r.job_name for r in runs} == {"ingest_job", "remix_job"}
+    assert {r.remote_job_origin.location_name for r in runs} == {LOCATION_NAME}

@@ -97,3 +97,29 @@ def test_the_cli_prints_a_line_per_video_under_a_progress_bar(tmp_path, monkeypa
     assert re.search(rf"^ok      {entry.video_id}  Ask not  \(\d+ s, run run-1\)$", out, re.M)
     assert re.search(r"^FAILED  file-0000000000000000    \(\d+ s\) no such file$", out, re.M)
     assert "ingest" in err and "2/2" in err  # the bar, on stderr, finished
+
+
+def test_a_bar_follows_in_process_encodes_and_says_when_each_ends(monkeypatch, capfd):
+    """What `pattern-pivot remix` draws while remix_job runs in its process: every step of
+    each encode (not the log's few a minute) and one line per finished output."""
+    from pattern_pivot.cli.progress_bar import progress_events_bar
+    from pattern_pivot.progress import watching
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    lines, ended, steps = [], [], []
+    with progress_events_bar("render (seconds)", lambda e, s: ended.append(e.what)), \
+            watching(steps.append):
+        for n in (1, 2):  # the reporters remix_video makes, throttled as in a run
+            report = render_progress(lines.append, f"variant {n} rendered", interval_s=3600)
+            for done in (0.0, 6.0, 12.0, 24.0):
+                report(done, 30.0, int(done // 6), 5)
+            report(30.0, 30.0, 5, 5)
+    report = render_progress(lines.append, "variant 3 rendered", interval_s=3600)
+    report(30.0, 30.0, 5, 5)  # after the block: nobody watches
+    assert ended == ["variant 1 rendered", "variant 2 rendered"]
+    assert len(lines) == 5  # the log: first and last of each encode
+    assert [(e.done, e.finished) for e in steps[:5]] == [
+        (0.0, False), (6.0, False), (12.0, False), (24.0, False), (30.0, True)]
+    assert steps[3].detail == "0:24 of 0:30, 4 of 5 shots" and len(steps) == 10
+    err = capfd.readouterr().err
+    assert "render (seconds)" in err and "variant 2 rendered" in err and "30/30" in err

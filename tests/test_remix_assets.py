@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -202,6 +203,9 @@ def test_cli_remix_json_prints_id_plan_sources_files_and_checks(world, ids):
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
     assert out["request_id"].startswith("remix-") and out["request"]["mode"] == "supercut"
+    # The render step's one line per output (stderr: stdout is the JSON).
+    assert re.search(r"^variant 1 rendered \(0:\d\d of 0:\d\d, (\d+) of \1 shots\) in \d+ s$",
+                     proc.stderr, re.M), proc.stderr[-2000:]
     [variant] = out["variants"]
     assert variant["shots"][0]["role"] == "hook"
     assert all(s["source"]["video_id"] == ids["sourdough-bread"] for s in variant["shots"])

@@ -352,22 +352,27 @@ def ui(port: int = typer.Option(3000), host: str = typer.Option("127.0.0.1")) ->
     preview server that shows posters and animated previews in place."""
     import subprocess
 
+    from pattern_pivot.cli.run_origin import workspace_yaml
     from pattern_pivot.cli.runs import instance_for
-    from pattern_pivot.media.preview_server import preview_base_url, start_preview_server
+    from pattern_pivot.media.preview_server import preview_base_url, serve_previews
 
     settings = Settings.from_env()
     instance_for(settings)  # sets DAGSTER_HOME
-    try:
-        previews = start_preview_server(settings.media_root)
-        typer.echo(f"previews: {preview_base_url()} (the media store's posters and previews)")
-    except (PatternPivotError, OSError) as exc:  # the UI still works; pictures are a click away
-        typer.secho(f"no preview server ({exc}): previews show under [Show Markdown]",
-                    fg=typer.colors.YELLOW, err=True)
-        previews = None
+    try:  # a port held by another program would show wrong or broken pictures: refuse
+        previews = serve_previews(settings.media_root)
+    except PatternPivotError as exc:
+        exit_with_error(exc)
+    typer.echo(f"previews: {preview_base_url()} (the media store's posters and previews"
+               f"{'' if previews else ', already served by another pattern-pivot ui'})")
+    workspace = Path("workspace.yaml")
+    if not workspace.is_file():  # the location must keep the name CLI runs claim
+        workspace = Path(os.environ["DAGSTER_HOME"]) / "workspace.yaml"
+        partial = workspace.with_name(f".workspace.yaml.{os.getpid()}")
+        partial.write_text(workspace_yaml(), encoding="utf-8")
+        partial.replace(workspace)
     dagster = str(Path(sys.executable).with_name("dagster"))
-    target = (["-w", "workspace.yaml"] if Path("workspace.yaml").is_file()
-              else ["-m", "pattern_pivot.definitions"])
-    process = subprocess.Popen([dagster, "dev", *target, "-h", host, "-p", str(port)])
+    process = subprocess.Popen([dagster, "dev", "-w", str(workspace), "-h", host,
+                                "-p", str(port)])
     try:
         code = process.wait()
     except KeyboardInterrupt:  # dagster dev got the Ctrl-C too: let it shut down cleanly

@@ -4,11 +4,14 @@ appear above it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pattern_pivot.progress import ProgressEvent, watching
 
 
 class Bar:
@@ -32,3 +35,23 @@ def progress_bar(description: str, total: float | None) -> Iterator[Bar]:
                   TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=console,
                   disable=not console.is_terminal) as progress:
         yield Bar(progress, progress.add_task(description, total=total, note=""))
+
+
+@contextmanager
+def progress_events_bar(description: str,
+                        finished: Callable[[ProgressEvent, float], None]) -> Iterator[None]:
+    """A bar fed by the progress events of work running in this process (a Dagster run
+    executed in-process): each step moves it, and ``finished(event, seconds it took)`` is
+    called as each task (each encode, say) ends."""
+    started: dict[str, float] = {}
+
+    with progress_bar(description, None) as bar:
+        def step(event: ProgressEvent) -> None:
+            began = started.setdefault(event.what, time.monotonic())
+            bar.set(round(event.done, 1), round(event.total, 1), event.what)
+            if event.finished:
+                del started[event.what]
+                finished(event, time.monotonic() - began)
+
+        with watching(step):
+            yield

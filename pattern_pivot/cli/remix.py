@@ -58,7 +58,9 @@ def remix(
 
 
 def run_remix_request(request, settings: Settings, as_json: bool = False) -> None:
-    """Store a validated request, run remix_job for it here and print what it made."""
+    """Store a validated request, run remix_job for it here (a bar of each encode, a line
+    per rendered output) and print what it made."""
+    from pattern_pivot.cli.progress_bar import progress_events_bar
     from pattern_pivot.cli.runs import instance_for, run_remix
     from pattern_pivot.media.open_store import open_media_store
     from pattern_pivot.remix.store import RemixStore
@@ -67,7 +69,11 @@ def run_remix_request(request, settings: Settings, as_json: bool = False) -> Non
     store = RemixStore(settings.remix_store_path)
     store.save(request, source="cli")
     store.mark_requested([request.request_id])  # this command runs it; the sensor must not
-    outcome = run_remix(instance_for(settings), request.request_id)
+    def rendered(event, seconds: float) -> None:  # stdout stays the JSON with --json
+        typer.echo(f"{event.what} ({event.detail}) in {seconds:.0f} s", err=as_json)
+
+    with progress_events_bar("render (seconds)", rendered):
+        outcome = run_remix(instance_for(settings), request.request_id)
     if not outcome.success:
         typer.secho(f"error: {outcome.error}", fg=typer.colors.RED, err=True)
         if as_json:  # what was made (a rejected video, its checks' measurements) still shows

@@ -1,5 +1,6 @@
 """Run jobs from outside the UI (the CLI): register partitions and run them in-process on the
-persistent instance, so the runs show up in the Dagster UI afterwards.
+persistent instance, as runs of the UI's code location (``run_origin``), so they show up in the
+Dagster UI afterwards like the runs it launched.
 
 Every run is tagged with its worker process and preceded by a sweep for runs whose worker died
 (``dead_runs``), and waits on pools say what they wait for and stop on Ctrl-C (``pool_wait``).
@@ -19,6 +20,7 @@ import typer
 from assets.partitions import remixes_partitions, title_tags, videos_partitions
 from pattern_pivot.cli.dead_runs import reap_dead_runs, worker_tags
 from pattern_pivot.cli.pool_wait import pool_waits
+from pattern_pivot.cli.run_origin import execute_in_location
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.settings import Settings
 
@@ -70,7 +72,7 @@ _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 _INTERRUPTS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
 
 
-def _first_error(result: dg.ExecuteInProcessResult) -> str | None:
+def _first_error(result: dg.JobExecutionResult) -> str | None:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data:
             data = event.step_failure_data
@@ -82,7 +84,7 @@ def _first_error(result: dg.ExecuteInProcessResult) -> str | None:
     return None
 
 
-def _was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
+def _was_interrupted(result: dg.JobExecutionResult) -> bool:
     """Dagster turns Ctrl-C inside a step into a step failure: find it."""
     return any(event.is_step_failure and event.step_failure_data
                and event.step_failure_data.error
@@ -99,10 +101,9 @@ def execute(instance: dg.DagsterInstance, job: dg.JobDefinition, partition_key: 
     for reaped in reap_dead_runs(instance):
         say(str(reaped))
     with pool_waits(instance, say) as waiter:
-        result = job.execute_in_process(partition_key=partition_key, instance=instance,
-                                        raise_on_error=False,
-                                        run_config=_QUIET | (run_config or {}),
-                                        tags=worker_tags() | title_tags(title) | (tags or {}))
+        result = execute_in_location(instance, job, partition_key,
+                                     run_config=_QUIET | (run_config or {}),
+                                     tags=worker_tags() | title_tags(title) | (tags or {}))
     outcome = RunOutcome(partition_key, result.success, result.run_id,
                          None if result.success else _first_error(result))
     if waiter.interrupted or _was_interrupted(result):
