@@ -75,7 +75,7 @@ def retrieve_remix_sources(context: dg.OpExecutionContext, remix_store: RemixSto
         # optional: a stats-store outage degrades the ranking with a warning, not the remix.
         engagement_for = stats_engagement(stats_store.store, context.log.warning)
         # Off by default: what published outputs cut from each source achieved.
-        performance = load_weights(Path(catalog.path), media,
+        performance = load_weights(Path(catalog.path), media_store.store(),
                                    stats_store.store, context.log.warning) \
             if weighting_enabled() else PerformanceWeights()
         material = retrieve_material(request, RetrievalContext(

@@ -9,6 +9,7 @@ render in ``remix.py``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import warnings
