@@ -92,3 +92,9 @@ def test_a_changed_export_is_refused_on_load(tmp_path):
     with pytest.raises(ModelError, match="recorded when it was built") as err:
         OnnxMiniLM(tmp_path)
     assert "models prepare" in str(err.value)
+
+
+def test_auto_runs_the_bundled_model_on_onnx_and_a_model_directory_on_torch(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    assert SentenceEmbedder().backend == "onnx"
+    assert SentenceEmbedder(str(tmp_path)).backend == "torch"

@@ -48,11 +48,8 @@ def resolve_backend(model: str, backend: str) -> str:
                          "is only built for the bundled all-MiniLM-L6-v2",
                          f"set {BACKEND_ENV}=torch (or auto) for a model directory")
     if backend == "auto":
-        # The int8 ONNX export is faster and needs no torch, but the remix and subtitle
-        # thresholds were measured on torch vectors, and on the sample channel it changed
-        # which footage narrated remixes pick: torch stays the default until they are
-        # re-measured; onnx is opt-in.
-        return "torch"
+        # Same vectors either way (see onnx_export); ONNX loads without torch.
+        return "onnx" if bundled else "torch"
     return backend
 
 
