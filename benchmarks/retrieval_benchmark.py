@@ -165,7 +165,8 @@ def compare_backends(backends: list[str], texts: list[str], chunks: list[Chunk],
             store.replace_video(part[0].video_id, part, vectors[start:start + PER_VIDEO])
         insert = time.perf_counter() - t0
         out[backend] = {"load": load, "embed": embed, "embed_cpu": embed_cpu,
-                        "insert": insert, "vectors": vectors, "name": embedder.name}
+                        "insert": insert, "vectors": vectors, "name": embedder.name,
+                        "queries": embedder.encode([q for q, _ in QUERIES])}
         print(f"  {backend}: embedded {len(texts)} in {embed:.1f} s, inserted in {insert:.1f} s,"
               f" load avg {os.getloadavg()[0]:.1f}", flush=True)
     return out
@@ -372,7 +373,10 @@ def print_comparison(cmp: dict, n: int) -> None:
                       ("insert chunks/s", lambda r: n / r["insert"]),
                       ("end-to-end chunks/s", lambda r: e2e_rate(r, n))]:
         print(f"{label:<42}{fn(t):>12.1f}{fn(o):>12.1f}{fn(o) / fn(t):>11.2f}x")
-    print(f"{'cosine onnx vs torch: min / mean':<42}{cos.min():>12.4f}{cos.mean():>12.4f}")
+    print(f"{'cosine onnx vs torch: min / mean':<42}{cos.min():>12.7f}{cos.mean():>12.7f}")
+    same = np.mean((o["queries"] @ o["vectors"].T).argmax(axis=1)
+                   == (t["queries"] @ t["vectors"].T).argmax(axis=1))
+    print(f"{'same top-1 chunk for the queries %':<42}{100 * same:>12.1f}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The int8 ONNX embedding backend: close to the torch model, verified on load, kept apart."""
+"""The ONNX embedding backend: the torch model's vectors, verified on load, one collection."""
 
 from __future__ import annotations
 
@@ -32,34 +32,44 @@ def both():
     return SentenceEmbedder(backend="onnx"), SentenceEmbedder(backend="torch")
 
 
-def test_onnx_vectors_and_top1_hits_agree_with_the_torch_model(both):
+def _benchmark_queries() -> list[str]:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from retrieval_benchmark import QUERIES
+
+    return [q for q, _ in QUERIES]
+
+
+def test_onnx_vectors_and_top1_hits_are_the_torch_models(both):
     onnx, torch = both
     docs = [s for script in SCRIPTS for s in sentences(script.text)]
-    queries = [t.format(p) for p in PHRASES for t in TEMPLATES]
+    queries = [t.format(p) for p in PHRASES for t in TEMPLATES] + _benchmark_queries()
     a, b = onnx.encode(docs + queries), torch.encode(docs + queries)
     assert a.shape == b.shape == (len(docs) + len(queries), 384)
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    # fp32 on both sides: they differ only in float summation order (measured: cosine min
+    # 0.999999; the int8 export this replaced reached 0.976).
     cosine = (a * b).sum(axis=1)
-    # Measured: min 0.987, mean 0.991 (int8 with 7-bit weights: the same integers on any
-    # x86 CPU, so this is not a bound for this machine only).
-    assert cosine.min() >= 0.975 and cosine.mean() >= 0.985
+    print(f"cosine min {cosine.min():.7f}")
+    assert cosine.min() >= 0.9999
     n = len(docs)
     ref, got = b[n:] @ b[:n].T, a[n:] @ a[:n].T
-    picks = got.argmax(axis=1)
-    agree = np.mean(ref.argmax(axis=1) == picks)
-    # Measured 0.96 here (0.93 on the benchmark's 100 queries), not the 0.99 hoped for: int8
-    # noise reorders near-ties. For every query the ONNX pick is among torch's top 3 and
-    # scores within 0.04 of its best (measured: top 2, within 0.018).
-    assert agree >= 0.90
-    rank = (ref > ref[np.arange(len(picks)), picks][:, None]).sum(axis=1)
-    assert rank.max() < 3
-    assert (ref.max(axis=1) - ref[np.arange(len(picks)), picks]).max() <= 0.04
+    # The same top-1 hit for every query whose torch winner leads by more than float noise
+    # could flip (on another CPU, summation order differs); measured: all 180 do here.
+    top2 = np.sort(ref, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 1e-4
+    print(f"clear {clear.sum()} of {len(clear)}; agree {np.mean(got.argmax(1) == ref.argmax(1))}")
+    assert clear.mean() >= 0.95
+    assert (got.argmax(axis=1) == ref.argmax(axis=1))[clear].all()
 
 
-def test_the_onnx_vectors_get_their_own_collection(both):
+def test_both_backends_share_one_collection(both):
+    # Equal vectors, one vector space: switching backend must not re-index the catalog.
     onnx, torch = both
-    assert onnx.name != torch.name
-    assert collection_name("transcript_chunks", onnx.name, onnx.dimension) != \
+    assert onnx.name == torch.name
+    assert collection_name("transcript_chunks", onnx.name, onnx.dimension) == \
         collection_name("transcript_chunks", torch.name, torch.dimension)
 
 
@@ -82,3 +92,9 @@ def test_a_changed_export_is_refused_on_load(tmp_path):
     with pytest.raises(ModelError, match="recorded when it was built") as err:
         OnnxMiniLM(tmp_path)
     assert "models prepare" in str(err.value)
+
+
+def test_auto_runs_the_bundled_model_on_onnx_and_a_model_directory_on_torch(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    assert SentenceEmbedder().backend == "onnx"
+    assert SentenceEmbedder(str(tmp_path)).backend == "torch"

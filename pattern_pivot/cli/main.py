@@ -42,7 +42,7 @@ def exit_with_error(exc: PatternPivotError) -> None:
 def models_prepare(full_verify: bool = typer.Option(False, "--verify",
                                                     help="Re-hash every file.")) -> None:
     """Assemble every bundled model into the user cache and verify its SHA-256, then build
-    the int8 ONNX export of the embedding model (once; its hash is checked on every load)."""
+    the fp32 ONNX export of the embedding model (once; its hash is checked on every load)."""
     from pattern_pivot.retrieval import onnx_export
     from pattern_pivot.retrieval.embeddings import ONNX_MODEL_NAME
     from pattern_pivot.retrieval.onnx_embedder import verified_export

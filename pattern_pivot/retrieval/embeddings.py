@@ -1,9 +1,9 @@
 """Sentence embeddings, normalised for cosine search, on one of two backends.
 
-* ``onnx``: the bundled all-MiniLM-L6-v2 as an int8 ONNX export on onnxruntime (see
-  ``onnx_export``): no torch import, loads in well under a second, ~1.7x the throughput.
-  Its vectors are close to, not equal to, the torch model's (cosine >= 0.98), so they are
-  stored under their own model name and Milvus collection.
+* ``onnx``: the bundled all-MiniLM-L6-v2 as an fp32 ONNX export on onnxruntime (see
+  ``onnx_export``): no torch import, loads in well under a second. Its vectors equal the
+  torch model's to float rounding (cosine >= 0.99999, the same top-1 hits), so both
+  backends share one model name and Milvus collection: switching needs no re-index.
 * ``torch``: sentence-transformers, for the bundled model or any model directory.
 
 ``auto`` (the default) is onnx for the bundled model and torch for a model directory.
@@ -21,7 +21,7 @@ from pattern_pivot.errors import ModelError
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 BACKENDS = ("auto", "onnx", "torch")
-ONNX_MODEL_NAME = f"{DEFAULT_EMBEDDING_MODEL}-onnx-int8"
+ONNX_MODEL_NAME = f"{DEFAULT_EMBEDDING_MODEL} (ONNX export)"  # for messages only
 BACKEND_ENV = "PATTERN_PIVOT_EMBEDDING_BACKEND"
 
 
@@ -48,11 +48,8 @@ def resolve_backend(model: str, backend: str) -> str:
                          "is only built for the bundled all-MiniLM-L6-v2",
                          f"set {BACKEND_ENV}=torch (or auto) for a model directory")
     if backend == "auto":
-        # The int8 ONNX export is faster and needs no torch, but the remix and subtitle
-        # thresholds were measured on torch vectors, and on the sample channel it changed
-        # which footage narrated remixes pick: torch stays the default until they are
-        # re-measured; onnx is opt-in.
-        return "torch"
+        # Same vectors either way (see onnx_export); ONNX loads without torch.
+        return "onnx" if bundled else "torch"
     return backend
 
 
@@ -84,10 +81,10 @@ class SentenceEmbedder:
 
     @property
     def name(self) -> str:
-        """Identifies the vector space: the model name (with the backend when its vectors
-        differ), or the directory name for a path."""
+        """Identifies the vector space: the model name (both backends compute the bundled
+        model's vectors), or the directory name for a path."""
         if self.backend == "onnx":
-            return ONNX_MODEL_NAME
+            return DEFAULT_EMBEDDING_MODEL
         return self.model_name if self.model_name == DEFAULT_EMBEDDING_MODEL else self._dir.name
 
     @property

@@ -1,4 +1,4 @@
-"""all-MiniLM-L6-v2 on onnxruntime: tokenizers + the int8 export + numpy, no torch.
+"""all-MiniLM-L6-v2 on onnxruntime: tokenizers + the fp32 export + numpy, no torch.
 
 It computes what sentence-transformers does for this model (modules.json: Transformer,
 mean Pooling, Normalize): word pieces truncated at 256, token embeddings, their mean over the
