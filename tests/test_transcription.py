@@ -1,5 +1,6 @@
-"""Block-wise transcription keeps quality on any CPU: cuts land in pauses, no scrap tail block,
-no loops, times stay absolute."""
+"""Batched, block-wise transcription keeps quality on any CPU: cuts land in pauses, chunks go
+through the batched pipeline, a short tail block hears only itself, no loops, times stay
+absolute."""
 
 import json
 import os
@@ -11,7 +12,7 @@ import wave
 import numpy as np
 import pytest
 
-from pattern_pivot.transcription.blocks import iter_wav_blocks
+from pattern_pivot.transcription.blocks import iter_speech_blocks
 from pattern_pivot.transcription.repetition import RepeatFilter
 from pattern_pivot.transcription.types import Word
 from pattern_pivot.transcription.whisper import (
@@ -57,25 +58,39 @@ def _repeated_sentences(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("block_seconds", [5, 7, 10, 12])
-def test_blocks_are_cut_in_pauses_and_leave_no_scrap_tail(reading, block_seconds):
+def test_blocks_are_cut_in_pauses_and_chunks_hold_all_the_speech(reading, block_seconds):
     wav, _ = reading
     audio = _samples(wav)
-    blocks = list(iter_wav_blocks(wav, block_seconds))
+    blocks = list(iter_speech_blocks(wav, block_seconds))
     assert len(blocks) >= 2
-    # Every sample once, in order, each block at its absolute offset.
-    assert np.array_equal(np.concatenate([b for _, b in blocks]), audio)
-    starts = np.cumsum([0] + [len(b) for _, b in blocks[:-1]]) / 16000
-    assert [o for o, _ in blocks] == pytest.approx(list(starts), abs=1e-9)
-    # No block, the last included, is a scrap of a few seconds (nor much longer than asked).
-    lengths = [len(b) / 16000 for _, b in blocks]
-    assert all(0.5 * block_seconds <= s <= 1.5 * block_seconds for s in lengths), lengths
+    # Every sample once, in order, each block at its absolute offset, none longer than asked
+    # unless it is a single chunk (the first reading has no pause in 7 s).
+    assert np.array_equal(np.concatenate([b.samples for b in blocks]), audio)
+    starts = np.cumsum([0] + [len(b.samples) for b in blocks[:-1]]) / 16000
+    assert [b.offset for b in blocks] == pytest.approx(list(starts), abs=1e-9)
+    assert all(len(b.samples) <= block_seconds * 16000 or len(b.chunks) == 1 for b in blocks)
     # Each cut is in a pause: the 200 ms around it is far quieter than the speech.
     frames = audio[: len(audio) // 800 * 800].reshape(-1, 800)
-    speech_rms = np.percentile(np.sqrt(np.square(frames).mean(axis=1)), 75)
+    rms = np.sqrt(np.square(frames).mean(axis=1))
+    speech_rms = np.percentile(rms, 75)
     for offset in starts[1:]:
         at = int(offset * 16000)
         around = audio[at - 1600: at + 1600]
         assert np.sqrt(np.square(around).mean()) < 0.1 * speech_rms, offset
+    # Chunks fit a block and Whisper's window, their pieces in order; every loud 50 ms of the
+    # reading is in some chunk (VAD and packing drop pauses, never speech).
+    heard = np.zeros(len(audio), dtype=bool)
+    for block in blocks:
+        base = int(round(block.offset * 16000))
+        ends = [0]
+        for chunk in block.chunks:
+            assert 0 < chunk.samples <= 30 * 16000
+            for a, b in chunk.pieces:
+                assert ends[-1] <= a < b <= len(block.samples)
+                ends.append(b)
+                heard[base + a: base + b] = True
+    loud = np.flatnonzero(rms > 0.5 * speech_rms)
+    assert all(heard[i * 800: (i + 1) * 800].all() for i in loud)
 
 
 @pytest.mark.parametrize("block_seconds", [5, 7, 10, 15])
