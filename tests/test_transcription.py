@@ -20,7 +20,7 @@ from pattern_pivot.transcription.whisper import (
     looks_hallucinated,
     whole_words,
 )
-from tests.conftest import REPO, ffmpeg, librivox_references, normalise, word_error_rate
+from tests.conftest import JFK, REPO, ffmpeg, librivox_references, normalise, word_error_rate
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +107,63 @@ def test_blocked_transcripts_keep_the_word_error_rate(reading, whole, block_seco
     assert all(a.start <= b.start for a, b in zip(words, words[1:]))
     assert words[-1].end == pytest.approx(whole_transcript.words[-1].end, abs=1.0)
     assert blocked.duration == pytest.approx(whole_transcript.duration, abs=0.01)
+
+
+def _write(path, *parts: np.ndarray):
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((np.concatenate(parts) * 32768).astype("<i2").tobytes())
+    return path
+
+
+JFK_TEXT = (JFK.parent / "jfk-reference.txt").read_text()
+
+
+def test_chunks_go_through_the_batched_pipeline_together(reading, tmp_path):
+    """36 s of speech is two 30 s windows: one encoder pass takes both, and the transcript is
+    as good as the bare sequential decoder's, with word times on the file's clock."""
+    wav, reference = reading
+    both = _write(tmp_path / "both.wav", _samples(wav), _samples(JFK))
+    asr = FasterWhisperTranscriber("tiny.en")
+    model = asr._load()
+    batches = []
+    encode = model.encode
+    model.encode = lambda features: batches.append(len(features)) or encode(features)
+    try:
+        ours = asr.transcribe(both)
+    finally:
+        model.encode = encode
+    assert (ours.stats["blocks"], ours.stats["chunks"]) == (1, 2)
+    assert 2 in batches, batches  # the sequential decoder encodes one window at a time
+    bare = " ".join(s.text for s in model.transcribe(str(both), word_timestamps=True,
+                                                     vad_filter=True)[0])
+    wer = word_error_rate([reference + " " + JFK_TEXT], [ours.text])
+    assert wer < 0.15 and wer <= word_error_rate([reference + " " + JFK_TEXT], [bare]) + 0.05
+    jfk_words = [w for w in ours.words if w.start >= 24.0]
+    assert normalise(" ".join(w.text for w in jfk_words)).startswith("and so my fellow")
+    assert jfk_words[0].start == pytest.approx(24.7 + 0.3, abs=0.5)  # JFK speaks from 0.3 s
+
+
+@pytest.mark.parametrize("block_seconds", [27, 600])
+def test_a_short_tail_after_a_long_block_hears_only_itself(reading, tmp_path, block_seconds):
+    """The reading, 3 s of silence, then 2.6 s of JFK: in a block of its own (27) or in the
+    reading's chunk with the silence cut out (600), the tail is what JFK said, at its time."""
+    wav, reference = reading
+    speech = _samples(wav)
+    tail = _samples(JFK)[: int(2.6 * 16000)]
+    path = _write(tmp_path / "tail.wav", speech, np.zeros(3 * 16000, np.float32), tail)
+    transcript = FasterWhisperTranscriber("tiny.en", block_seconds=block_seconds).transcribe(path)
+    assert transcript.stats["blocks"] == (2 if block_seconds == 27 else 1)
+    start = len(speech) / 16000 + 3.0
+    heard = [w for w in transcript.words if w.end > start - 1.0]
+    assert word_error_rate(["and so my fellow americans"],
+                           [" ".join(w.text for w in heard)]) <= 0.2, transcript.text
+    assert all(start - 0.3 <= w.start < w.end <= start + 2.7 for w in heard), heard
+    before = " ".join(w.text for w in transcript.words if w.end <= start - 1.0)
+    assert word_error_rate([reference], [before]) < 0.2, before
+    assert _repeated_sentences(transcript.text) == []
 
 
 _OTHER_KERNELS = """
