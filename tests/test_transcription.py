@@ -122,10 +122,13 @@ JFK_TEXT = (JFK.parent / "jfk-reference.txt").read_text()
 
 
 def test_chunks_go_through_the_batched_pipeline_together(reading, tmp_path):
-    """36 s of speech is two 30 s windows: one encoder pass takes both, and the transcript is
-    as good as the bare sequential decoder's, with word times on the file's clock."""
+    """The reading and JFK twice (72 s) are three 30 s windows: one encoder pass takes them
+    all, and the transcript is as good as the bare sequential decoder's, with word times on
+    the file's clock. Unprompted, Whisper ended the last window at the pause before JFK: what
+    is left of a window after its last word is decoded again."""
     wav, reference = reading
-    both = _write(tmp_path / "both.wav", _samples(wav), _samples(JFK))
+    reference = " ".join([reference, JFK_TEXT] * 2)
+    both = _write(tmp_path / "both.wav", *[_samples(wav), _samples(JFK)] * 2)
     asr = FasterWhisperTranscriber("tiny.en")
     model = asr._load()
     batches = []
@@ -135,15 +138,16 @@ def test_chunks_go_through_the_batched_pipeline_together(reading, tmp_path):
         ours = asr.transcribe(both)
     finally:
         model.encode = encode
-    assert (ours.stats["blocks"], ours.stats["chunks"]) == (1, 2)
-    assert 2 in batches, batches  # the sequential decoder encodes one window at a time
+    assert (ours.stats["blocks"], ours.stats["chunks"]) == (1, 3)
+    assert 3 in batches, batches  # the sequential decoder encodes one window at a time
     bare = " ".join(s.text for s in model.transcribe(str(both), word_timestamps=True,
                                                      vad_filter=True)[0])
-    wer = word_error_rate([reference + " " + JFK_TEXT], [ours.text])
-    assert wer < 0.15 and wer <= word_error_rate([reference + " " + JFK_TEXT], [bare]) + 0.05
-    jfk_words = [w for w in ours.words if w.start >= 24.0]
+    wer = word_error_rate([reference], [ours.text])
+    assert wer < 0.1 and wer <= word_error_rate([reference], [bare]) + 0.05, ours.text
+    second = len(_samples(wav)) / 16000 * 2 + 11.0  # the second JFK speaks from 0.3 s
+    jfk_words = [w for w in ours.words if w.start >= second - 0.5]
     assert normalise(" ".join(w.text for w in jfk_words)).startswith("and so my fellow")
-    assert jfk_words[0].start == pytest.approx(24.7 + 0.3, abs=0.5)  # JFK speaks from 0.3 s
+    assert jfk_words[0].start == pytest.approx(second + 0.3, abs=0.5)
 
 
 @pytest.mark.parametrize("block_seconds", [27, 600])

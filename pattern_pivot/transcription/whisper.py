@@ -18,7 +18,6 @@ Whisper still repeats.
 
 from __future__ import annotations
 
-import bisect
 import copy
 import hashlib
 import os
@@ -41,6 +40,8 @@ _METHOD = "vad-chunks,batched,no-prompt,guards,seed:3"
 # retry at higher temperature when a window's text compresses too well (a loop) or is too
 # improbable; drop windows Whisper itself hears as silence; and (in a redone chunk) skip over
 # silences longer than this many seconds around a word run that looks hallucinated.
+# Seconds of a chunk left after its last word that are decoded again, and how many times.
+_REST, _SEEKS = 2.0, 3
 _GUARDS = dict(compression_ratio_threshold=2.4, log_prob_threshold=-1.0,
                no_speech_threshold=0.6, hallucination_silence_threshold=2.0,
                condition_on_previous_text=False)
@@ -91,8 +92,8 @@ class FasterWhisperTranscriber:
 
     def __init__(self, model: str = "base", *, compute_type: str = "int8", cpu_threads: int = 0,
                  beam_size: int = 5, vad_filter: bool = True, language: str | None = None,
-                 block_seconds: float = 240.0, glossary: Sequence[str] = (),
-                 batch_size: int = 8, cache_dir: Path | None = None):
+                 block_seconds: float = 120.0, glossary: Sequence[str] = (),
+                 batch_size: int = 4, cache_dir: Path | None = None):
         self.model_name = model
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads or os.cpu_count() or 1
@@ -100,7 +101,9 @@ class FasterWhisperTranscriber:
         self.vad_filter = vad_filter
         self.language = language or None
         self.block_seconds = block_seconds  # audio read, VAD-ed and batched at a time
-        self.batch_size = batch_size  # chunks per encoder/decoder pass
+        # Chunks per encoder/decoder pass. On a CPU 4 is as fast as 8, and the encoder's
+        # attention memory grows with it: a block (120 s) holds about one batch of 30 s windows.
+        self.batch_size = batch_size
         # Channel terms (names, jargon) Whisper should spell as given: faster-whisper's
         # ``hotwords``, a hint before every 30 s window that biases toward them.
         self.glossary = _terms(glossary)
@@ -179,49 +182,62 @@ class FasterWhisperTranscriber:
 
     def _transcribe_block(self, model, pipeline, block: Block, run: "_Run", progress,
                           audio_seconds: float) -> None:
-        """Every chunk of ``block`` in batches; a chunk whose text fails Whisper's quality
-        test is decoded again alone, with temperature fallback."""
+        """Every chunk of ``block`` in batches. Unprompted, without timestamps, Whisper may end
+        a window early, at a pause: what is left of a chunk after its last word (more than
+        _REST seconds) is decoded again, as sequential Whisper seeks on from the last
+        timestamp. A span whose text fails Whisper's quality test is decoded again alone, with
+        temperature fallback."""
         import ctranslate2  # loaded with the model, by then
 
         audio, starts = block.joined()
-        # clip_timestamps are seconds that faster-whisper turns back into samples with int():
-        # half a sample in, so each clip starts and ends on its own first and last sample.
-        clips = [{"start": (a + 0.5) / SPEECH_SAMPLE_RATE,
-                  "end": (a + c.samples + 0.5) / SPEECH_SAMPLE_RATE}
-                 for a, c in zip(starts, block.chunks)]
+        rate = SPEECH_SAMPLE_RATE
         hotwords = ", ".join(self.glossary) or None
-        ctranslate2.set_random_seed(0)
-        results, info = pipeline.transcribe(
-            audio, language=run.language, beam_size=self.beam_size, word_timestamps=True,
-            clip_timestamps=clips, batch_size=self.batch_size, hotwords=hotwords,
-            without_timestamps=True)
-        clip_starts = [a / SPEECH_SAMPLE_RATE for a in starts]
-        for result in results:
-            index = max(0, bisect.bisect_right(clip_starts, result.start + 1e-3) - 1)
-            chunk, at = block.chunks[index], clip_starts[index]
-            if _is_silence(result):
-                run.hallucinations += 1
-                continue
-            pieces = list(result.words or ())
-            if _failed(result):  # a loop or gibberish: Whisper's own remedy, on this chunk only
-                run.redone += 1
-                here = audio[starts[index]: starts[index] + chunk.samples]
-                ctranslate2.set_random_seed(0)
-                again, _ = model.transcribe(
-                    here, language=info.language, beam_size=self.beam_size,
-                    word_timestamps=True, vad_filter=False, hotwords=hotwords, **_GUARDS)
-                pieces = [w for segment in again for w in segment.words or ()]
-                at = 0.0
-            words = [replace(w, start=round(block.source_seconds(chunk, w.start, mid), 3),
+        heard: list[list[Word]] = [[] for _ in block.chunks]  # per chunk, chunk-relative times
+        spans = [(k, 0.0, c.samples / rate) for k, c in enumerate(block.chunks)]
+        for _ in range(_SEEKS):
+            if not spans:
+                break
+            # clip_timestamps are seconds that faster-whisper turns back into samples with
+            # int(): half a sample in, so each clip starts and ends on its own samples.
+            clips = [{"start": (starts[k] + round(lo * rate) + 0.5) / rate,
+                      "end": (starts[k] + round(hi * rate) + 0.5) / rate} for k, lo, hi in spans]
+            ctranslate2.set_random_seed(0)
+            results, info = pipeline.transcribe(
+                audio, language=run.language, beam_size=self.beam_size, word_timestamps=True,
+                clip_timestamps=clips, batch_size=self.batch_size, hotwords=hotwords,
+                without_timestamps=True)
+            if run.language is None:
+                run.language, run.language_probability = (info.language,
+                                                          float(info.language_probability))
+            # Each clip yields one segment whose ``seek`` is its start in 10 ms frames (its
+            # start is its first word's, which may round to before the clip).
+            by_seek = {int(c["start"] * model.frames_per_second): i for i, c in enumerate(clips)}
+            rests = []
+            for result in results:
+                k, lo, hi = spans[by_seek[result.seek]]
+                if _is_silence(result):
+                    run.hallucinations += 1
+                    continue
+                words = whole_words(result.words or (), -starts[k] / rate)
+                if _failed(result):  # a loop or gibberish: Whisper's own remedy, on this span
+                    run.redone += 1
+                    here = audio[starts[k] + round(lo * rate): starts[k] + round(hi * rate)]
+                    ctranslate2.set_random_seed(0)
+                    again, _ = model.transcribe(
+                        here, language=run.language, beam_size=self.beam_size,
+                        word_timestamps=True, vad_filter=False, hotwords=hotwords, **_GUARDS)
+                    words = whole_words([w for seg in again for w in seg.words or ()], lo)
+                heard[k] += words
+                end = words[-1].end if words else lo
+                if hi - end > _REST:
+                    rests.append((k, end, hi))
+            spans = rests
+        for chunk, words in zip(block.chunks, heard):
+            run.add([replace(w, start=round(block.source_seconds(chunk, w.start, mid), 3),
                              end=round(block.source_seconds(chunk, w.end, mid), 3))
-                     for w in whole_words(pieces, -at)
-                     for mid in [(w.start + w.end) / 2]]
-            run.add(words)
-            if progress and words:
-                progress(min(words[-1].end, audio_seconds), audio_seconds)
-        if run.language is None:
-            run.language, run.language_probability = (info.language,
-                                                      float(info.language_probability))
+                     for w in words for mid in [(w.start + w.end) / 2]])
+            if progress and run.segments:
+                progress(min(run.segments[-1].end, audio_seconds), audio_seconds)
 
 
 def _is_silence(result) -> bool:
