@@ -217,7 +217,7 @@ def main() -> None:
               "(incl. ffmpeg); WER against the looped reference text\n")
         header = (f"{'input':>6} {'run':>4} | " + " | ".join(
             f"{m + ' s':>10} {'x bare':>6} {'cpu':>5} {'WER':>6}" for m in MODES)
-            + f" | {'ingest/batched':>14}")
+            + f" | {'ingest/batched':>14} {'cpu':>5}")
         print(f"{header}\n{'-' * len(header)}")
 
     def run(mode: str, path: Path) -> dict:
@@ -233,8 +233,14 @@ def main() -> None:
             r = res[mode]
             cells.append(f"{r['total']:>10.1f} {r['total'] / res['bare']['total']:>6.3f} "
                          f"{r['cpu'] / res['bare']['cpu']:>5.2f} {r['wer']:>6.4f}")
+        ing, bat = res["ingest"], res["batched"]
         print(f"{durations[m] / 60:>5.1f}m {label:>4} | " + " | ".join(cells)
-              + f" | {res['ingest']['total'] / res['batched']['total']:>14.3f}", flush=True)
+              + f" | {ing['total'] / bat['total']:>14.3f} {ing['cpu'] / bat['cpu']:>5.2f}",
+              flush=True)
+        if "register" in ing:
+            print(f"{'':>12}ingest stages: register {ing['register']:.2f}s, source "
+                  f"{ing['source']:.2f}s, audio {ing['audio']:.2f}s, transcribe "
+                  f"{ing['transcribe']:.1f}s", flush=True)
 
     medians = {}
     for m, (path, reference) in inputs.items():
@@ -276,7 +282,8 @@ def main() -> None:
         ratio = ing["total"] / bat["total"]
         print(f"{durations[m] / 60:.1f} min ({args.model}, {transcriber.cpu_threads} threads): "
               f"ingest {ing['total'] / bare['total']:.3f}x bare sequential, "
-              f"{ratio:.3f}x bare batched [{mark(ratio <= 1.0)}] <= batched; "
+              f"{ratio:.3f}x bare batched (cpu {ing['cpu'] / bat['cpu']:.3f}) "
+              f"[{mark(ratio <= 1.0)}] <= batched; "
               f"WER bare {bare['wer']:.4f} batched {bat['wer']:.4f} ingest {ing['wer']:.4f} "
               f"[{mark(ing['wer'] <= bare['wer'])}] ingest <= bare sequential")
     if len(memory) >= 2:
