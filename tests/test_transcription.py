@@ -148,6 +148,11 @@ def test_chunks_go_through_the_batched_pipeline_together(reading, tmp_path):
     jfk_words = [w for w in ours.words if w.start >= second - 0.5]
     assert normalise(" ".join(w.text for w in jfk_words)).startswith("and so my fellow")
     assert jfk_words[0].start == pytest.approx(second + 0.3, abs=0.5)
+    # JFK pauses half a second after "...can do for you": a word ends on its voice, so the
+    # pause shows (one window's alignment lent it to "you"; cuts and captions need it).
+    said = [normalise(w.text) for w in jfk_words]
+    you = next(i for i in range(len(said) - 1) if said[i:i + 2] == ["you", "ask"])
+    assert jfk_words[you + 1].start - jfk_words[you].end >= 0.3, jfk_words[you:you + 2]
 
 
 @pytest.mark.parametrize("block_seconds", [27, 600])

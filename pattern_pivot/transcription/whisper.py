@@ -32,10 +32,11 @@ from pattern_pivot.transcription.blocks import Block, iter_speech_blocks, wav_se
 from pattern_pivot.transcription.glossary import apply_glossary
 from pattern_pivot.transcription.repetition import RepeatFilter, sentences
 from pattern_pivot.transcription.types import Segment, Transcript, Word
+from pattern_pivot.transcription.voice import trim_to_voice, voiced_frames
 
 _PUNCTUATION = "\"'“¿([{-.。,，!！?？:：”)]}、"
 # Bump when the way blocks are cut or decoded changes, so cached transcripts are redone.
-_METHOD = "vad-chunks,batched,no-prompt,guards,seed:3"
+_METHOD = "vad-chunks,batched,seek-rest,voice-trim,guards,seed:3"
 # Decoding guards (faster-whisper's defaults for the first three, named here on purpose):
 # retry at higher temperature when a window's text compresses too well (a loop) or is too
 # improbable; drop windows Whisper itself hears as silence; and (in a redone chunk) skip over
@@ -212,9 +213,11 @@ class FasterWhisperTranscriber:
             # Each clip yields one segment whose ``seek`` is its start in 10 ms frames (its
             # start is its first word's, which may round to before the clip).
             by_seek = {int(c["start"] * model.frames_per_second): i for i, c in enumerate(clips)}
-            rests = []
+            ends = {}  # per span: where its last word ends
             for result in results:
-                k, lo, hi = spans[by_seek[result.seek]]
+                index = by_seek[result.seek]
+                k, lo, hi = spans[index]
+                ends.setdefault(index, lo)
                 if _is_silence(result):
                     run.hallucinations += 1
                     continue
@@ -227,15 +230,18 @@ class FasterWhisperTranscriber:
                         here, language=run.language, beam_size=self.beam_size,
                         word_timestamps=True, vad_filter=False, hotwords=hotwords, **_GUARDS)
                     words = whole_words([w for seg in again for w in seg.words or ()], lo)
+                    ends[index] = hi  # the sequential decoder sought to the end itself
                 heard[k] += words
-                end = words[-1].end if words else lo
-                if hi - end > _REST:
-                    rests.append((k, end, hi))
-            spans = rests
+                if words:
+                    ends[index] = max(ends[index], words[-1].end)
+            spans = [(k, ends.get(i, lo), hi) for i, (k, lo, hi) in enumerate(spans)
+                     if hi - ends.get(i, lo) > _REST]
+        voiced = voiced_frames(block.samples, rate)
         for chunk, words in zip(block.chunks, heard):
-            run.add([replace(w, start=round(block.source_seconds(chunk, w.start, mid), 3),
-                             end=round(block.source_seconds(chunk, w.end, mid), 3))
-                     for w in words for mid in [(w.start + w.end) / 2]])
+            placed = [replace(w, start=round(block.source_seconds(chunk, w.start, mid), 3),
+                              end=round(block.source_seconds(chunk, w.end, mid), 3))
+                      for w in words for mid in [(w.start + w.end) / 2]]
+            run.add(lambda kept: trim_to_voice(kept, voiced, block.offset), placed)
             if progress and run.segments:
                 progress(min(run.segments[-1].end, audio_seconds), audio_seconds)
 
@@ -263,13 +269,14 @@ class _Run:
         self.hallucinations = 0
         self.redone = 0
 
-    def add(self, words: list[Word]) -> None:
-        """A chunk's words, as one segment per sentence, less hallucinations and loops."""
+    def add(self, trim: Callable[[list[Word]], list[Word]], words: list[Word]) -> None:
+        """A chunk's words, as one segment per sentence, less hallucinations and loops, each
+        kept word ``trim``-med (after the hallucination test, which weighs durations)."""
         for sentence in sentences(words):
             if looks_hallucinated(sentence):
                 self.hallucinations += 1
                 continue
-            kept = self.repeats.keep(sentence)
+            kept = trim(self.repeats.keep(sentence))
             if kept:
                 self.segments.append(Segment(start=kept[0].start, end=kept[-1].end,
                                              text=" ".join(w.text for w in kept),
