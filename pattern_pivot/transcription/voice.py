@@ -19,6 +19,7 @@ from pattern_pivot.transcription.types import Word
 HOP = 0.01  # seconds per energy frame
 MARGIN_DB = 12.0  # voice is this much above the noise floor ...
 MIN_DB = -55.0  # ... and never quieter than this (dBFS)
+DECAY = 0.12  # seconds kept after the voice: a word's fading sound, as Whisper's ends keep
 MIN_TRIM = 0.15  # seconds; a shorter quiet end is the word's own stop, left alone
 
 
@@ -45,7 +46,7 @@ def trim_to_voice(words: list[Word], voiced: np.ndarray, offset: float) -> list[
         if not inside.size:
             out.append(word)
             continue
-        end = offset + (max(lo, 0) + inside[-1] + 1) * HOP
+        end = offset + (max(lo, 0) + inside[-1] + 1) * HOP + DECAY
         if word.end - end >= MIN_TRIM:
             word = replace(word, end=round(float(end), 3))
         out.append(word)
