@@ -32,7 +32,7 @@ from pattern_pivot.transcription.blocks import Block, iter_speech_blocks, wav_se
 from pattern_pivot.transcription.glossary import apply_glossary
 from pattern_pivot.transcription.repetition import RepeatFilter, sentences
 from pattern_pivot.transcription.types import Segment, Transcript, Word
-from pattern_pivot.transcription.voice import trim_to_voice, voiced_frames
+from pattern_pivot.transcription.voice import frame_levels, trim_to_voice
 
 _PUNCTUATION = "\"'“¿([{-.。,，!！?？:：”)]}、"
 # Bump when the way blocks are cut or decoded changes, so cached transcripts are redone.
@@ -236,12 +236,12 @@ class FasterWhisperTranscriber:
                     ends[index] = max(ends[index], words[-1].end)
             spans = [(k, ends.get(i, lo), hi) for i, (k, lo, hi) in enumerate(spans)
                      if hi - ends.get(i, lo) > _REST]
-        voiced = voiced_frames(block.samples, rate)
+        levels = frame_levels(block.samples, rate)
         for chunk, words in zip(block.chunks, heard):
             placed = [replace(w, start=round(block.source_seconds(chunk, w.start, mid), 3),
                               end=round(block.source_seconds(chunk, w.end, mid), 3))
                       for w in words for mid in [(w.start + w.end) / 2]]
-            run.add(lambda kept: trim_to_voice(kept, voiced, block.offset), placed)
+            run.add(trim_to_voice(placed, levels, block.offset))
             if progress and run.segments:
                 progress(min(run.segments[-1].end, audio_seconds), audio_seconds)
 
@@ -269,14 +269,13 @@ class _Run:
         self.hallucinations = 0
         self.redone = 0
 
-    def add(self, trim: Callable[[list[Word]], list[Word]], words: list[Word]) -> None:
-        """A chunk's words, as one segment per sentence, less hallucinations and loops, each
-        kept word ``trim``-med (after the hallucination test, which weighs durations)."""
+    def add(self, words: list[Word]) -> None:
+        """A chunk's words, as one segment per sentence, less hallucinations and loops."""
         for sentence in sentences(words):
             if looks_hallucinated(sentence):
                 self.hallucinations += 1
                 continue
-            kept = trim(self.repeats.keep(sentence))
+            kept = self.repeats.keep(sentence)
             if kept:
                 self.segments.append(Segment(start=kept[0].start, end=kept[-1].end,
                                              text=" ".join(w.text for w in kept),
