@@ -14,7 +14,7 @@ from pattern_pivot.errors import CatalogError, MediaError, ModelError
 from pattern_pivot.media.audio import extract_speech_audio
 from pattern_pivot.media.probe import probe
 from pattern_pivot.media.store import LocalMediaStore
-from pattern_pivot.transcription.blocks import iter_wav_blocks
+from pattern_pivot.transcription.blocks import iter_speech_blocks
 from tests.conftest import COCKATOO, JFK, TALKING_HEAD_NO_AUDIO, copy_as
 
 
@@ -94,17 +94,17 @@ def test_wav_blocks_cover_every_sample_and_cut_in_quiet(tmp_path):
     loud[16000 * 8: 16000 * 8 + 4000] = 0  # a quiet quarter second near the first block's end
     path = tmp_path / "a.wav"
     _write_wav(path, loud)
-    blocks = list(iter_wav_blocks(path, block_seconds=10))
-    offsets = [o for o, _ in blocks]
+    blocks = list(iter_speech_blocks(path, block_seconds=10))
+    offsets = [b.offset for b in blocks]
     assert offsets[0] == 0 and 8.0 <= offsets[1] <= 8.25
-    assert sum(len(b) for _, b in blocks) == len(loud)
-    for (o1, b1), (o2, _) in zip(blocks, blocks[1:]):
-        assert o1 + len(b1) / 16000 == pytest.approx(o2)
+    assert sum(len(b.samples) for b in blocks) == len(loud)
+    for b1, b2 in zip(blocks, blocks[1:]):
+        assert b1.offset + len(b1.samples) / 16000 == pytest.approx(b2.offset)
 
 
 def test_wav_blocks_reject_other_formats(tmp_path):
     with pytest.raises(MediaError, match="16 kHz mono"):
-        list(iter_wav_blocks(_stereo(tmp_path), 10))
+        list(iter_speech_blocks(_stereo(tmp_path), 10))
 
 
 def _stereo(tmp_path: Path) -> Path:

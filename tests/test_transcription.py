@@ -1,5 +1,6 @@
-"""Block-wise transcription keeps quality on any CPU: cuts land in pauses, no scrap tail block,
-no loops, times stay absolute."""
+"""Batched, block-wise transcription keeps quality on any CPU: cuts land in pauses, chunks go
+through the batched pipeline, a short tail block hears only itself, no loops, times stay
+absolute."""
 
 import json
 import os
@@ -11,7 +12,7 @@ import wave
 import numpy as np
 import pytest
 
-from pattern_pivot.transcription.blocks import iter_wav_blocks
+from pattern_pivot.transcription.blocks import iter_speech_blocks
 from pattern_pivot.transcription.repetition import RepeatFilter
 from pattern_pivot.transcription.types import Word
 from pattern_pivot.transcription.whisper import (
@@ -19,7 +20,7 @@ from pattern_pivot.transcription.whisper import (
     looks_hallucinated,
     whole_words,
 )
-from tests.conftest import REPO, ffmpeg, librivox_references, normalise, word_error_rate
+from tests.conftest import JFK, REPO, ffmpeg, librivox_references, normalise, word_error_rate
 
 
 @pytest.fixture(scope="module")
@@ -57,25 +58,39 @@ def _repeated_sentences(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("block_seconds", [5, 7, 10, 12])
-def test_blocks_are_cut_in_pauses_and_leave_no_scrap_tail(reading, block_seconds):
+def test_blocks_are_cut_in_pauses_and_chunks_hold_all_the_speech(reading, block_seconds):
     wav, _ = reading
     audio = _samples(wav)
-    blocks = list(iter_wav_blocks(wav, block_seconds))
+    blocks = list(iter_speech_blocks(wav, block_seconds))
     assert len(blocks) >= 2
-    # Every sample once, in order, each block at its absolute offset.
-    assert np.array_equal(np.concatenate([b for _, b in blocks]), audio)
-    starts = np.cumsum([0] + [len(b) for _, b in blocks[:-1]]) / 16000
-    assert [o for o, _ in blocks] == pytest.approx(list(starts), abs=1e-9)
-    # No block, the last included, is a scrap of a few seconds (nor much longer than asked).
-    lengths = [len(b) / 16000 for _, b in blocks]
-    assert all(0.5 * block_seconds <= s <= 1.5 * block_seconds for s in lengths), lengths
+    # Every sample once, in order, each block at its absolute offset, none longer than asked
+    # unless it is a single chunk (the first reading has no pause in 7 s).
+    assert np.array_equal(np.concatenate([b.samples for b in blocks]), audio)
+    starts = np.cumsum([0] + [len(b.samples) for b in blocks[:-1]]) / 16000
+    assert [b.offset for b in blocks] == pytest.approx(list(starts), abs=1e-9)
+    assert all(len(b.samples) <= block_seconds * 16000 or len(b.chunks) == 1 for b in blocks)
     # Each cut is in a pause: the 200 ms around it is far quieter than the speech.
     frames = audio[: len(audio) // 800 * 800].reshape(-1, 800)
-    speech_rms = np.percentile(np.sqrt(np.square(frames).mean(axis=1)), 75)
+    rms = np.sqrt(np.square(frames).mean(axis=1))
+    speech_rms = np.percentile(rms, 75)
     for offset in starts[1:]:
         at = int(offset * 16000)
         around = audio[at - 1600: at + 1600]
         assert np.sqrt(np.square(around).mean()) < 0.1 * speech_rms, offset
+    # Chunks fit a block and Whisper's window, their pieces in order; every loud 50 ms of the
+    # reading is in some chunk (VAD and packing drop pauses, never speech).
+    heard = np.zeros(len(audio), dtype=bool)
+    for block in blocks:
+        base = int(round(block.offset * 16000))
+        ends = [0]
+        for chunk in block.chunks:
+            assert 0 < chunk.samples <= 30 * 16000
+            for a, b in chunk.pieces:
+                assert ends[-1] <= a < b <= len(block.samples)
+                ends.append(b)
+                heard[base + a: base + b] = True
+    loud = np.flatnonzero(rms > 0.5 * speech_rms)
+    assert all(heard[i * 800: (i + 1) * 800].all() for i in loud)
 
 
 @pytest.mark.parametrize("block_seconds", [5, 7, 10, 15])
@@ -92,6 +107,72 @@ def test_blocked_transcripts_keep_the_word_error_rate(reading, whole, block_seco
     assert all(a.start <= b.start for a, b in zip(words, words[1:]))
     assert words[-1].end == pytest.approx(whole_transcript.words[-1].end, abs=1.0)
     assert blocked.duration == pytest.approx(whole_transcript.duration, abs=0.01)
+
+
+def _write(path, *parts: np.ndarray):
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((np.concatenate(parts) * 32768).astype("<i2").tobytes())
+    return path
+
+
+JFK_TEXT = (JFK.parent / "jfk-reference.txt").read_text()
+
+
+def test_chunks_go_through_the_batched_pipeline_together(reading, tmp_path):
+    """The reading and JFK twice (72 s) are three 30 s windows: one encoder pass takes them
+    all, and the transcript is as good as the bare sequential decoder's, with word times on
+    the file's clock. Unprompted, Whisper ended the last window at the pause before JFK: what
+    is left of a window after its last word is decoded again."""
+    wav, reference = reading
+    reference = " ".join([reference, JFK_TEXT] * 2)
+    both = _write(tmp_path / "both.wav", *[_samples(wav), _samples(JFK)] * 2)
+    asr = FasterWhisperTranscriber("tiny.en")
+    model = asr._load()
+    batches = []
+    encode = model.encode
+    model.encode = lambda features: batches.append(len(features)) or encode(features)
+    try:
+        ours = asr.transcribe(both)
+    finally:
+        model.encode = encode
+    assert (ours.stats["blocks"], ours.stats["chunks"]) == (1, 3)
+    assert 3 in batches, batches  # the sequential decoder encodes one window at a time
+    bare = " ".join(s.text for s in model.transcribe(str(both), word_timestamps=True,
+                                                     vad_filter=True)[0])
+    wer = word_error_rate([reference], [ours.text])
+    assert wer < 0.1 and wer <= word_error_rate([reference], [bare]) + 0.05, ours.text
+    second = len(_samples(wav)) / 16000 * 2 + 11.0  # the second JFK speaks from 0.3 s
+    jfk_words = [w for w in ours.words if w.start >= second - 0.5]
+    assert normalise(" ".join(w.text for w in jfk_words)).startswith("and so my fellow")
+    assert jfk_words[0].start == pytest.approx(second + 0.3, abs=0.5)
+    # JFK pauses half a second after "...can do for you": a word ends on its voice, so the
+    # pause shows (one window's alignment lent it to "you"; cuts and captions need it).
+    said = [normalise(w.text) for w in jfk_words]
+    you = next(i for i in range(len(said) - 1) if said[i:i + 2] == ["you", "ask"])
+    assert jfk_words[you + 1].start - jfk_words[you].end >= 0.3, jfk_words[you:you + 2]
+
+
+@pytest.mark.parametrize("block_seconds", [27, 600])
+def test_a_short_tail_after_a_long_block_hears_only_itself(reading, tmp_path, block_seconds):
+    """The reading, 3 s of silence, then 2.6 s of JFK: in a block of its own (27) or in the
+    reading's chunk with the silence cut out (600), the tail is what JFK said, at its time."""
+    wav, reference = reading
+    speech = _samples(wav)
+    tail = _samples(JFK)[: int(2.6 * 16000)]
+    path = _write(tmp_path / "tail.wav", speech, np.zeros(3 * 16000, np.float32), tail)
+    transcript = FasterWhisperTranscriber("tiny.en", block_seconds=block_seconds).transcribe(path)
+    assert transcript.stats["blocks"] == (2 if block_seconds == 27 else 1)
+    start = len(speech) / 16000 + 3.0
+    heard = [w for w in transcript.words if w.end > start - 1.0]
+    assert word_error_rate(["and so my fellow americans"],
+                           [" ".join(w.text for w in heard)]) <= 0.2, transcript.text
+    assert all(start - 0.3 <= w.start < w.end <= start + 2.7 for w in heard), heard
+    before = " ".join(w.text for w in transcript.words if w.end <= start - 1.0)
+    assert word_error_rate([reference], [before]) < 0.2, before
+    assert _repeated_sentences(transcript.text) == []
 
 
 _OTHER_KERNELS = """

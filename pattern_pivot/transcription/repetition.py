@@ -23,17 +23,17 @@ def _key(words: list[Word]) -> tuple[str, ...]:
     return tuple(k for k in (_NOT_WORD.sub("", w.text.lower()) for w in words) if k)
 
 
-def _sentences(words: list[Word]) -> list[list[Word]]:
+def sentences(words: list[Word]) -> list[list[Word]]:
     """Words split after each sentence-ending punctuation; the last run ends a sentence too."""
-    sentences, current = [], []
+    found, current = [], []
     for word in words:
         current.append(word)
         if _SENTENCE_END.search(word.text):
-            sentences.append(current)
+            found.append(current)
             current = []
     if current:
-        sentences.append(current)
-    return sentences
+        found.append(current)
+    return found
 
 
 class RepeatFilter:
@@ -46,7 +46,7 @@ class RepeatFilter:
     def keep(self, words: list[Word]) -> list[Word]:
         """The words of one segment, less any sentence that repeats a recent one."""
         kept: list[Word] = []
-        for sentence in _sentences(words):
+        for sentence in sentences(words):
             key = _key(sentence)
             if len(key) >= MIN_WORDS and key in self._recent:
                 self.dropped += 1
