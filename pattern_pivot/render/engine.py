@@ -27,10 +27,13 @@ from pattern_pivot.media.loudness import (
     Loudness,
     measure_file,
     normalising_chain,
+    parse_loudnorm,
+    run_ffmpeg_stderr,
 )
 from pattern_pivot.reframe import frame_video
 from pattern_pivot.reframe.plan import CropPlan
 from pattern_pivot.reframe.still import plan_still
+from pattern_pivot.reframe.stream import Geometry, geometry
 from pattern_pivot.remix.types import EditPlan
 from pattern_pivot.render.captions import CaptionStyle, ass_document
 from pattern_pivot.render.cards import draw_card
@@ -42,8 +45,8 @@ from pattern_pivot.render.graph import (
     audio_graph,
     video_graph,
 )
-from pattern_pivot.render.segments import plan_reads
-from pattern_pivot.render.sources import SourceResolver
+from pattern_pivot.render.segments import check_spans, plan_reads
+from pattern_pivot.render.sources import SourceMedia, SourceResolver
 from pattern_pivot.render.timeline import paced, place_shots, source_words
 from pattern_pivot.transcription.types import Word
 from pattern_pivot.tts.narrate import NarrationResult
@@ -88,11 +91,15 @@ def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: flo
                  workdir: Path, width: int, height: int) -> list[ShotInput]:
     items = []
     cards: dict[str, Path] = {}
+    resolved: dict[str, SourceMedia] = {}  # each source probed once, however many shots
     for placed in place_shots(plan, narration_seconds):
         shot = placed.shot
         if shot.kind == "source":
             assert shot.span is not None
-            items.append(ShotInput(placed, source=sources(shot.span.video_id)))
+            video_id = shot.span.video_id
+            if video_id not in resolved:
+                resolved[video_id] = sources(video_id)
+            items.append(ShotInput(placed, source=resolved[video_id]))
         elif shot.kind == "still":
             image = Path(shot.image or "").expanduser()
             if not image.is_file():
@@ -105,10 +112,8 @@ def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: flo
                 cards[text] = draw_card(text, width, height,
                                         workdir / f"card-{len(cards)}.png")
             items.append(ShotInput(placed, image=cards[text]))
-    # Each source is read once, in pieces (render.segments), checked for clean seeks.
-    reads = plan_reads(items, workdir)
-    return [replace(item, read=reads[item.source.path.resolve()]) if item.source else item
-            for item in items]
+    check_spans(items)
+    return items
 
 
 def _framing(item: ShotInput, framing: str, frame: tuple[int, int]) -> CropPlan | None:
@@ -124,11 +129,18 @@ def _framing(item: ShotInput, framing: str, frame: tuple[int, int]) -> CropPlan 
                          span.start + item.placed.duration, frame, framing)
 
 
+@lru_cache(maxsize=32)
+def _geometry(path: str, mtime_ns: int) -> Geometry:
+    """Probed once per source, not once per span."""
+    return geometry(Path(path))
+
+
 @lru_cache(maxsize=128)
 def _span_framing(path: str, mtime_ns: int, start: float, end: float,
                   frame: tuple[int, int], framing: str) -> CropPlan:
     """Cached: variants of a request often cut the same spans."""
-    crop_plan = frame_video(Path(path), frame, framing, start, end)
+    crop_plan = frame_video(Path(path), frame, framing, start, end,
+                            geo=_geometry(path, mtime_ns))
     for shot in crop_plan.shots:
         log.info("%s %.1f-%.1f s: %s (%s)", Path(path).name, shot.start, shot.end,
                  shot.layout, shot.reason)
@@ -167,11 +179,17 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
             cuts = [item.placed.start for item in items[1:]]  # no caption line across one
             captions.write_text(ass_document(words, width, height, options.caption_style, cuts),
                                 encoding="utf-8")
-        # The mix is written (and measured) while the framing is worked out.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            mixed = pool.submit(_mix, plan, items, total, narration, options, workdir)
-            items = [replace(item, framing=_framing(item, plan.framing, (width, height)))
-                     for item in items]
+        # The framing is worked out while each source's reading is planned (render.segments:
+        # read once, in pieces, checked for clean seeks) and the mix written and measured.
+        with ThreadPoolExecutor(max_workers=2) as pool, \
+                ThreadPoolExecutor(max_workers=1) as mixer:
+            framings = pool.map(lambda item: _framing(item, plan.framing, (width, height)),
+                                items)
+            reads = plan_reads(items, workdir)
+            items = [replace(item, read=reads[item.source.path.resolve()]) if item.source
+                     else item for item in items]
+            mixed = mixer.submit(_mix, plan, items, total, narration, options, workdir)
+            items = [replace(item, framing=framing) for item, framing in zip(items, framings)]
             mix, final_chain, measured, mix_args = mixed.result()
         inputs = GraphInputs()
         index = add_inputs(inputs, items)
@@ -218,14 +236,22 @@ def _mix(plan: EditPlan, items: list[ShotInput], total: float,
             raise MediaError(str(music), "(the background audio) does not exist",
                              "fix the background audio path or leave it empty")
         music_index = inputs.add("-stream_loop", "-1", "-i", music.resolve())
-    graph = ";".join(audio_graph(items, index, total, narration_index, music_index,
-                                 options.background_gain_db, "anull"))
+    # The same pass measures the mix as it writes it (the first loudness measurement).
+    graph = ";".join([*audio_graph(items, index, total, narration_index, music_index,
+                                   options.background_gain_db, "anull"),
+                      "[aout]asplit=2[mixed][heard]",
+                      "[heard]loudnorm=print_format=json[measured]"])
     mix = workdir / "mix.wav"
-    args = [*inputs.args, "-filter_complex", graph, "-map", "[aout]", "-c:a", "pcm_f32le",
-            "-ar", "48000", "-ac", "2", "-t", f"{total:.3f}", "-f", "wav", mix.resolve()]
-    run_ffmpeg(args, subject=plan_label(plan), fix=ENCODE_FIX)
-    chain, measured = normalising_chain(lambda c: measure_file(mix, c),
-                                        options.loudness_lufs, options.true_peak_db)
+    args = [*inputs.args, "-filter_complex", graph, "-map", "[mixed]", "-c:a", "pcm_f32le",
+            "-ar", "48000", "-ac", "2", "-t", f"{total:.3f}", "-f", "wav", mix.resolve(),
+            "-map", "[measured]", "-t", f"{total:.3f}", "-f", "null", "-"]
+    first = parse_loudnorm(run_ffmpeg_stderr(args, subject=plan_label(plan), fix=ENCODE_FIX),
+                           plan_label(plan))
+
+    def measure(chain: str) -> Loudness:
+        return first if chain == "anull" else measure_file(mix, chain)
+
+    chain, measured = normalising_chain(measure, options.loudness_lufs, options.true_peak_db)
     return mix, chain, measured, args
 
 

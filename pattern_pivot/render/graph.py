@@ -91,14 +91,18 @@ def _framed(item: ShotInput, head: str, tail: str, frame: Frame, start: float) -
             f"[fout{i}]{tail}"]
 
 
+def _shot_end(item: ShotInput) -> float:
+    """Where a source shot's frames end on its input: a little past its span, so the frame
+    rate filter sees the last frame's length."""
+    return item.at + item.placed.duration + 0.1
+
+
 def _source_chain(stream: str, item: ShotInput, frame: Frame) -> list[str]:
     fps = frame.fps
     placed = item.placed
     n = _frames(placed.start, placed.end, fps)
     span = placed.shot.span
-    # Up to a little past the end, so the frame rate filter sees the last frame's length.
-    end = item.at + placed.duration + 0.1
-    return _framed(item, f"{stream}trim=start={item.at:.6f}:end={end:.6f},"
+    return _framed(item, f"{stream}trim=start={item.at:.6f}:end={_shot_end(item):.6f},"
                    f"setpts=PTS-STARTPTS,fps={fps}",
                    f"tpad=stop_mode=clone:stop_duration={placed.duration:.3f},"
                    f"trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
@@ -149,10 +153,10 @@ def add_inputs(inputs: GraphInputs, shots: list[ShotInput], sound_only: bool = F
     return index
 
 
-def _branches(shots: list[ShotInput], index: dict[int, int], kind: str) -> tuple[
-        list[str], dict[int, str]]:
+def _branches(shots: list[ShotInput], index: dict[int, int], kind: str,
+              heads: dict[int, str] | None = None) -> tuple[list[str], dict[int, str]]:
     """A branch of its input's ``kind`` stream (``v`` or ``a``) per shot: the stream itself
-    when one shot uses it, else a split of it."""
+    when one shot uses it, else a split of it; ``heads`` (input -> filters) first."""
     users: dict[int, list[int]] = {}
     for item in shots:
         if item.placed.index in index:
@@ -160,18 +164,46 @@ def _branches(shots: list[ShotInput], index: dict[int, int], kind: str) -> tuple
     statements, label = [], {}
     split = "split" if kind == "v" else "asplit"
     for i, shot_indexes in users.items():
+        stream = f"[{i}:{kind}]"
+        if heads and i in heads:
+            statements.append(f"{stream}{heads[i]}[pre{i}]")
+            stream = f"[pre{i}]"
         if len(shot_indexes) == 1:
-            label[shot_indexes[0]] = f"[{i}:{kind}]"
+            label[shot_indexes[0]] = stream
             continue
         names = [f"[{kind}in{i}_{n}]" for n in range(len(shot_indexes))]
-        statements.append(f"[{i}:{kind}]{split}={len(names)}{''.join(names)}")
+        statements.append(f"{stream}{split}={len(names)}{''.join(names)}")
         label.update(zip(shot_indexes, names))
     return statements, label
 
 
+def _shared_scales(shots: list[ShotInput], index: dict[int, int], frame: Frame
+                   ) -> dict[int, str]:
+    """For each source input whose shots are all plain crops: its frames inside the shots,
+    scaled to cover the frame once, before they are split between the shots (each shot's
+    own scale then passes them through). A scale per shot would keep its own pool of these
+    large frames for the whole encode: memory that grew with every shot."""
+    users: dict[int, list[ShotInput]] = {}
+    for item in shots:
+        if item.read is not None:
+            users.setdefault(index[item.placed.index], []).append(item)
+    heads = {}
+    for i, items in users.items():
+        if all(item.framing is not None and item.framing.width == frame.width
+               and item.framing.height == frame.height
+               and all(shot.layout == "crop" for shot in item.framing.shots)
+               for item in items):
+            # A little early: the shot's trim decides exactly, select only drops the rest.
+            inside = "+".join(f"between(t,{item.at - 0.005:.6f},{_shot_end(item):.6f})"
+                              for item in items)
+            heads[i] = (f"select='{inside}',scale={frame.width}:{frame.height}:"
+                        "force_original_aspect_ratio=increase,format=yuv420p")
+    return heads
+
+
 def video_graph(shots: list[ShotInput], index: dict[int, int], frame: Frame,
                 captions: Path | None) -> list[str]:
-    splits, stream = _branches(shots, index, "v")
+    splits, stream = _branches(shots, index, "v", _shared_scales(shots, index, frame))
     chains = [*splits, *[statement for item in shots for statement in
                          (_source_chain if item.source is not None else _still_chain)(
                              stream[item.placed.index], item, frame)]]

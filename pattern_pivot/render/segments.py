@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import math
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pattern_pivot.errors import MediaError
@@ -100,10 +102,8 @@ def _group(source: SourceMedia, cuts: list[tuple[int, float, float]]) -> list[Pi
     return _pieces(cuts, {start: clean.get(start, True) for _, start, _ in cuts})
 
 
-def plan_reads(shots: list, workdir: Path) -> dict[Path, SourceRead]:
-    """One ``SourceRead`` per source file the shots (``graph.ShotInput``) cut, its script
-    written under ``workdir``."""
-    by_source: dict[Path, list] = {}
+def check_spans(shots: list) -> None:
+    """Every source shot (``graph.ShotInput``) cuts a video inside its length."""
     for item in shots:
         if item.source is None:
             continue
@@ -116,7 +116,15 @@ def plan_reads(shots: list, workdir: Path) -> dict[Path, SourceRead]:
             raise MediaError(str(item.source.path), f"is {info.duration:.1f} s long, but the "
                              f"plan cuts from {span.start:.1f} s",
                              "re-run the remix plan: its span is outside the video")
-        by_source.setdefault(item.source.path.resolve(), []).append(item)
+
+
+def plan_reads(shots: list, workdir: Path) -> dict[Path, SourceRead]:
+    """One ``SourceRead`` per source file the shots (``graph.ShotInput``, checked by
+    ``check_spans``) cut, its script written under ``workdir``."""
+    by_source: dict[Path, list] = {}
+    for item in shots:
+        if item.source is not None:
+            by_source.setdefault(item.source.path.resolve(), []).append(item)
     with ThreadPoolExecutor(max_workers=4) as pool:
         layouts = dict(zip(by_source, pool.map(read_layout, by_source)))
         groups = dict(zip(by_source, pool.map(
@@ -124,9 +132,11 @@ def plan_reads(shots: list, workdir: Path) -> dict[Path, SourceRead]:
                                 [(i.placed.index, i.placed.shot.span.start,
                                   i.placed.shot.span.start + i.placed.duration)
                                  for i in by_source[path]]), by_source)))
-    return {path: _write(path, items[0].source, layouts[path], groups[path],
-                         workdir / f"source-{n}.ffconcat")
-            for n, (path, items) in enumerate(by_source.items())}
+        reads = pool.map(lambda n, path: _write(path, by_source[path][0].source,
+                                                layouts[path], groups[path],
+                                                workdir / f"source-{n}.ffconcat"),
+                         range(len(by_source)), by_source)
+        return dict(zip(by_source, reads))
 
 
 def _write(path: Path, source: SourceMedia, layout: ReadLayout, pieces: list[Piece],
@@ -151,19 +161,26 @@ def _write(path: Path, source: SourceMedia, layout: ReadLayout, pieces: list[Pie
         slot += outpoint - inpoint + gap
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
     # ffmpeg moves an input's first timestamp to 0: an MP4 whose audio opens with an
-    # encoder-priming packet starts ~21 ms early, so every time moves by as much.
-    shift = _start_time(script)
+    # encoder-priming packet starts ~21 ms early, so every time moves by as much. The
+    # opening piece alone sets it (later pieces start far later): probed once per file.
+    shift = _start_shift(str(path), path.stat().st_mtime_ns, "\n".join(lines[:5]))
     return SourceRead(path, script, {i: t - shift for i, t in at.items()}, len(pieces))
 
 
-def _start_time(script: Path) -> float:
-    proc = subprocess.run([tool("ffprobe"), "-v", "error", "-f", "concat", "-safe", "0",
-                           "-show_entries", "format=start_time", "-of", "csv=p=0",
-                           str(script.resolve())], stdin=subprocess.DEVNULL,
-                          capture_output=True, check=False)
+@lru_cache(maxsize=64)
+def _start_shift(path: str, mtime_ns: int, opening: str) -> float:
+    with tempfile.TemporaryDirectory(prefix="pp-start-") as tmp:
+        script = Path(tmp) / "start.ffconcat"
+        script.write_text(opening + "\n", encoding="utf-8")
+        proc = subprocess.run([tool("ffprobe"), "-v", "error", "-f", "concat", "-safe", "0",
+                               "-show_entries", "format=start_time", "-of", "csv=p=0",
+                               str(script)], stdin=subprocess.DEVNULL, capture_output=True,
+                              check=False)
+    if proc.returncode != 0:
+        raise MediaError(path, "cannot be read by ffmpeg's concat demuxer ("
+                         + proc.stderr.decode("utf-8", "replace").strip()[-200:] + ")",
+                         "check that the source file is readable media")
     try:
         return float(proc.stdout.decode().strip())
-    except ValueError:
-        raise MediaError(str(script), "cannot be read by ffmpeg's concat demuxer ("
-                         + proc.stderr.decode("utf-8", "replace").strip()[-200:] + ")",
-                         "check that the source file is readable media") from None
+    except ValueError:  # no timestamp at the start ("N/A"): nothing is moved
+        return 0.0
