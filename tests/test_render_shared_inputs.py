@@ -125,3 +125,24 @@ def test_a_source_whose_keyframes_do_not_decode_alone_is_still_cut_cleanly(tmp_p
         want = frames(COCKATOO, start + 0.5, 3, f"fps=30,scale={size[0]}:{size[1]},")
         assert np.abs(got - want).mean() < 8, (start, np.abs(got - want).mean())
         t0 += seconds
+
+
+def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_at_zero():
+    from pattern_pivot.render.segments import _pieces, _quoted
+
+    cuts = [(0, 1.0, 2.0), (1, 2.5, 3.5), (2, 1.2, 2.2), (3, 9.0, 10.0), (4, 20.0, 21.0)]
+    # 0 and 1 are 0.5 s apart in order: one piece; 2 goes back: a new piece; 3 is too far.
+    assert [[i for i, _ in p.shots] for p in _pieces(cuts, None)] == [[0, 1], [2], [3], [4]]
+    # A source that cannot seek at 9 s must be read there from before it: the piece
+    # already reading from 1.2 s runs on to it instead of seeking (or restarting from 0).
+    pieces = _pieces(cuts, {1.0: True, 1.2: True, 9.0: False, 20.0: True})
+    assert [(p.inpoint, [i for i, _ in p.shots]) for p in pieces] == [
+        (1.0, [0, 1]), (1.2, [2, 3]), (20.0, [4])]
+    # Alone, it is read from the file's start; a later shot that cannot seek either rides
+    # along, one that can seeks.
+    for clean, want in (({9.0: False, 20.0: True}, [(0.0, [3]), (20.0, [4])]),
+                        ({9.0: False, 20.0: False}, [(0.0, [3, 4])])):
+        assert [(p.inpoint, [i for i, _ in p.shots])
+                for p in _pieces(cuts[3:], clean)] == want
+    assert _quoted(COCKATOO.parent / "it's.mp4") == (
+        "'file:" + str(COCKATOO.parent) + "/it'\\''s.mp4'")
