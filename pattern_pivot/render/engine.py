@@ -185,7 +185,7 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
                 ThreadPoolExecutor(max_workers=1) as mixer:
             framings = pool.map(lambda item: _framing(item, plan.framing, (width, height)),
                                 items)
-            reads = plan_reads(items, workdir)
+            reads = plan_reads(items, workdir, options.fps)
             items = [replace(item, read=reads[item.source.path.resolve()]) if item.source
                      else item for item in items]
             mixed = mixer.submit(_mix, plan, items, total, narration, options, workdir)

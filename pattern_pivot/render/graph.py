@@ -28,6 +28,7 @@ from pattern_pivot.render.sources import SourceMedia
 from pattern_pivot.render.timeline import PlacedShot
 
 AUDIO_FORMAT = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
+SOURCE_END_MARGIN = 1.0  # seconds: a video stream may end this much before its container
 CUT_FADE_SECONDS = 0.03  # kept-audio shots fade in and out this fast at every cut
 # Camera moves for stills and cards, cycled: (zoom from, zoom to, pan x from, pan x to).
 MOVES = ((1.0, 1.1, 0.5, 0.5), (1.1, 1.0, 0.5, 0.5), (1.08, 1.08, 0.2, 0.8),
@@ -102,11 +103,16 @@ def _source_chain(stream: str, item: ShotInput, frame: Frame) -> list[str]:
     placed = item.placed
     n = _frames(placed.start, placed.end, fps)
     span = placed.shot.span
-    return _framed(item, f"{stream}trim=start={item.at:.6f}:end={_shot_end(item):.6f},"
-                   f"setpts=PTS-STARTPTS,fps={fps}",
-                   f"tpad=stop_mode=clone:stop_duration={placed.duration:.3f},"
-                   f"trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
-                   span.start if span else 0.0)
+    # Held on its last frame only where the source may end first: tpad keeps a reference
+    # to the last frame it passed until the encode ends, a frame per shot otherwise.
+    assert span is not None and item.source is not None
+    runs_out = span.start + placed.duration > item.source.info.duration - SOURCE_END_MARGIN
+    hold = f"tpad=stop_mode=clone:stop_duration={placed.duration:.3f}," if runs_out else ""
+    # The input is at the frame rate already, the span's start on a frame (segments).
+    return _framed(item, f"{stream}trim=start={item.at - 0.5 / fps:.6f}:"
+                   f"end={_shot_end(item):.6f},setpts=PTS-STARTPTS",
+                   f"{hold}trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
+                   span.start)
 
 
 def _still_chain(stream: str, item: ShotInput, frame: Frame) -> list[str]:
@@ -177,33 +183,36 @@ def _branches(shots: list[ShotInput], index: dict[int, int], kind: str,
     return statements, label
 
 
-def _shared_scales(shots: list[ShotInput], index: dict[int, int], frame: Frame
+def _source_heads(shots: list[ShotInput], index: dict[int, int], frame: Frame
                    ) -> dict[int, str]:
-    """For each source input whose shots are all plain crops: its frames inside the shots,
-    scaled to cover the frame once, before they are split between the shots (each shot's
-    own scale then passes them through). A scale per shot would keep its own pool of these
-    large frames for the whole encode: memory that grew with every shot."""
+    """Filters for each source input before it is split between its shots: the frame rate,
+    and, where its shots are all plain crops, a select of the frames inside them scaled to
+    cover the frame once (each shot's own scale then passes them through). A frame rate
+    filter or a scale per shot would keep its last large frames until the encode ends:
+    memory that grew with every shot."""
     users: dict[int, list[ShotInput]] = {}
     for item in shots:
         if item.read is not None:
             users.setdefault(index[item.placed.index], []).append(item)
-    heads = {}
+    # Each source input is brought to the frame rate once, before its shots are cut: a
+    # frame rate filter per shot would keep its last frames until the encode ends.
+    heads = {i: f"fps={frame.fps}" for i in users}
     for i, items in users.items():
         if all(item.framing is not None and item.framing.width == frame.width
                and item.framing.height == frame.height
                and all(shot.layout == "crop" for shot in item.framing.shots)
                for item in items):
             # A little early: the shot's trim decides exactly, select only drops the rest.
-            inside = "+".join(f"between(t,{item.at - 0.005:.6f},{_shot_end(item):.6f})"
-                              for item in items)
-            heads[i] = (f"select='{inside}',scale={frame.width}:{frame.height}:"
-                        "force_original_aspect_ratio=increase,format=yuv420p")
+            inside = "+".join(f"between(t,{item.at - 0.5 / frame.fps:.6f},"
+                              f"{_shot_end(item):.6f})" for item in items)
+            heads[i] += (f",select='{inside}',scale={frame.width}:{frame.height}:"
+                         "force_original_aspect_ratio=increase,format=yuv420p")
     return heads
 
 
 def video_graph(shots: list[ShotInput], index: dict[int, int], frame: Frame,
                 captions: Path | None) -> list[str]:
-    splits, stream = _branches(shots, index, "v", _shared_scales(shots, index, frame))
+    splits, stream = _branches(shots, index, "v", _source_heads(shots, index, frame))
     chains = [*splits, *[statement for item in shots for statement in
                          (_source_chain if item.source is not None else _still_chain)(
                              stream[item.placed.index], item, frame)]]

@@ -118,7 +118,7 @@ def check_spans(shots: list) -> None:
                              "re-run the remix plan: its span is outside the video")
 
 
-def plan_reads(shots: list, workdir: Path) -> dict[Path, SourceRead]:
+def plan_reads(shots: list, workdir: Path, fps: int) -> dict[Path, SourceRead]:
     """One ``SourceRead`` per source file the shots (``graph.ShotInput``, checked by
     ``check_spans``) cut, its script written under ``workdir``."""
     by_source: dict[Path, list] = {}
@@ -134,37 +134,43 @@ def plan_reads(shots: list, workdir: Path) -> dict[Path, SourceRead]:
                                  for i in by_source[path]]), by_source)))
         reads = pool.map(lambda n, path: _write(path, by_source[path][0].source,
                                                 layouts[path], groups[path],
-                                                workdir / f"source-{n}.ffconcat"),
+                                                workdir / f"source-{n}.ffconcat", fps),
                          range(len(by_source)), by_source)
         return dict(zip(by_source, reads))
 
 
 def _write(path: Path, source: SourceMedia, layout: ReadLayout, pieces: list[Piece],
-           script: Path) -> SourceRead:
+           script: Path, fps: int) -> SourceRead:
     origin = _us(layout.start_time)
     ahead = _us(TAIL + min(layout.lag, MAX_LAG))
     gap = _us(math.ceil(source.info.duration) + 1.0)  # longer than any pre-roll
     name = _quoted(path)
     # The opening piece: a frame or two at the file's start, so the input starts near 0.
-    lines = ["ffconcat version 1.0", f"file {name}", f"inpoint {_seconds(origin)}",
-             f"outpoint {_seconds(origin + ahead)}", f"duration {_seconds(gap)}"]
-    at: dict[int, float] = {}
-    slot = gap
-    for piece in pieces:
-        inpoint = _us(piece.inpoint)
-        outpoint = _us(piece.last_end) + ahead
-        lines += [f"file {name}", f"inpoint {_seconds(origin + inpoint)}",
-                  f"outpoint {_seconds(origin + outpoint)}",
-                  f"duration {_seconds(outpoint - inpoint + gap)}"]
-        for index, start in piece.shots:
-            at[index] = (slot + _us(start) - inpoint) / 1_000_000
-        slot += outpoint - inpoint + gap
-    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    opening = ["ffconcat version 1.0", f"file {name}", f"inpoint {_seconds(origin)}",
+               f"outpoint {_seconds(origin + ahead)}"]
     # ffmpeg moves an input's first timestamp to 0: an MP4 whose audio opens with an
     # encoder-priming packet starts ~21 ms early, so every time moves by as much. The
     # opening piece alone sets it (later pieces start far later): probed once per file.
-    shift = _start_shift(str(path), path.stat().st_mtime_ns, "\n".join(lines[:5]))
-    return SourceRead(path, script, {i: t - shift for i, t in at.items()}, len(pieces))
+    shift = _us(_start_shift(str(path), path.stat().st_mtime_ns, "\n".join(opening)))
+    # Each slot starts so that its first shot begins on the output frame grid (the input is
+    # brought to the frame rate once, before its shots are cut).
+    frame = 1_000_000 / fps
+    slots, at, slot = [], {}, gap
+    for piece in pieces:
+        first = slot + _us(piece.first) - _us(piece.inpoint) - shift
+        slot += int(math.ceil(first / frame - 1e-6) * frame) - first
+        slots.append(slot)
+        for index, start in piece.shots:
+            at[index] = (slot + _us(start) - _us(piece.inpoint) - shift) / 1_000_000
+        slot += _us(piece.last_end) + ahead - _us(piece.inpoint) + gap
+    lines = [*opening, f"duration {_seconds(slots[0])}"]
+    for n, piece in enumerate(pieces):
+        inpoint, outpoint = _us(piece.inpoint), _us(piece.last_end) + ahead
+        length = (slots[n + 1] - slots[n]) if n + 1 < len(pieces) else outpoint - inpoint + gap
+        lines += [f"file {name}", f"inpoint {_seconds(origin + inpoint)}",
+                  f"outpoint {_seconds(origin + outpoint)}", f"duration {_seconds(length)}"]
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return SourceRead(path, script, at, len(pieces))
 
 
 @lru_cache(maxsize=64)
