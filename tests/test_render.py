@@ -171,7 +171,7 @@ def test_full_size_vertical_render_with_music_ducked(tmp_path, narrated):
     info = streams(result.path)
     video = next(s for s in info["streams"] if s["codec_type"] == "video")
     assert (video["width"], video["height"]) == (1080, 1920)
-    assert any("sidechaincompress" in part for part in result.command)
+    assert any("sidechaincompress" in part for part in result.mix_command)
     with open(result.path, "rb") as handle:  # +faststart: the index comes before the media
         head = handle.read(1 << 16)
     assert 0 <= head.find(b"moov") < max(head.find(b"mdat"), 1 << 16)

@@ -1,8 +1,10 @@
 """Render an EditPlan to an H.264/AAC MP4 with one ffmpeg encode.
 
-Before the encode, an audio-only pass (cheap: no video is decoded) measures the mix's
-loudness, so the encode applies a measured gain that lands on -14 LUFS integrated. The
-output is written to a temporary file beside the target and renamed into place.
+Before the encode, one audio-only pass (cheap: no video is decoded) writes the mix to a
+float WAV, while the shots' framing is worked out; the loudness is measured on that WAV
+(cheaper still: nothing is decoded or mixed again), so the encode reads the mix and applies
+a measured gain that lands on -14 LUFS integrated. The output is written to a temporary
+file beside the target and renamed into place.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pattern_pivot.media.loudness import (
     TARGET_LUFS,
     TRUE_PEAK_DB,
     Loudness,
+    measure_file,
     normalising_chain,
     parse_loudnorm,
     run_ffmpeg_stderr,
@@ -30,6 +33,7 @@ from pattern_pivot.media.loudness import (
 from pattern_pivot.reframe import frame_video
 from pattern_pivot.reframe.plan import CropPlan
 from pattern_pivot.reframe.still import plan_still
+from pattern_pivot.reframe.stream import Geometry, geometry
 from pattern_pivot.remix.types import EditPlan
 from pattern_pivot.render.captions import CaptionStyle, ass_document
 from pattern_pivot.render.cards import draw_card
@@ -37,11 +41,12 @@ from pattern_pivot.render.graph import (
     Frame,
     GraphInputs,
     ShotInput,
-    add_shot_inputs,
+    add_inputs,
     audio_graph,
     video_graph,
 )
-from pattern_pivot.render.sources import SourceResolver, seeks_cleanly
+from pattern_pivot.render.segments import check_spans, plan_reads
+from pattern_pivot.render.sources import SourceMedia, SourceResolver
 from pattern_pivot.render.timeline import paced, place_shots, source_words
 from pattern_pivot.transcription.types import Word
 from pattern_pivot.tts.narrate import NarrationResult
@@ -79,24 +84,22 @@ class RenderResult:
     seconds: float
     command: tuple[str, ...] = field(repr=False, default=())
     shot_seconds: tuple[float, ...] = ()  # each shot's length on the output timeline
+    mix_command: tuple[str, ...] = field(repr=False, default=())  # the audio mix's pass
 
 
 def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: float,
                  workdir: Path, width: int, height: int) -> list[ShotInput]:
-    placed_shots = place_shots(plan, narration_seconds)
-    cuts = {(sources(p.shot.span.video_id).path, p.shot.span.start)
-            for p in placed_shots if p.shot.span is not None and p.shot.kind == "source"}
-    # Each check is a tiny ffmpeg run; they overlap while waiting on process start-up.
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        clean = dict(zip(cuts, pool.map(lambda cut: seeks_cleanly(*cut), cuts)))
     items = []
-    for placed in placed_shots:
+    cards: dict[str, Path] = {}
+    resolved: dict[str, SourceMedia] = {}  # each source probed once, however many shots
+    for placed in place_shots(plan, narration_seconds):
         shot = placed.shot
         if shot.kind == "source":
             assert shot.span is not None
-            source = sources(shot.span.video_id)
-            seek = shot.span.start if clean[(source.path, shot.span.start)] else 0.0
-            items.append(ShotInput(placed, source=source, seek_from=seek))
+            video_id = shot.span.video_id
+            if video_id not in resolved:
+                resolved[video_id] = sources(video_id)
+            items.append(ShotInput(placed, source=resolved[video_id]))
         elif shot.kind == "still":
             image = Path(shot.image or "").expanduser()
             if not image.is_file():
@@ -104,9 +107,12 @@ def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: flo
                                  "fix the image path in the plan or re-run the remix plan")
             items.append(ShotInput(placed, image=image))
         else:
-            card = draw_card(shot.text or plan.title, width, height,
-                             workdir / f"card-{placed.index}.png")
-            items.append(ShotInput(placed, image=card))
+            text = shot.text or plan.title
+            if text not in cards:  # one card (one input) per distinct text
+                cards[text] = draw_card(text, width, height,
+                                        workdir / f"card-{len(cards)}.png")
+            items.append(ShotInput(placed, image=cards[text]))
+    check_spans(items)
     return items
 
 
@@ -123,11 +129,18 @@ def _framing(item: ShotInput, framing: str, frame: tuple[int, int]) -> CropPlan 
                          span.start + item.placed.duration, frame, framing)
 
 
+@lru_cache(maxsize=32)
+def _geometry(path: str, mtime_ns: int) -> Geometry:
+    """Probed once per source, not once per span."""
+    return geometry(Path(path))
+
+
 @lru_cache(maxsize=128)
 def _span_framing(path: str, mtime_ns: int, start: float, end: float,
                   frame: tuple[int, int], framing: str) -> CropPlan:
     """Cached: variants of a request often cut the same spans."""
-    crop_plan = frame_video(Path(path), frame, framing, start, end)
+    crop_plan = frame_video(Path(path), frame, framing, start, end,
+                            geo=_geometry(path, mtime_ns))
     for shot in crop_plan.shots:
         log.info("%s %.1f-%.1f s: %s (%s)", Path(path).name, shot.start, shot.end,
                  shot.layout, shot.reason)
@@ -166,35 +179,24 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
             cuts = [item.placed.start for item in items[1:]]  # no caption line across one
             captions.write_text(ass_document(words, width, height, options.caption_style, cuts),
                                 encoding="utf-8")
+        # The framing is worked out while each source's reading is planned (render.segments:
+        # read once, in pieces, checked for clean seeks) and the mix written and measured.
+        with ThreadPoolExecutor(max_workers=2) as pool, \
+                ThreadPoolExecutor(max_workers=1) as mixer:
+            framings = pool.map(lambda item: _framing(item, plan.framing, (width, height)),
+                                items)
+            reads = plan_reads(items, workdir, options.fps)
+            items = [replace(item, read=reads[item.source.path.resolve()]) if item.source
+                     else item for item in items]
+            mixed = mixer.submit(_mix, plan, items, total, narration, options, workdir)
+            items = [replace(item, framing=framing) for item, framing in zip(items, framings)]
+            mix, final_chain, measured, mix_args = mixed.result()
         inputs = GraphInputs()
-        indexes = add_shot_inputs(inputs, items)  # checks each span lies inside its source
-        items = [replace(item, framing=_framing(item, plan.framing, (width, height)))
-                 for item in items]
-        narration_index = (inputs.add("-i", narration.wav_path.resolve())
-                           if narration is not None else None)
-        music_index = None
-        if options.background_audio is not None:
-            music = Path(options.background_audio)
-            if not music.is_file():
-                raise MediaError(str(music), "(the background audio) does not exist",
-                                 "fix the background audio path or leave it empty")
-            music_index = inputs.add("-stream_loop", "-1", "-i", music.resolve())
-
-        def audio(chain: str) -> list[str]:
-            return audio_graph(items, indexes, total, narration_index, music_index,
-                               options.background_gain_db, chain)
-
-        def measure(chain: str) -> Loudness:
-            graph = ";".join(audio(f"{chain},loudnorm=print_format=json"))
-            log = run_ffmpeg_stderr([*inputs.args, "-filter_complex", graph, "-map", "[aout]",
-                                     "-f", "null", "-"], subject=plan_label(plan),
-                                    fix=ENCODE_FIX)
-            return parse_loudnorm(log, plan_label(plan))
-
-        final_chain, measured = normalising_chain(measure, options.loudness_lufs,
-                                                  options.true_peak_db)
+        index = add_inputs(inputs, items)
+        mix_index = inputs.add("-i", mix)
         frame = Frame(width, height, options.fps)
-        graph = ";".join([*video_graph(items, indexes, frame, captions), *audio(final_chain)])
+        graph = ";".join([*video_graph(items, index, frame, captions),
+                          f"[{mix_index}:a]{final_chain}[aout]"])
         fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.stem}.", suffix=".part",
                                         dir=out_path.parent)
         os.close(fd)
@@ -214,7 +216,43 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
             partial.unlink(missing_ok=True)
     return RenderResult(out_path, round(total, 3), width, height, tuple(words), measured,
                         round(time.perf_counter() - started, 3), tuple(map(str, args)),
-                        tuple(round(item.placed.duration, 3) for item in items))
+                        tuple(round(item.placed.duration, 3) for item in items),
+                        tuple(map(str, mix_args)))
+
+
+def _mix(plan: EditPlan, items: list[ShotInput], total: float,
+         narration: NarrationResult | None, options: RenderOptions, workdir: Path
+         ) -> tuple[Path, str, Loudness, list]:
+    """The audio mix before normalisation as a float WAV (no clipping), the chain that
+    brings it to the target loudness, its measured loudness and the mix's arguments."""
+    inputs = GraphInputs()
+    index = add_inputs(inputs, items, sound_only=True)
+    narration_index = (inputs.add("-i", narration.wav_path.resolve())
+                       if narration is not None else None)
+    music_index = None
+    if options.background_audio is not None:
+        music = Path(options.background_audio)
+        if not music.is_file():
+            raise MediaError(str(music), "(the background audio) does not exist",
+                             "fix the background audio path or leave it empty")
+        music_index = inputs.add("-stream_loop", "-1", "-i", music.resolve())
+    # The same pass measures the mix as it writes it (the first loudness measurement).
+    graph = ";".join([*audio_graph(items, index, total, narration_index, music_index,
+                                   options.background_gain_db, "anull"),
+                      "[aout]asplit=2[mixed][heard]",
+                      "[heard]loudnorm=print_format=json[measured]"])
+    mix = workdir / "mix.wav"
+    args = [*inputs.args, "-filter_complex", graph, "-map", "[mixed]", "-c:a", "pcm_f32le",
+            "-ar", "48000", "-ac", "2", "-t", f"{total:.3f}", "-f", "wav", mix.resolve(),
+            "-map", "[measured]", "-t", f"{total:.3f}", "-f", "null", "-"]
+    first = parse_loudnorm(run_ffmpeg_stderr(args, subject=plan_label(plan), fix=ENCODE_FIX),
+                           plan_label(plan))
+
+    def measure(chain: str) -> Loudness:
+        return first if chain == "anull" else measure_file(mix, chain)
+
+    chain, measured = normalising_chain(measure, options.loudness_lufs, options.true_peak_db)
+    return mix, chain, measured, args
 
 
 def _shot_counter(items, total: float, progress) -> Callable[[float], None]:

@@ -1,12 +1,15 @@
 """The ffmpeg command for one edit plan: inputs, one filter graph, encoder settings.
 
-Video, per shot: a source span is seeked on input (-ss/-t), brought to the frame rate,
-framed by its crop plan (pattern_pivot.reframe: per shot of the span a crop that follows
-the face, the whole frame over a blurred copy, or a face inset over the fitted screen;
-always scaled first and cropped second, so no crop is upscaled more than the frame needs),
-and held on its last frame if the source ends early; a still is framed the same way and a
-card fills the frame, then both get a gentle zoom/pan (zoompan, one input frame expanded
-to the shot's frames). Shots are concatenated and the ASS captions burned on top.
+Inputs: one per source, however many shots cut it (``segments``: the pieces it needs, read
+in output order through one decoder), and one per distinct still or card; shots sharing an
+input get their own branch of it (split). Video, per shot: the span is trimmed out of its
+source's input, brought to the frame rate, framed by its crop plan (pattern_pivot.reframe:
+per shot of the span a crop that follows the face, the whole frame over a blurred copy, or a
+face inset over the fitted screen; always scaled first and cropped second, so no crop is
+upscaled more than the frame needs), and held on its last frame if the source ends early; a
+still is framed the same way and a card fills the frame, then both get a gentle zoom/pan
+(zoompan, one input frame expanded to the shot's frames). Shots are concatenated and the ASS
+captions burned on top.
 Audio: a bed of the source sound of kept-audio shots (silence elsewhere), the narration over
 it, optional background music ducked under both (sidechaincompress), then the measured
 loudness gain and a true-peak limiter.
@@ -20,10 +23,12 @@ from pathlib import Path
 from pattern_pivot.errors import MediaError
 from pattern_pivot.reframe.filters import plan_filters
 from pattern_pivot.reframe.plan import CropPlan
+from pattern_pivot.render.segments import SourceRead
 from pattern_pivot.render.sources import SourceMedia
 from pattern_pivot.render.timeline import PlacedShot
 
 AUDIO_FORMAT = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
+SOURCE_END_MARGIN = 1.0  # seconds: a video stream may end this much before its container
 CUT_FADE_SECONDS = 0.03  # kept-audio shots fade in and out this fast at every cut
 # Camera moves for stills and cards, cycled: (zoom from, zoom to, pan x from, pan x to).
 MOVES = ((1.0, 1.1, 0.5, 0.5), (1.1, 1.0, 0.5, 0.5), (1.08, 1.08, 0.2, 0.8),
@@ -53,15 +58,18 @@ class ShotInput:
     placed: PlacedShot
     image: Path | None = None  # stills and drawn cards
     source: SourceMedia | None = None
-    # Where input seeking starts (-ss); the rest up to the span start is decoded and trimmed.
-    # Equal to the span start unless the source's keyframes do not decode on their own.
-    seek_from: float = 0.0
+    read: SourceRead | None = None  # the source's shared input
     framing: CropPlan | None = None  # None: scale to cover and crop the centre
 
     @property
-    def skip(self) -> float:
-        span = self.placed.shot.span
-        return max(0.0, span.start - self.seek_from) if span else 0.0
+    def at(self) -> float:
+        """Where the span starts on its source input's timeline (seconds)."""
+        return self.read.at[self.placed.index] if self.read is not None else 0.0
+
+    @property
+    def keeps_sound(self) -> bool:
+        return (self.placed.shot.source_audio and self.source is not None
+                and self.source.info.audio is not None)
 
 
 def _frames(start: float, end: float, fps: int) -> int:
@@ -84,18 +92,30 @@ def _framed(item: ShotInput, head: str, tail: str, frame: Frame, start: float) -
             f"[fout{i}]{tail}"]
 
 
-def _source_chain(index: int, item: ShotInput, frame: Frame) -> list[str]:
+def _shot_end(item: ShotInput) -> float:
+    """Where a source shot's frames end on its input: a little past its span, so the frame
+    rate filter sees the last frame's length."""
+    return item.at + item.placed.duration + 0.1
+
+
+def _source_chain(stream: str, item: ShotInput, frame: Frame) -> list[str]:
     fps = frame.fps
     placed = item.placed
     n = _frames(placed.start, placed.end, fps)
     span = placed.shot.span
-    return _framed(item, f"[{index}:v]trim=start={item.skip:.3f},setpts=PTS-STARTPTS,fps={fps}",
-                   f"tpad=stop_mode=clone:stop_duration={placed.duration:.3f},"
-                   f"trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
-                   span.start if span else 0.0)
+    # Held on its last frame only where the source may end first: tpad keeps a reference
+    # to the last frame it passed until the encode ends, a frame per shot otherwise.
+    assert span is not None and item.source is not None
+    runs_out = span.start + placed.duration > item.source.info.duration - SOURCE_END_MARGIN
+    hold = f"tpad=stop_mode=clone:stop_duration={placed.duration:.3f}," if runs_out else ""
+    # The input is at the frame rate already, the span's start on a frame (segments).
+    return _framed(item, f"{stream}trim=start={item.at - 0.5 / fps:.6f}:"
+                   f"end={_shot_end(item):.6f},setpts=PTS-STARTPTS",
+                   f"{hold}trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
+                   span.start)
 
 
-def _still_chain(index: int, item: ShotInput, frame: Frame) -> list[str]:
+def _still_chain(stream: str, item: ShotInput, frame: Frame) -> list[str]:
     placed = item.placed
     w, h, fps = frame.width, frame.height, frame.fps
     n = _frames(placed.start, placed.end, fps)
@@ -103,7 +123,7 @@ def _still_chain(index: int, item: ShotInput, frame: Frame) -> list[str]:
     zoom = _lerp(z0, z1, n)
     x = f"(iw-iw/zoom)*{_lerp(x0, x1, n)}"
     y = "(ih-ih/zoom)*0.5"
-    return _framed(item, f"[{index}:v]format=yuv420p",
+    return _framed(item, f"{stream}format=yuv420p",
                    f"zoompan=z='{zoom}':x='{x}':y='{y}':d={n}:s={w}x{h}:fps={fps},"
                    f"setsar=1,trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
                    0.0)
@@ -114,32 +134,88 @@ def _silence(label: str, seconds: float) -> str:
 
 
 
-def add_shot_inputs(inputs: GraphInputs, shots: list[ShotInput]) -> list[int]:
-    indexes = []
+def add_inputs(inputs: GraphInputs, shots: list[ShotInput], sound_only: bool = False
+               ) -> dict[int, int]:
+    """Add each source's (``ShotInput.read``) and each distinct image's input once; returns
+    every shot's input index by its place in the output. ``sound_only``: only the sources
+    of shots that keep their sound (the audio mix)."""
+    index: dict[int, int] = {}
+    added: dict[Path, int] = {}
     for item in shots:
-        if item.source is not None:
-            span = item.placed.shot.span
-            assert span is not None
-            if item.source.info.video is None:
-                raise MediaError(str(item.source.path), "has no video stream to cut from",
-                                 f"use a video for {span.video_id}, or a still or card shot")
-            if span.start >= item.source.info.duration:
-                raise MediaError(str(item.source.path), f"is {item.source.info.duration:.1f} s "
-                                 f"long, but the plan cuts from {span.start:.1f} s",
-                                 "re-run the remix plan: its span is outside the video")
-            indexes.append(inputs.add("-ss", f"{item.seek_from:.3f}", "-t",
-                                      f"{item.skip + item.placed.duration + 0.2:.3f}",
-                                      "-i", item.source.path.resolve()))
+        if item.read is not None:
+            if sound_only and not item.keeps_sound:
+                continue
+            key = item.read.script
+            if key not in added:
+                added[key] = inputs.add("-f", "concat", "-safe", "0", "-i", key.resolve())
         else:
+            if sound_only:
+                continue
             assert item.image is not None
-            indexes.append(inputs.add("-i", Path(item.image).resolve()))
-    return indexes
+            key = Path(item.image).resolve()
+            if key not in added:
+                added[key] = inputs.add("-i", key)
+        index[item.placed.index] = added[key]
+    return index
 
 
-def video_graph(shots: list[ShotInput], indexes: list[int], frame: Frame,
+def _branches(shots: list[ShotInput], index: dict[int, int], kind: str,
+              heads: dict[int, str] | None = None) -> tuple[list[str], dict[int, str]]:
+    """A branch of its input's ``kind`` stream (``v`` or ``a``) per shot: the stream itself
+    when one shot uses it, else a split of it; ``heads`` (input -> filters) first."""
+    users: dict[int, list[int]] = {}
+    for item in shots:
+        if item.placed.index in index:
+            users.setdefault(index[item.placed.index], []).append(item.placed.index)
+    statements, label = [], {}
+    split = "split" if kind == "v" else "asplit"
+    for i, shot_indexes in users.items():
+        stream = f"[{i}:{kind}]"
+        if heads and i in heads:
+            statements.append(f"{stream}{heads[i]}[pre{i}]")
+            stream = f"[pre{i}]"
+        if len(shot_indexes) == 1:
+            label[shot_indexes[0]] = stream
+            continue
+        names = [f"[{kind}in{i}_{n}]" for n in range(len(shot_indexes))]
+        statements.append(f"{stream}{split}={len(names)}{''.join(names)}")
+        label.update(zip(shot_indexes, names))
+    return statements, label
+
+
+def _source_heads(shots: list[ShotInput], index: dict[int, int], frame: Frame
+                   ) -> dict[int, str]:
+    """Filters for each source input before it is split between its shots: the frame rate,
+    and, where its shots are all plain crops, a select of the frames inside them scaled to
+    cover the frame once (each shot's own scale then passes them through). A frame rate
+    filter or a scale per shot would keep its last large frames until the encode ends:
+    memory that grew with every shot."""
+    users: dict[int, list[ShotInput]] = {}
+    for item in shots:
+        if item.read is not None:
+            users.setdefault(index[item.placed.index], []).append(item)
+    # Each source input is brought to the frame rate once, before its shots are cut: a
+    # frame rate filter per shot would keep its last frames until the encode ends.
+    heads = {i: f"fps={frame.fps}" for i in users}
+    for i, items in users.items():
+        if all(item.framing is not None and item.framing.width == frame.width
+               and item.framing.height == frame.height
+               and all(shot.layout == "crop" for shot in item.framing.shots)
+               for item in items):
+            # A little early: the shot's trim decides exactly, select only drops the rest.
+            inside = "+".join(f"between(t,{item.at - 0.5 / frame.fps:.6f},"
+                              f"{_shot_end(item):.6f})" for item in items)
+            heads[i] += (f",select='{inside}',scale={frame.width}:{frame.height}:"
+                         "force_original_aspect_ratio=increase,format=yuv420p")
+    return heads
+
+
+def video_graph(shots: list[ShotInput], index: dict[int, int], frame: Frame,
                 captions: Path | None) -> list[str]:
-    chains = [statement for item, i in zip(shots, indexes) for statement in
-              (_source_chain if item.source is not None else _still_chain)(i, item, frame)]
+    splits, stream = _branches(shots, index, "v", _source_heads(shots, index, frame))
+    chains = [*splits, *[statement for item in shots for statement in
+                         (_source_chain if item.source is not None else _still_chain)(
+                             stream[item.placed.index], item, frame)]]
     labels = "".join(f"[v{item.placed.index}]" for item in shots)
     tail = f"{labels}concat=n={len(shots)}:v=1:a=0,format=yuv420p"
     if captions is not None:
@@ -151,21 +227,23 @@ def video_graph(shots: list[ShotInput], indexes: list[int], frame: Frame,
     return [*chains, tail + "[vout]"]
 
 
-def audio_graph(shots: list[ShotInput], indexes: list[int], total: float,
+def audio_graph(shots: list[ShotInput], index: dict[int, int], total: float,
                 narration: int | None, music: int | None, music_gain_db: float,
                 final_chain: str) -> list[str]:
+    """The mix, from inputs added by ``add_inputs(..., sound_only=True)``."""
     chains, bed = [], []
-    keeps_sound = any(item.placed.shot.source_audio and item.source is not None
-                      and item.source.info.audio is not None for item in shots)
+    keeps_sound = any(item.keeps_sound for item in shots)
     if keeps_sound:
-        for item, i in zip(shots, indexes):
+        splits, stream = _branches([item for item in shots if item.keeps_sound], index, "a")
+        chains += splits
+        for item in shots:
             label = f"a{item.placed.index}"
             d = item.placed.duration
-            if (item.placed.shot.source_audio and item.source is not None
-                    and item.source.info.audio is not None):
+            if item.keeps_sound:
                 # Short fades at both ends: a cut never clicks, even off a zero crossing.
                 fade = min(CUT_FADE_SECONDS, d / 4)
-                chains.append(f"[{i}:a]atrim=start={item.skip:.3f},asetpts=PTS-STARTPTS,"
+                chains.append(f"{stream[item.placed.index]}atrim=start={item.at:.6f}:"
+                              f"end={item.at + d:.6f},asetpts=PTS-STARTPTS,"
                               f"{AUDIO_FORMAT},apad,atrim=duration={d:.3f},"
                               f"asetpts=PTS-STARTPTS,afade=t=in:d={fade:.3f},"
                               f"afade=t=out:st={d - fade:.3f}:d={fade:.3f}[{label}]")

@@ -3,8 +3,10 @@ its transcript words (captions for shots that keep the speaker's own voice)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -32,11 +34,54 @@ def seeks_cleanly(path: Path, at: float) -> bool:
     """
     if at <= 0:
         return True
+    path = Path(path).resolve()
+    return _seeks_cleanly(str(path), path.stat().st_mtime_ns, round(at, 3))
+
+
+@lru_cache(maxsize=512)
+def _seeks_cleanly(path: str, mtime_ns: int, at: float) -> bool:
+    """Cached per file version: the variants of a request cut the same spans."""
     proc = subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{at:.3f}", "-i",
-                           str(Path(path).resolve()), "-map", "0:v:0", "-frames:v", "8",
-                           "-f", "null", "-"], stdin=subprocess.DEVNULL,
-                          capture_output=True, check=False)
+                           path, "-map", "0:v:0", "-frames:v", "8", "-f", "null", "-"],
+                          stdin=subprocess.DEVNULL, capture_output=True, check=False)
     return proc.returncode == 0 and not proc.stderr.strip()
+
+
+@dataclass(frozen=True)
+class ReadLayout:
+    """How a file's packets are laid out for reading it in pieces."""
+
+    start_time: float  # the container's first timestamp (seconds; spans count from it)
+    lag: float  # how far a packet may trail one of another stream already read (seconds)
+
+
+def read_layout(path: Path, window: float = 8.0) -> ReadLayout:
+    """The start time, and the interleaving lag measured over the first ``window`` seconds
+    of packets (read, not decoded). A piece read up to an end point stops at the first
+    packet past it, in any stream, so it must run on by the lag to hold every frame."""
+    path = Path(path).resolve()
+    return _read_layout(str(path), path.stat().st_mtime_ns, window)
+
+
+@lru_cache(maxsize=128)
+def _read_layout(path: str, mtime_ns: int, window: float) -> ReadLayout:
+    proc = subprocess.run([tool("ffprobe"), "-v", "error", "-read_intervals", f"%+{window:g}",
+                           "-show_entries", "format=start_time:packet=dts_time", "-of", "json",
+                           path], stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    data = json.loads(proc.stdout or b"{}") if proc.returncode == 0 else {}
+    try:
+        start = float(data.get("format", {}).get("start_time", 0.0))
+    except (TypeError, ValueError):
+        start = 0.0
+    lag, latest = 0.0, None
+    for packet in data.get("packets", []):
+        try:
+            dts = float(packet["dts_time"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        latest = dts if latest is None else max(latest, dts)
+        lag = max(lag, latest - dts)
+    return ReadLayout(start, lag)
 
 
 class SourceResolver(Protocol):

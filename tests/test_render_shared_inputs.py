@@ -1,0 +1,148 @@
+"""Shots cut from one source share one decoded input (pattern_pivot.render.segments), and
+still show exactly their spans, in sync, on real decoded frames and sound."""
+
+import subprocess
+
+import numpy as np
+import pytest
+
+from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
+from pattern_pivot.render import RenderOptions, render_plan
+from pattern_pivot.render.sources import FileSources, seeks_cleanly
+from tests.conftest import COCKATOO, ffmpeg
+from tests.render_support import SMALL
+
+FPS = 25  # the numbered source's frame rate
+BITS = 8  # its frame number, in binary, as 8 horizontal stripes (white = 1)
+
+
+def numbered_source(path):
+    """180x320 at 25 fps for 10 s, each frame showing its own number as stripes, with a
+    50 ms beep at every whole second; a keyframe every second and B-frames, so cuts between
+    keyframes decode a pre-roll."""
+    stripe = SMALL[1] // BITS
+    ffmpeg("-f", "lavfi", "-i", f"color=c=black:s={SMALL[0]}x{SMALL[1]}:r={FPS}:d=10",
+           "-f", "lavfi", "-i",
+           "aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(t,1),0.05)':s=48000:d=10",
+           "-vf", f"format=gray,geq=lum='if(bitand(N,pow(2,floor(Y/{stripe}))),235,16)',"
+           "format=yuv420p", "-c:v", "libx264", "-g", str(FPS), "-keyint_min", str(FPS),
+           "-bf", "2", "-c:a", "aac", "-shortest", str(path))
+    return path
+
+
+def frame_numbers(video) -> list[int]:
+    """The number each decoded frame of ``video`` shows."""
+    w, h = SMALL
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-f", "rawvideo",
+                          "-pix_fmt", "gray", "-"], capture_output=True, check=True).stdout
+    frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, h, w).astype(float)
+    stripe = h // BITS
+    bits = np.stack([frames[:, k * stripe + 8:(k + 1) * stripe - 8, 8:-8].mean(axis=(1, 2))
+                     > 128 for k in range(BITS)], axis=1)
+    return [int(sum(1 << k for k in range(BITS) if row[k])) for row in bits]
+
+
+def beep_onsets(video) -> list[float]:
+    rate = 48000
+    pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-ac", "1", "-ar",
+                          str(rate), "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    loud = np.abs(np.frombuffer(pcm, dtype="<i2").astype(float)) > 3000
+    onsets, last = [], -1.0
+    for i in np.flatnonzero(loud):
+        if i / rate - last > 0.3:
+            onsets.append(i / rate)
+        last = i / rate
+    return onsets
+
+
+def test_shots_from_one_source_share_one_input_and_keep_their_frames_and_sync(tmp_path):
+    source = numbered_source(tmp_path / "numbered.mp4")
+    # Out of order, one pair close together in the source (one piece), cuts between
+    # keyframes; starts on the source's frames, beeps away from the cuts' fades.
+    spans = [(1.4, 1.2), (6.4, 1.2), (3.4, 1.2), (5.08, 1.1)]
+    plan = EditPlan(request_id="remix-shared", mode="supercut", aspect="9:16", framing="center",
+                    target_seconds=sum(d for _, d in spans), shots=tuple(
+                        Shot(kind="source", duration=d, source_audio=True,
+                             span=SourceSpan(video_id="n", start=s, end=s + d))
+                        for s, d in spans))
+    result = render_plan(plan, tmp_path / "out.mp4", FileSources({"n": source}),
+                         options=RenderOptions(frame_size=SMALL, captions=False))
+    # One input for the source (and the mixed sound), however many shots cut it.
+    inputs = [result.command[i + 1] for i, a in enumerate(result.command) if a == "-i"]
+    assert len(inputs) == 2 and inputs[0].endswith(".ffconcat"), inputs
+    assert str(source) not in result.command
+    assert sum(a == "-i" for a in result.mix_command) == 1
+    numbers = frame_numbers(result.path)
+    assert len(numbers) == round(sum(d for _, d in spans) * 30)
+    # Every output frame shows the source frame its time maps to (within one frame).
+    t0 = 0.0
+    for start, seconds in spans:
+        first, last = round(t0 * 30), round((t0 + seconds) * 30)
+        for j in range(first, last):
+            expected = (start + (j - first) / 30) * FPS
+            assert abs(numbers[j] - expected) <= 1.01, (start, j, numbers[j], expected)
+        t0 += seconds
+    # Sound in sync with the pictures: every whole second of the spans beeps where its
+    # frame shows, and nothing else beeps.
+    beeps, t0 = [], 0.0  # (output time, source second)
+    for start, seconds in spans:
+        beeps += [(t0 + k - start, k) for k in range(int(np.ceil(start)), 11)
+                  if k < start + seconds]
+        t0 += seconds
+    beeps.sort()
+    onsets = beep_onsets(result.path)
+    assert len(onsets) == len(beeps), (onsets, beeps)
+    for onset, (expected, second) in zip(onsets, beeps):
+        assert onset == pytest.approx(expected, abs=0.012)
+        assert abs(numbers[round(onset * 30)] - second * FPS) <= 1
+
+
+def test_a_source_whose_keyframes_do_not_decode_alone_is_still_cut_cleanly(tmp_path):
+    """cockatoo.mp4's later keyframes reference frames before them: seeking there smears
+    the picture. Three shots out of order, two of them past such keyframes, must each match
+    the source decoded from its start."""
+    assert not seeks_cleanly(COCKATOO, 8.0) and seeks_cleanly(COCKATOO, 1.0)
+    spans = [(8.0, 1.5), (1.0, 1.5), (4.5, 1.5)]
+    plan = EditPlan(request_id="remix-unclean", mode="supercut", aspect="16:9",
+                    framing="center", target_seconds=4.5, shots=tuple(
+                        Shot(kind="source", duration=d, source_audio=True,
+                             span=SourceSpan(video_id="c", start=s, end=s + d))
+                        for s, d in spans))
+    size = (320, 180)
+    out = render_plan(plan, tmp_path / "c.mp4", FileSources({"c": COCKATOO}),
+                      options=RenderOptions(frame_size=size, captions=False)).path
+
+    def frames(video, at, count, scale=""):
+        raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-ss", f"{at:.3f}",
+                              "-frames:v", str(count), "-vf", f"{scale}format=rgb24",
+                              "-f", "rawvideo", "-"], capture_output=True, check=True).stdout
+        return np.frombuffer(raw, dtype=np.uint8).reshape(-1, size[1], size[0], 3).astype(float)
+
+    t0 = 0.0
+    for start, seconds in spans:
+        got = frames(out, t0 + 0.5, 3)
+        # Decoded from the start (output seeking): clean reference pictures.
+        want = frames(COCKATOO, start + 0.5, 3, f"fps=30,scale={size[0]}:{size[1]},")
+        assert np.abs(got - want).mean() < 8, (start, np.abs(got - want).mean())
+        t0 += seconds
+
+
+def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_at_zero():
+    from pattern_pivot.render.segments import _pieces, _quoted
+
+    cuts = [(0, 1.0, 2.0), (1, 2.5, 3.5), (2, 1.2, 2.2), (3, 9.0, 10.0), (4, 20.0, 21.0)]
+    # 0 and 1 are 0.5 s apart in order: one piece; 2 goes back: a new piece; 3 is too far.
+    assert [[i for i, _ in p.shots] for p in _pieces(cuts, None)] == [[0, 1], [2], [3], [4]]
+    # A source that cannot seek at 9 s must be read there from before it: the piece
+    # already reading from 1.2 s runs on to it instead of seeking (or restarting from 0).
+    pieces = _pieces(cuts, {1.0: True, 1.2: True, 9.0: False, 20.0: True})
+    assert [(p.inpoint, [i for i, _ in p.shots]) for p in pieces] == [
+        (1.0, [0, 1]), (1.2, [2, 3]), (20.0, [4])]
+    # Alone, it is read from the file's start; a later shot that cannot seek either rides
+    # along, one that can seeks.
+    for clean, want in (({9.0: False, 20.0: True}, [(0.0, [3]), (20.0, [4])]),
+                        ({9.0: False, 20.0: False}, [(0.0, [3, 4])])):
+        assert [(p.inpoint, [i for i, _ in p.shots])
+                for p in _pieces(cuts[3:], clean)] == want
+    assert _quoted(COCKATOO.parent / "it's.mp4") == (
+        "'file:" + str(COCKATOO.parent) + "/it'\\''s.mp4'")
