@@ -22,7 +22,15 @@ from pattern_pivot.catalog import Catalog
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.render.cards import TOP
-from pattern_pivot.trailer.plan import Moment, check_length, plan_trailer, select, snap_to_shots
+from pattern_pivot.trailer.plan import (
+    MIN_CARD,
+    SPEECH_GUARD,
+    Moment,
+    check_length,
+    plan_trailer,
+    select,
+    snap_to_shots,
+)
 from pattern_pivot.trailer.shots import shot_cuts
 from pattern_pivot.trailer.stage import TrailerSettings
 from resources import (
@@ -164,12 +172,21 @@ def test_video_trailer_with_music_is_cut_on_shots_and_beats_and_passes_its_check
     assert abs(made["duration"] - 20) < 0.05 and made["music"].endswith("drums.wav")
     # Every cut lands on a beat of the drums (the kicks fall at multiples of 0.5 s) unless
     # its moment's pause, up to the next shot change, is shorter than a beat.
+    # The count the trailer reports agrees with the kicks: every cut within 50 ms of one is
+    # counted, none further than 100 ms (the beat tracker places beats ~30 ms late).
     beat = 60 / BPM
-    on_beat = [min(c % beat, beat - c % beat) < 0.1 for c in made["cuts"]]
-    assert len(on_beat) >= 2 and on_beat[0] and made["on_beat"] == sum(on_beat)
-    for hit, m in zip(on_beat[1:], made["moments_full"]):
+    off_beat = [min(c % beat, beat - c % beat) for c in made["cuts"]]
+    on_beat = [d < 0.1 for d in off_beat]
+    assert len(on_beat) >= 2 and on_beat[0]
+    assert sum(d < 0.05 for d in off_beat) <= made["on_beat"] <= sum(on_beat), off_beat
+    for hit, cut, m in zip(on_beat[1:], made["cuts"][1:], made["moments_full"]):
+        # The cut may move within the pause after the speech, up to the next shot change and
+        # never into the end card's minimum: when that window is shorter than a beat, a
+        # cut on a beat is not possible.
         stop = min([m["latest_end"], *(c for c in m["shot_cuts"] if c > m["speech_end"])])
-        assert hit or stop - (m["speech_end"] + 0.05) < beat, m
+        speech_end = cut - (m["end"] - m["speech_end"])
+        window_end = min(cut + (stop - m["end"]), made["length"] - MIN_CARD)
+        assert hit or window_end - (speech_end + SPEECH_GUARD) < beat, m
     # Scene detection finds the source's shot changes (every 8 s) to the frame, and no clip
     # edge leaves a flash of a neighbouring shot: a change in the pause at an edge is the cut.
     full = made["moments_full"]
