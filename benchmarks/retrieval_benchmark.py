@@ -204,7 +204,8 @@ def bench_size(n, chunks, vectors, embedder, qvecs, workdir: Path) -> dict:
         with store._open():
             pass
     r["open"] = stats([timed(open_release) for _ in range(20)])
-    # Search through the store (our real path): warm up, then 100 single queries.
+    # Search through the store (our real path; each call opens the file, loads the collection
+    # and releases it): warm up, then 100 single queries.
     for q in qvecs[:3]:
         store.search(q[None], TOP_K)
     exact = exact_top(vectors, qvecs)
@@ -217,6 +218,12 @@ def bench_size(n, chunks, vectors, embedder, qvecs, workdir: Path) -> dict:
         found.append([row_of(h.video_id, h.chunk_index) for h in hits])
     r["store_single"], r["top1"] = stats(single), top1 / len(QUERIES)
     r["recall"] = recall(found, exact)
+
+    def client_one_off(q):  # the store's one-off search before it read the engine directly
+        with store._open() as client:
+            return client.search(store.collection, data=[q.tolist()], limit=TOP_K,
+                                 output_fields=FIELDS, search_params=SEARCH_PARAMS)
+    r["client_one_off"] = stats([timed(client_one_off, q) for q in qvecs[:20]])
     r["store_embed"] = stats([timed(search_catalog, text, embedder, store, TOP_K)
                               for text, _ in QUERIES])
     r["query_embed"] = stats([timed(embedder.encode, [text]) for text, _ in QUERIES])
@@ -302,8 +309,8 @@ def main() -> int:
             r["embed_s"], r["embed_cpu"] = timing[n]["wall"], timing[n]["cpu"]
 
     def row(label, fn, fmt="{:>12.1f}"):
-        print(f"{label:<42}" + "".join(fmt.format(fn(results[n], n)) for n in sizes))
-    print(f"\n{'metric':<42}" + "".join(f"{n:>12}" for n in sizes))
+        print(f"{label:<50}" + "".join(fmt.format(fn(results[n], n)) for n in sizes))
+    print(f"\n{'metric':<50}" + "".join(f"{n:>12}" for n in sizes))
     row("chunks stored (count())", lambda r, n: r["count"], "{:>12d}")
     row("embed chunks/s (wall)", lambda r, n: n / r["embed_s"])
     row("embed chunks per CPU-s", lambda r, n: n / r["embed_cpu"])
@@ -315,7 +322,8 @@ def main() -> int:
         lambda r, n: 100 * r["insert_close"] / r["insert_s"])
     row("open+ensure+release p50 ms", lambda r, n: r["open"]["p50"])
     row("open+ensure+release p95 ms", lambda r, n: r["open"]["p95"])
-    for key, label in [("store_single", "store.search single"),
+    for key, label in [("store_single", "store.search single (one-off)"),
+                       ("client_one_off", "one-off via pymilvus+gRPC (before; 20 q)"),
                        ("store_embed", "search_catalog (+query embed)"),
                        ("query_embed", "query embedding alone"),
                        ("session_single", "store.search in one session()"),
@@ -330,10 +338,12 @@ def main() -> int:
         lambda r, n: r["store_single"]["mean"] * 100 / r["store_batch"], "{:>12.1f}")
     row("long-lived: batched speed-up (x)",
         lambda r, n: r["long_single"]["mean"] * 100 / r["long_batch"], "{:>12.1f}")
+    row("one-off: pymilvus / engine p50 (x)",
+        lambda r, n: r["client_one_off"]["p50"] / r["store_single"]["p50"], "{:>12.1f}")
     row("store/long-lived single p50 (x)",
         lambda r, n: r["store_single"]["p50"] / r["long_single"]["p50"], "{:>12.1f}")
-    row("open/release share of store single p50 %",
-        lambda r, n: 100 * min(1.0, r["open"]["p50"] / r["store_single"]["p50"]))
+    row("open/release share of pymilvus one-off p50 %",
+        lambda r, n: 100 * min(1.0, r["open"]["p50"] / r["client_one_off"]["p50"]))
     row("top-1 hit on the query's topic %", lambda r, n: 100 * r["top1"])
     row("store.search recall@10 vs exact %", lambda r, n: 100 * r["recall"])
     for ef in EF_SWEEP:
@@ -352,7 +362,7 @@ def main() -> int:
             e2e_rate(cmp["torch"], args.compare_sample)
         print(f"  onnx/torch end-to-end >= 3x (same run): {ratio:8.2f}x   "
               f"{'PASS' if ratio >= 3 else 'MISS'}")
-    print(f"  p95 single search <= 150 ms at {big}: {p95:8.1f} ms   "
+    print(f"  p95 single one-off search (store.search) <= 150 ms at {big}: {p95:8.1f} ms   "
           f"{'PASS' if p95 <= 150 else 'MISS'}  (recall@10 "
           f"{100 * results[big]['recall']:.1f}%)")
     return 0
