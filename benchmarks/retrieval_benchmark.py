@@ -218,6 +218,7 @@ def bench_size(n, chunks, vectors, embedder, qvecs, workdir: Path) -> dict:
         found.append([row_of(h.video_id, h.chunk_index) for h in hits])
     r["store_single"], r["top1"] = stats(single), top1 / len(QUERIES)
     r["recall"] = recall(found, exact)
+    one_off_found = found
 
     def client_one_off(q):  # the store's one-off search before it read the engine directly
         with store._open() as client:
@@ -264,7 +265,37 @@ def bench_size(n, chunks, vectors, embedder, qvecs, workdir: Path) -> dict:
                        "recall": recall(found, exact)}
     client.close()
     server_manager_instance.release_server(store.uri)
+    r["served"], r["served_same"] = search_through_lite_server(store, qvecs, one_off_found)
     return r
+
+
+def search_through_lite_server(store, qvecs, one_off_rows):
+    """The store's own search path pointed at a long-lived Milvus Lite server for the same
+    file (what `search` does when it finds one): a new client per call, as one CLI process
+    or request would make. Also: the share of queries with the same top-10 as one-off."""
+    import threading
+
+    from pattern_pivot.retrieval.lite_server import running_server, serve
+
+    ready, stop = threading.Event(), threading.Event()
+    worker = threading.Thread(target=serve, args=(store.uri,),
+                              kwargs={"ready": ready, "stop": stop})
+    worker.start()
+    try:
+        ready.wait(120)
+        served = MilvusChunkStore(running_server(store.uri).uri, model_name=store.model_name,
+                                  dim=store.dim)
+        served.search(qvecs[:1], TOP_K)  # the server loads the collection once
+        times, same = [], 0
+        for q, rows in zip(qvecs, one_off_rows):
+            t0 = time.perf_counter()
+            hits = served.search(q[None], TOP_K)[0]
+            times.append((time.perf_counter() - t0) * 1000)
+            same += [row_of(h.video_id, h.chunk_index) for h in hits] == rows
+    finally:
+        stop.set()
+        worker.join()
+    return stats(times), same / len(qvecs)
 
 
 def main() -> int:
@@ -327,6 +358,7 @@ def main() -> int:
                        ("store_embed", "search_catalog (+query embed)"),
                        ("query_embed", "query embedding alone"),
                        ("session_single", "store.search in one session()"),
+                       ("served", "store.search via lite server (client/call)"),
                        ("long_single", "long-lived client single")]:
         for s in ("p50", "p95", "mean"):
             row(f"{label} {s} ms", lambda r, n, k=key, s=s: r[k][s])
@@ -346,6 +378,7 @@ def main() -> int:
         lambda r, n: 100 * min(1.0, r["open"]["p50"] / r["client_one_off"]["p50"]))
     row("top-1 hit on the query's topic %", lambda r, n: 100 * r["top1"])
     row("store.search recall@10 vs exact %", lambda r, n: 100 * r["recall"])
+    row("lite server: same top-10 as one-off %", lambda r, n: 100 * r["served_same"])
     for ef in EF_SWEEP:
         row(f"long-lived ef={ef}: p50 ms", lambda r, n, e=ef: r["ef"][e]["p50"])
         row(f"long-lived ef={ef}: p95 ms", lambda r, n, e=ef: r["ef"][e]["p95"])
