@@ -1,4 +1,5 @@
-"""The CLI loads only what a command uses: --help and search never import torch or Dagster."""
+"""The CLI loads only what a command uses: --help and search never import torch or Dagster,
+and a one-off search reads Milvus Lite in-process, without pymilvus and its gRPC server."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import pytest
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "dagster", "langchain_core",
-         "faster_whisper")
+         "faster_whisper", "pymilvus")
 
 # Runs the real CLI in-process, then reports which heavy packages it imported.
 _PROBE = """
@@ -39,7 +40,7 @@ def test_help_imports_nothing_heavy(tmp_path):
 
 
 @pytest.mark.slow
-def test_search_embeds_and_searches_without_torch_or_dagster(tmp_path):
+def test_search_embeds_and_searches_without_torch_dagster_or_pymilvus(tmp_path):
     result = run_cli("search", "how to prune roses", "--json", data_dir=tmp_path,
                      PATTERN_PIVOT_EMBEDDING_BACKEND="onnx")
     assert result == {"code": 0, "loaded": []}

@@ -146,6 +146,8 @@ def test_a_collection_of_another_model_is_refused_not_mixed(tmp_path, embedder):
                                 dim=embedder.dimension)
     with pytest.raises(VectorStoreError, match="another model"):
         impostor.count()
+    with pytest.raises(VectorStoreError, match="another model"):  # the one-off engine path
+        impostor.search(embedder.encode(["bread"]), 3)
 
 
 def test_langchain_retriever_returns_timed_documents(tmp_path, embedder):
@@ -189,3 +191,54 @@ def test_a_session_reuses_one_connection_and_then_frees_the_file(tmp_path, embed
         [sys.executable, "-c", f"from pymilvus import MilvusClient; MilvusClient({store.uri!r})"],
         capture_output=True, text=True, timeout=120)
     assert other.returncode == 0, other.stderr[-2000:]
+
+
+def test_a_one_off_search_matches_a_search_through_the_client(catalog_store, embedder):
+    # Outside a session the store searches the Milvus Lite engine in-process; in a session it
+    # goes through pymilvus and the gRPC server. Same hits, scores and order, filters too.
+    store, _ = catalog_store
+    queries = embedder.encode(["feeding a starter", "solar batteries", "credit card debt"])
+    cases = [SearchFilters(), SearchFilters(video_ids=("file-sourdough-bread",)),
+             SearchFilters(channel="local", published_to=1_700_000_000)]
+    one_off = [store.search(queries, 7, f) for f in cases]
+    with store.session():
+        through_client = [store.search(queries, 7, f) for f in cases]
+    assert one_off == through_client
+    assert all(len(hits) == 7 for hits in one_off[0])
+
+
+def test_a_one_off_search_on_a_locked_file_waits_then_names_the_fix(tmp_path, embedder):
+    from milvus_lite import MilvusLite
+
+    uri = str(tmp_path / "locked.db")
+    holder = MilvusLite(uri)  # stands in for another process that holds the file
+    try:
+        store = MilvusChunkStore(uri, model_name=embedder.name, dim=embedder.dimension,
+                                 lock_timeout=0.5)
+        with pytest.raises(VectorStoreError, match="another process holds the Milvus Lite"):
+            store.search(embedder.encode(["bread"]), 3)
+    finally:
+        holder.close()
+
+
+@pytest.mark.slow
+def test_a_one_off_search_in_a_fresh_process_needs_no_pymilvus(catalog_store, embedder):
+    store, _ = catalog_store
+    probe = (
+        "import json, sys\n"
+        "from pattern_pivot.retrieval.embeddings import SentenceEmbedder\n"
+        "from pattern_pivot.retrieval.index import search_catalog\n"
+        "from pattern_pivot.retrieval.milvus_store import MilvusChunkStore\n"
+        "e = SentenceEmbedder()\n"
+        "s = MilvusChunkStore(sys.argv[1], model_name=e.name, dim=e.dimension)\n"
+        "hits = search_catalog('paying off debt', e, s, 5)\n"
+        "print(json.dumps({'pymilvus': 'pymilvus' in sys.modules,\n"
+        "                  'hits': [[h.video_id, h.chunk_index, h.score] for h in hits]}))\n")
+    done = subprocess.run([sys.executable, "-c", probe, store.uri], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["pymilvus"] is False
+    with store.session():
+        expected = search_catalog("paying off debt", embedder, store, 5)
+    assert result["hits"] == [[h.video_id, h.chunk_index, h.score] for h in expected]

@@ -164,12 +164,18 @@ def search(
         raise typer.Exit(code=2) from None
     from pattern_pivot.retrieval.embeddings import SentenceEmbedder
     from pattern_pivot.retrieval.index import search_catalog
+    from pattern_pivot.retrieval.lite_server import running_server
 
+    uri = settings.vector_uri
+    server = running_server(uri)  # a long-lived server holds the file open: ask it
+    if server is not None:
+        typer.secho(f"searching through the Milvus Lite server at {server.uri} (pid "
+                    f"{server.pid}) that serves {uri}", err=True)
+        uri = server.uri
     try:
         embedder = SentenceEmbedder(settings.embedding_model,
                                     backend=settings.embedding_backend)
-        store = MilvusChunkStore(settings.vector_uri, model_name=embedder.name,
-                                 dim=embedder.dimension)
+        store = MilvusChunkStore(uri, model_name=embedder.name, dim=embedder.dimension)
         hits = search_catalog(query, embedder, store, top, filters)
     except PatternPivotError as exc:
         exit_with_error(exc)

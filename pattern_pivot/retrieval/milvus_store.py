@@ -40,6 +40,7 @@ _TEXT_MAX = 8192
 # HNSW search breadth. Measured at 50k chunks (benchmarks/retrieval_benchmark.py): recall@10
 # against exact search is 98.1% at ef=64 and 99.8% at ef=128, for the same ~21 ms per query.
 SEARCH_EF = 128
+_HIT_FIELDS = ("video_id", "chunk_index", "start", "end", "text")  # what a Hit reads
 
 
 def search_params(top_k: int) -> dict:
@@ -180,8 +181,8 @@ class MilvusChunkStore:
 
         description = json.dumps({"model": self.model_name, "dim": self.dim})
         if client.has_collection(self.collection):
+            client.load_collection(self.collection)  # once: loading reads every segment
             self._check_model(client)
-            client.load_collection(self.collection)
             return
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False,
                                             description=description)
@@ -205,7 +206,9 @@ class MilvusChunkStore:
             # (two ingest workers starting at once): use theirs, after the same model check.
             if not client.has_collection(self.collection):
                 raise
+            client.load_collection(self.collection)
             self._check_model(client)
+            return
         client.load_collection(self.collection)
 
     def _check_model(self, client) -> None:
@@ -215,13 +218,17 @@ class MilvusChunkStore:
         dims = [f.get("params", {}).get("dim") for f in fields if f.get("name") == "vector"]
         found_model = None
         if dims and int(dims[0]) == self.dim:
-            client.load_collection(self.collection)
             rows = client.query(self.collection, filter="", output_fields=["model"], limit=1)
             found_model = rows[0]["model"] if rows else self.model_name
+        self._refuse_other_model(dims[0] if dims else None, found_model)
+
+    def _refuse_other_model(self, dim, found_model: str | None) -> None:
+        if dim is None or int(dim) != self.dim:
+            found_model = None
         if found_model != self.model_name:
             raise VectorStoreError(
                 f"collection {self.collection}",
-                f"holds vectors of another model ({found_model or f'dim {dims}'}), "
+                f"holds vectors of another model ({found_model or f'dim {dim}'}), "
                 f"not {self.model_name} (dim {self.dim})",
                 "use another collection prefix, or drop the collection and re-index")
 
@@ -255,13 +262,49 @@ class MilvusChunkStore:
     def search(self, vectors: np.ndarray, top_k: int = 10,
                filters: SearchFilters | None = None) -> list[list[Hit]]:
         """The ``top_k`` nearest chunks for each query vector (one list per query)."""
-        with self._client() as client:
-            results = client.search(
-                self.collection, data=[v.tolist() for v in vectors], limit=top_k,
-                filter=(filters or SearchFilters()).expression(),
-                output_fields=["video_id", "chunk_index", "start", "end", "text"],
-                search_params=search_params(top_k))
+        expr = (filters or SearchFilters()).expression()
+        data = [np.asarray(v, dtype=np.float32).tolist() for v in vectors]
+        results = None
+        if self._local and self._session_client is None:
+            results = self._search_lite_engine(data, top_k, expr)
+        if results is None:
+            with self._client() as client:
+                results = client.search(self.collection, data=data, limit=top_k, filter=expr,
+                                        output_fields=list(_HIT_FIELDS),
+                                        search_params=search_params(top_k))
         return [[Hit(video_id=h["entity"]["video_id"], chunk_index=h["entity"]["chunk_index"],
                      start=h["entity"]["start"], end=h["entity"]["end"],
-                     score=round(float(h["distance"]), 4), text=h["entity"]["text"])
+                     # float32 as Milvus's wire format carries it: both paths round alike
+                     score=round(float(np.float32(h["distance"])), 4),
+                     text=h["entity"]["text"])
                  for h in per_query] for per_query in results]
+
+    def _search_lite_engine(self, data: list, top_k: int, expr: str) -> list | None:
+        """A one-off search straight on the Milvus Lite engine in this process: no gRPC
+        server and no pymilvus (seconds of imports and round trips on a busy machine). Milvus
+        Lite 3 is a Python engine; its gRPC server only turns a client's request into this
+        same ``Collection.search`` call, so the hits are the same. None when
+        the file is locked (another process, or a client in this one): the caller then takes
+        the client path, which waits for the lock or reuses this process's server."""
+        from milvus_lite import MilvusLite
+        from milvus_lite.exceptions import DataDirLockedError
+
+        Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = MilvusLite(self.uri)  # public engine API; takes the file's lock
+        except DataDirLockedError:
+            return None
+        try:
+            if not db.has_collection(self.collection):
+                return [[] for _ in data]  # nothing indexed yet with this model
+            col = db.get_collection(self.collection)
+            col.load()
+            vector = [f for f in col.schema.fields if f.name == "vector"]
+            rows = col.query(expr=None, output_fields=["model"], limit=1)
+            self._refuse_other_model(vector[0].dim if vector else None,
+                                     rows[0]["model"] if rows else self.model_name)
+            return col.search(data, top_k=top_k, metric_type="COSINE", expr=expr or None,
+                              output_fields=list(_HIT_FIELDS),
+                              search_params=search_params(top_k)["params"])
+        finally:
+            db.close()
