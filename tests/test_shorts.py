@@ -13,10 +13,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.ingest import source_video, video_audio, video_transcript
 from assets.partitions import videos_partitions
 from assets.shorts import ShortsConfig, video_highlights, video_shorts
-from pattern_pivot.catalog import Catalog
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.highlights import find_highlights
 from pattern_pivot.highlights.stage import (
@@ -32,16 +30,13 @@ from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.remix.writers.sentences import ends_sentence
 from pattern_pivot.transcription.types import Segment, Transcript, Word
 from resources import (
-    CatalogResource,
     EmbedderResource,
     LLMResource,
-    MediaStoreResource,
     RendererResource,
     StatsStoreResource,
-    TranscriberResource,
-    YouTubeResource,
 )
-from tests.conftest import TALKING_HEAD_NO_AUDIO, ffmpeg, make_settings
+from tests.conftest import TALKING_HEAD_NO_AUDIO, ffmpeg
+from tests.ingest_support import ingested_file
 from tests.reframe_support import framed_share
 from tests.shorts_support import talk_video
 
@@ -52,17 +47,8 @@ SMALL = (270, 480)
 def talk(tmp_path_factory):
     """The talk registered and ingested (source, audio, tiny.en transcript) once."""
     root = tmp_path_factory.mktemp("shorts")
-    settings = make_settings(root / "data")
     video = talk_video(root / "talk.mp4")
-    video_id = Catalog(settings.catalog_path).register_file(video).video_id
-    resources = {"catalog": CatalogResource(path=str(settings.catalog_path),
-                                            watch_dir=str(settings.watch_dir)),
-                 "media_store": MediaStoreResource(root=str(settings.media_root))}
-    context = dg.build_asset_context(partition_key=video_id)
-    source_video(context, **resources, youtube=YouTubeResource())
-    video_audio(dg.build_asset_context(partition_key=video_id), **resources)
-    video_transcript(dg.build_asset_context(partition_key=video_id), **resources,
-                     transcriber=TranscriberResource(model="tiny.en", beam_size=1))
+    settings, video_id, resources = ingested_file(root, video)
     return settings, video_id, resources, video
 
 

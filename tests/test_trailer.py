@@ -15,10 +15,8 @@ import dagster as dg
 import numpy as np
 import pytest
 
-from assets.ingest import source_video, video_audio, video_transcript
 from assets.partitions import videos_partitions
 from assets.trailer import channel_trailer, video_trailer
-from pattern_pivot.catalog import Catalog
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.quality.checks import CHECK_NAMES
 from pattern_pivot.render.cards import TOP
@@ -34,13 +32,9 @@ from pattern_pivot.trailer.plan import (
 from pattern_pivot.trailer.shots import shot_cuts
 from pattern_pivot.trailer.stage import TrailerSettings
 from resources import (
-    CatalogResource,
-    MediaStoreResource,
     RendererResource,
-    TranscriberResource,
-    YouTubeResource,
 )
-from tests.conftest import make_settings
+from tests.ingest_support import ingested_file
 from tests.trailer_support import BPM, SHOT_SECONDS, cutting_talk, drum_loop
 
 SMALL = (480, 270)
@@ -114,17 +108,7 @@ def test_too_few_strong_moments_for_the_length_says_what_length_fits():
 def talk(tmp_path_factory):
     """The cutting talk registered and ingested once (tiny.en transcript), and a drum loop."""
     root = tmp_path_factory.mktemp("trailer")
-    settings = make_settings(root / "data")
-    video = cutting_talk(root / "talk.mp4")
-    video_id = Catalog(settings.catalog_path).register_file(video).video_id
-    resources = {"catalog": CatalogResource(path=str(settings.catalog_path),
-                                            watch_dir=str(settings.watch_dir)),
-                 "media_store": MediaStoreResource(root=str(settings.media_root))}
-    source_video(dg.build_asset_context(partition_key=video_id), **resources,
-                 youtube=YouTubeResource())
-    video_audio(dg.build_asset_context(partition_key=video_id), **resources)
-    video_transcript(dg.build_asset_context(partition_key=video_id), **resources,
-                     transcriber=TranscriberResource(model="tiny.en", beam_size=1))
+    settings, video_id, resources = ingested_file(root, cutting_talk(root / "talk.mp4"))
     return settings, video_id, resources, drum_loop(root / "music" / "drums.wav")
 
 
