@@ -35,7 +35,8 @@ def chunk_retriever(store: MilvusChunkStore, embedder: SentenceEmbedder, *, top_
     vectorstore = Milvus(
         embedding_function=SentenceEmbeddings(embedder),
         collection_name=store.collection,
-        connection_args={"uri": store.live_uri(), **({"token": store.token} if store.token else {})},
+        connection_args={"uri": store.live_uri(),
+                         **({"token": store.token} if store.token else {})},
         primary_field="id", text_field="text", vector_field="vector",
         search_params=search_params(top_k),
     )
