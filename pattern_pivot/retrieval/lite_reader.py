@@ -31,7 +31,7 @@ import numpy as np
 # WAL) this reader follows; any other falls back to the engine (same hits, slower).
 LAYOUT_VERSION = "3.2.2"
 _BATCH_ROWS = 4096
-_FAISS_TYPES = {"HNSW": "faiss_hnsw.FaissHnswIndex", "HNSW_SQ": "faiss_hnsw_sq.FaissHnswSqIndex"}
+_FAISS_TYPES = {"HNSW": "faiss_hnsw.FaissHnswIndex"}  # what we create; others: the engine
 
 
 class NotReadable(Exception):

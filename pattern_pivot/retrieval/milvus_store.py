@@ -13,9 +13,10 @@ Schema (one collection per embedding model, so vector spaces never mix):
     vector       FLOAT_VECTOR(dim), HNSW index, cosine
 
 Milvus Lite locks its data file for one process: each operation opens the file, works,
-and releases it, waiting (bounded) while another process holds it. Steps that write are
-also serialised by the Dagster ``milvus`` pool; for real concurrency point ``uri`` at a
-Milvus server (``milvus-lite server`` or Milvus standalone).
+and releases it, waiting (bounded) while another process holds it; while a long-lived
+``lite_server`` holds it (its note checks out), operations go through that server instead.
+Steps that write are also serialised by the Dagster ``milvus`` pool; for real concurrency
+point ``uri`` at a Milvus server (``milvus-lite server`` or Milvus standalone).
 """
 
 from __future__ import annotations
