@@ -111,16 +111,18 @@ def _vector_field(schema):
     from milvus_lite.schema.types import DataType
 
     vectors = [f for f in schema.fields if f.dtype == DataType.FLOAT_VECTOR]
-    if len(vectors) != 1 or schema.enable_dynamic_field or schema.functions:
-        raise NotReadable("not a single dense vector field without functions")
+    if (len(vectors) != 1 or vectors[0].nullable or schema.enable_dynamic_field
+            or schema.functions):
+        raise NotReadable("not one non-null dense vector field without functions")
     return vectors[0]
 
 
 def _vector_spec(manifest, vector_name: str):
     specs = manifest.index_specs
     spec = specs.get(vector_name)
-    if set(specs) != {vector_name} or spec is None or spec.index_type not in _FAISS_TYPES:
-        raise NotReadable(f"indexes {sorted(specs)} are not one FAISS index on {vector_name}")
+    if (set(specs) != {vector_name} or spec is None or spec.index_type not in _FAISS_TYPES
+            or spec.metric_type != "COSINE"):  # what the store creates and searches with
+        raise NotReadable(f"indexes {sorted(specs)} are not one cosine HNSW on {vector_name}")
     return spec
 
 
