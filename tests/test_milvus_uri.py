@@ -165,3 +165,36 @@ def test_search_goes_through_a_running_lite_server_with_the_same_hits(tmp_path):
         server.wait(timeout=60)
     assert server.returncode == 0
     assert not note_path(db).exists()  # removed on the way out: no stale note left
+
+
+def test_a_writer_goes_through_a_running_lite_server_instead_of_waiting_for_its_file(tmp_path):
+    import threading
+
+    from pattern_pivot.retrieval.chunking import Chunk
+    from pattern_pivot.retrieval.lite_server import serve
+
+    db = tmp_path / "milvus.db"
+    _index_random_videos(str(db))
+    ready, stop = threading.Event(), threading.Event()
+    worker = threading.Thread(target=serve, args=(str(db),),
+                              kwargs={"ready": ready, "stop": stop})
+    worker.start()
+    video = "file-new"
+    chunks = [Chunk(video, i, i * 10.0, i * 10.0 + 9, f"{video} chunk {i}", None, None)
+              for i in range(CHUNKS_PER_VIDEO)]
+    try:
+        assert ready.wait(120)
+        # Given the file, as ingest's resource is: the server holds its lock all along.
+        store = MilvusChunkStore(str(db), model_name="all-MiniLM-L6-v2", dim=DIM,
+                                 lock_timeout=1)
+        store.replace_video(video, chunks, np.stack([vector(video, i)
+                                                     for i in range(CHUNKS_PER_VIDEO)]))
+        assert store.count(video) == CHUNKS_PER_VIDEO
+        assert store.search(vector(video, 2)[None], 1)[0][0].video_id == video
+    finally:
+        stop.set()
+        worker.join()
+    assert not note_path(db).exists()
+    # Written into the file itself: once the server is gone, the file path finds it.
+    assert store.count(video) == CHUNKS_PER_VIDEO
+    assert store.count() == 4 * CHUNKS_PER_VIDEO

@@ -28,13 +28,15 @@ def chunk_retriever(store: MilvusChunkStore, embedder: SentenceEmbedder, *, top_
 
     It opens the collection through langchain-milvus; with a Milvus Lite file that process
     then holds the file until it exits, so use it in the process that does the remixing.
+    While a lite server holds the file, it connects to that server instead.
     """
     from langchain_milvus import Milvus
 
     vectorstore = Milvus(
         embedding_function=SentenceEmbeddings(embedder),
         collection_name=store.collection,
-        connection_args={"uri": store.uri, **({"token": store.token} if store.token else {})},
+        connection_args={"uri": store.live_uri(),
+                         **({"token": store.token} if store.token else {})},
         primary_field="id", text_field="text", vector_field="vector",
         search_params=search_params(top_k),
     )

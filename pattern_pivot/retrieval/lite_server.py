@@ -1,16 +1,18 @@
 """A long-lived Milvus Lite server for one data file, and how searches find it.
 
-Every one-off `pattern-pivot search` opens the Milvus Lite file, loads the collection (reads
-every segment) and closes it again. For many searches in a row, keep the file open in one
-process instead:
+Every one-off `pattern-pivot search` opens the Milvus Lite file, reads the ids and the
+persisted index of every segment (see ``lite_reader``) and closes it again. For many
+searches in a row, keep the file open in one process instead:
 
     python -m pattern_pivot.retrieval.lite_server          # serves <data dir>/milvus.db
 
 It binds 127.0.0.1 only, on a free port, and writes ``milvus.db.server.json`` (pid, port,
 the file it serves) beside the file, removed when it stops (Ctrl-C or SIGTERM). While it
-holds the file, nothing else can open it, so `search` reads that note and goes through the
-server instead (and says so). A note is trusted only if it belongs to this user, names this
-file, its process is alive and its port answers on 127.0.0.1; a stale note is ignored.
+holds the file, nothing else can open it, so every use of the store (`search`, which says
+so, ingest's writes, the LangChain retriever; ``MilvusChunkStore.live_uri``) reads that note
+and goes through the server instead. A note is trusted only if it belongs to this user,
+names this file, its process is alive and its port answers on 127.0.0.1; a stale note is
+ignored.
 """
 
 from __future__ import annotations

@@ -13,14 +13,16 @@ Schema (one collection per embedding model, so vector spaces never mix):
     vector       FLOAT_VECTOR(dim), HNSW index, cosine
 
 Milvus Lite locks its data file for one process: each operation opens the file, works,
-and releases it, waiting (bounded) while another process holds it. Steps that write are
-also serialised by the Dagster ``milvus`` pool; for real concurrency point ``uri`` at a
-Milvus server (``milvus-lite server`` or Milvus standalone).
+and releases it, waiting (bounded) while another process holds it; while a long-lived
+``lite_server`` holds it (its note checks out), operations go through that server instead.
+Steps that write are also serialised by the Dagster ``milvus`` pool; for real concurrency
+point ``uri`` at a Milvus server (``milvus-lite server`` or Milvus standalone).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from contextlib import contextmanager
@@ -33,6 +35,7 @@ import numpy as np
 from pattern_pivot.errors import PatternPivotError
 from pattern_pivot.retrieval.chunking import Chunk
 
+log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
 _SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")  # what pymilvus connects to
 URI_ENV = "PATTERN_PIVOT_MILVUS_URI"
@@ -118,15 +121,25 @@ class MilvusChunkStore:
                 self._session_client = None
 
     @contextmanager
-    def _client(self) -> Iterator["MilvusClient"]:  # noqa: F821
+    def _client(self, check_rows: bool = True) -> Iterator["MilvusClient"]:  # noqa: F821
         if self._session_client is not None:
             yield self._session_client
         else:
-            with self._open() as client:
+            with self._open(check_rows) as client:
                 yield client
 
+    def live_uri(self) -> str:
+        """Where to connect now: while a long-lived lite server holds this Milvus Lite file
+        (its note checks out, see ``lite_server``), that server; else ``uri`` itself."""
+        if not self._local:
+            return self.uri
+        from pattern_pivot.retrieval.lite_server import running_server
+
+        server = running_server(self.uri)
+        return server.uri if server is not None else self.uri
+
     @contextmanager
-    def _open(self) -> Iterator["MilvusClient"]:  # noqa: F821
+    def _open(self, check_rows: bool = True) -> Iterator["MilvusClient"]:  # noqa: F821
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
@@ -141,48 +154,56 @@ class MilvusChunkStore:
         deadline = time.monotonic() + self._lock_timeout
         delay = 0.2
         while True:
+            # A lite server holding the file is asked instead (checked again on every wait:
+            # one may start, or stop, while we wait for the file).
+            target = self.live_uri()
+            served = target != self.uri
             try:
-                client = MilvusClient(self.uri, token=self.token or "")
+                client = MilvusClient(target, token=self.token or "")
                 break
             except MilvusException as exc:
-                if not self._local:
-                    raise self._server_error(exc) from exc
+                if served and self.live_uri() != target:
+                    continue  # that server stopped meanwhile: take the file (or the next one)
+                if served or not self._local:
+                    raise self._server_error(exc, target) from exc
                 if time.monotonic() > deadline:
                     raise VectorStoreError(
                         f"Milvus Lite file {self.uri}", f"cannot be opened ({exc})",
                         "another process holds the Milvus Lite file: wait for it, or serve it "
-                        "to several processes with `milvus-lite server` / Milvus standalone "
+                        "to several processes with `python -m pattern_pivot.retrieval."
+                        "lite_server` / `milvus-lite server` / Milvus standalone "
                         f"and set {URI_ENV} to it") from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 3.0)
         try:
-            self._ensure_collection(client)
+            self._ensure_collection(client, check_rows)
             yield client
         finally:
             client.close()
-            if self._local:  # free the file lock for other processes now, not at exit
+            if self._local and not served:  # free the file lock for other processes now
                 from milvus_lite.server_manager import server_manager_instance
 
                 server_manager_instance.release_server(self.uri)
 
-    def _server_error(self, exc: Exception) -> VectorStoreError:
+    def _server_error(self, exc: Exception, uri: str | None = None) -> VectorStoreError:
         """A server is never locked by another process: say what is really wrong."""
+        uri = uri or self.uri
         if getattr(exc, "code", None) == 2:  # pymilvus: "Fail connecting to server"
             return VectorStoreError(
-                f"Milvus at {self.uri}", "cannot be reached (nothing answers there)",
+                f"Milvus at {uri}", "cannot be reached (nothing answers there)",
                 f"start it (`milvus-lite server` or Milvus standalone, see docker/), or set "
                 f"{URI_ENV} to the server's address or to a Milvus Lite file such as "
                 "var/milvus.db")
-        return VectorStoreError(f"Milvus at {self.uri}", f"refused the connection ({exc})",
+        return VectorStoreError(f"Milvus at {uri}", f"refused the connection ({exc})",
                                 "check the server's address and, if it needs one, the token")
 
-    def _ensure_collection(self, client) -> None:
+    def _ensure_collection(self, client, check_rows: bool = True) -> None:
         from pymilvus import DataType, MilvusClient
 
         description = json.dumps({"model": self.model_name, "dim": self.dim})
         if client.has_collection(self.collection):
             client.load_collection(self.collection)  # once: loading reads every segment
-            self._check_model(client)
+            self._check_model(client, check_rows)
             return
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False,
                                             description=description)
@@ -211,13 +232,15 @@ class MilvusChunkStore:
             return
         client.load_collection(self.collection)
 
-    def _check_model(self, client) -> None:
+    def _check_model(self, client, check_rows: bool = True) -> None:
         """The collection name encodes the model, but names can be shared by accident: check
-        the vector dimension and a stored row's model before mixing vector spaces."""
+        the vector dimension and a stored row's model before mixing vector spaces. A search
+        checks the model of the rows it returns instead (``check_rows=False``): Milvus Lite
+        answers this one-row query by walking every row (~250 ms at 50k chunks)."""
         fields = client.describe_collection(self.collection).get("fields", [])
         dims = [f.get("params", {}).get("dim") for f in fields if f.get("name") == "vector"]
-        found_model = None
-        if dims and int(dims[0]) == self.dim:
+        found_model = None if check_rows else self.model_name
+        if dims and int(dims[0]) == self.dim and check_rows:
             rows = client.query(self.collection, filter="", output_fields=["model"], limit=1)
             found_model = rows[0]["model"] if rows else self.model_name
         self._refuse_other_model(dims[0] if dims else None, found_model)
@@ -268,10 +291,12 @@ class MilvusChunkStore:
         if self._local and self._session_client is None:
             results = self._search_lite_engine(data, top_k, expr)
         if results is None:
-            with self._client() as client:
+            with self._client(check_rows=False) as client:
                 results = client.search(self.collection, data=data, limit=top_k, filter=expr,
-                                        output_fields=list(_HIT_FIELDS),
+                                        output_fields=[*_HIT_FIELDS, "model"],
                                         search_params=search_params(top_k))
+            for hit in (h for per_query in results for h in per_query):
+                self._refuse_other_model(self.dim, hit["entity"]["model"])
         return [[Hit(video_id=h["entity"]["video_id"], chunk_index=h["entity"]["chunk_index"],
                      start=h["entity"]["start"], end=h["entity"]["end"],
                      # float32 as Milvus's wire format carries it: both paths round alike
@@ -280,14 +305,19 @@ class MilvusChunkStore:
                  for h in per_query] for per_query in results]
 
     def _search_lite_engine(self, data: list, top_k: int, expr: str) -> list | None:
-        """A one-off search straight on the Milvus Lite engine in this process: no gRPC
-        server and no pymilvus (seconds of imports and round trips on a busy machine). Milvus
-        Lite 3 is a Python engine; its gRPC server only turns a client's request into this
-        same ``Collection.search`` call, so the hits are the same. None when
-        the file is locked (another process, or a client in this one): the caller then takes
-        the client path, which waits for the lock or reuses this process's server."""
+        """A one-off search straight on the Milvus Lite file in this process: no gRPC
+        server and no pymilvus (seconds of imports and round trips on a busy machine). While
+        it holds the file's lock, ``lite_reader`` reads only the ids, the index and the hit
+        rows (the engine's own open reads every column of every segment); what that reader
+        cannot read goes to the Milvus Lite engine itself, whose gRPC server would only turn
+        a client's request into that same ``Collection.search`` call: the same hits either
+        way. None when the file is locked (another process, or a client in this one): the
+        caller then takes the client path, which waits for the lock or reuses this process's
+        server."""
         from milvus_lite import MilvusLite
         from milvus_lite.exceptions import DataDirLockedError
+
+        from pattern_pivot.retrieval import lite_reader
 
         Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -297,14 +327,26 @@ class MilvusChunkStore:
         try:
             if not db.has_collection(self.collection):
                 return [[] for _ in data]  # nothing indexed yet with this model
-            col = db.get_collection(self.collection)
-            col.load()
-            vector = [f for f in col.schema.fields if f.name == "vector"]
-            rows = col.query(expr=None, output_fields=["model"], limit=1)
-            self._refuse_other_model(vector[0].dim if vector else None,
-                                     rows[0]["model"] if rows else self.model_name)
-            return col.search(data, top_k=top_k, metric_type="COSINE", expr=expr or None,
-                              output_fields=list(_HIT_FIELDS),
-                              search_params=search_params(top_k)["params"])
+            params = search_params(top_k)["params"]
+            try:
+                hits, dim, model = lite_reader.search(
+                    self.uri, db.resolve_collection_name(self.collection),
+                    np.asarray(data, dtype=np.float32), top_k, expr or None,
+                    list(_HIT_FIELDS), params)
+            except lite_reader.NotReadable as why:
+                log.info("searching through the Milvus Lite engine: %s", why)
+                hits, dim, model = self._search_engine(db, data, top_k, expr, params)
+            self._refuse_other_model(dim, model or self.model_name)
+            return hits
         finally:
             db.close()
+
+    def _search_engine(self, db, data: list, top_k: int, expr: str, params: dict):
+        """The Milvus Lite engine's own open and search: ``(hits, dim, model of a row)``."""
+        col = db.get_collection(self.collection)
+        col.load()
+        vector = [f for f in col.schema.fields if f.name == "vector"]
+        rows = col.query(expr=None, output_fields=["model"], limit=1)
+        hits = col.search(data, top_k=top_k, metric_type="COSINE", expr=expr or None,
+                          output_fields=list(_HIT_FIELDS), search_params=params)
+        return hits, vector[0].dim if vector else None, rows[0]["model"] if rows else None
