@@ -225,8 +225,13 @@ class MilvusChunkStore:
         except Exception:
             # Another process on the same server created it between our check and our create
             # (two ingest workers starting at once): use theirs, after the same model check.
-            if not client.has_collection(self.collection):
-                raise
+            # Milvus Lite makes the folder before it writes the schema, so our create can fail
+            # ("File exists") before theirs is visible: give theirs a few seconds to finish.
+            deadline = time.monotonic() + 10.0
+            while not client.has_collection(self.collection):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
             client.load_collection(self.collection)
             self._check_model(client)
             return
