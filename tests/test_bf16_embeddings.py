@@ -4,8 +4,6 @@ bf16 runs on any x86 CPU (emulated where it is not native: slower, the same roun
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
@@ -51,13 +49,13 @@ def test_the_native_bf16_check_reads_cpu_flags():
 @pytest.mark.parametrize("native", [True, False])
 def test_auto_runs_bf16_only_for_bulk_encodes_on_a_native_bf16_cpu(monkeypatch, native):
     monkeypatch.setattr(embeddings, "cpu_has_native_bf16", lambda: native)
-    monkeypatch.delitem(sys.modules, "sentence_transformers", raising=False)
+    monkeypatch.setattr(embeddings, "_torch_loaded", lambda: False)
     auto = SentenceEmbedder(batch_size=64)
     bulk = "bf16" if native else "onnx"
     assert auto.backend_for(1) == "onnx"  # a query never pays torch's import
     assert auto.backend_for(BULK_TEXTS - 1) == "onnx"
     assert auto.backend_for(BULK_TEXTS) == bulk
-    monkeypatch.setitem(sys.modules, "sentence_transformers", object())  # torch loaded
+    monkeypatch.setattr(embeddings, "_torch_loaded", lambda: True)
     assert auto.backend_for(64) == bulk and auto.backend_for(63) == "onnx"
     # An explicit choice is kept whatever the CPU.
     assert SentenceEmbedder(backend="onnx").backend_for(10_000) == "onnx"

@@ -5,7 +5,7 @@
   torch model's to float rounding (cosine >= 0.99999, the same top-1 hits).
 * ``bf16``: the bundled model on sentence-transformers under ``torch.autocast`` bfloat16:
   matrix products in bf16, LayerNorm, softmax and pooling in fp32. On a CPU with native
-  bf16 (AMX or AVX512-BF16) it embeds ~2.6x as many chunks per CPU-second as torch fp32;
+  bf16 (AMX or AVX512-BF16) it embeds ~2.7x as many chunks per CPU-second as torch fp32;
   measured against torch fp32: cosine min 0.99996, the same top-1 hits
   (``tests/test_bf16_embeddings.py``). Elsewhere bf16 is emulated: correct, but slow.
 * ``torch``: sentence-transformers in fp32, for the bundled model or any model directory.
@@ -15,8 +15,10 @@ collection: switching needs no re-index, and bf16-stored chunks answer fp32 quer
 
 ``auto`` (the default) is torch for a model directory. For the bundled model it is onnx,
 except for bulk encodes (``BULK_TEXTS`` or more texts, or a full batch once torch is loaded)
-on a CPU with native bf16: there bf16 pays back torch's import (~5 CPU-seconds) and runs
-~2.5x faster. A query or a short video never imports torch.
+on a CPU with native bf16: there bf16 pays back torch's import (~4 CPU-seconds) and runs
+~2.7x faster. A query or a short video never imports torch. (Tried and dropped: the same
+forward without sentence-transformers' encode(), no faster; attention in fp32, no faster;
+onnxruntime has no bf16 matmul kernels for x86, and its int8 changed top-1 hits.)
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ BACKENDS = ("auto", "onnx", "bf16", "torch")
 ONNX_MODEL_NAME = f"{DEFAULT_EMBEDDING_MODEL} (ONNX export)"  # for messages only
 BACKEND_ENV = "PATTERN_PIVOT_EMBEDDING_BACKEND"
 # Texts in one encode() from which auto switches to bf16 in a process without torch yet:
-# bf16 saves ~8 ms per 80-word chunk over ONNX fp32, torch's import costs ~5 CPU-seconds.
+# bf16 saves ~8 ms per 80-word chunk over ONNX fp32, torch's import costs ~4 CPU-seconds.
 BULK_TEXTS = 512
 _NATIVE_BF16_FLAGS = {"amx_bf16", "avx512_bf16"}  # /proc/cpuinfo names
 
@@ -107,8 +109,7 @@ class SentenceEmbedder:
             return self.backend
         if not cpu_has_native_bf16():
             return "onnx"
-        torch_ready = self._torch is not None or "sentence_transformers" in sys.modules
-        return "bf16" if count >= (self.batch_size if torch_ready else BULK_TEXTS) else "onnx"
+        return "bf16" if count >= (self.batch_size if _torch_loaded() else BULK_TEXTS) else "onnx"
 
     def _onnx_model(self):
         if self._onnx is None:
@@ -175,3 +176,8 @@ class SentenceEmbedder:
         else:
             vectors = model.encode(texts, **kwargs)
         return vectors.astype(np.float32, copy=False)
+
+
+def _torch_loaded() -> bool:
+    """Whether this process has imported torch already (then bf16 costs no import)."""
+    return "torch" in sys.modules
