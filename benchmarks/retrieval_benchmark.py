@@ -334,6 +334,9 @@ def main() -> int:
                          "threads waiting on each other while descheduled")
     args = ap.parse_args()
     if args.torch_threads:
+        from pattern_pivot.retrieval.embeddings import prefer_sleeping_openmp_threads
+
+        prefer_sleeping_openmp_threads()  # as the embedder would: before torch starts
         import torch
 
         torch.set_num_threads(args.torch_threads)

@@ -69,3 +69,12 @@ def test_progress_reports_every_part_on_one_backend(monkeypatch):
     vectors = SentenceEmbedder(batch_size=4).encode(texts, progress=lambda d, t: seen.append(d))
     assert seen == [4, 8, 10]
     assert np.allclose(vectors, SentenceEmbedder(backend="onnx").encode(texts), atol=1e-6)
+
+
+def test_torch_threads_sleep_when_idle_unless_the_user_chose(monkeypatch):
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    embeddings.prefer_sleeping_openmp_threads()
+    assert embeddings.os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    embeddings.prefer_sleeping_openmp_threads()
+    assert embeddings.os.environ["OMP_WAIT_POLICY"] == "ACTIVE"

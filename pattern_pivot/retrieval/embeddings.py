@@ -121,6 +121,7 @@ class SentenceEmbedder:
     def _torch_model(self):
         if self._torch is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
+            prefer_sleeping_openmp_threads()
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
@@ -176,6 +177,14 @@ class SentenceEmbedder:
         else:
             vectors = model.encode(texts, **kwargs)
         return vectors.astype(np.float32, copy=False)
+
+
+def prefer_sleeping_openmp_threads() -> None:
+    """Let torch's idle OpenMP threads sleep instead of spin-waiting (unless the user chose):
+    read once, when torch first starts its thread pool. On 2 cores shared with other work
+    (load 7), spinning threads that wait on a descheduled peer made bf16 4x and fp32 1.4x
+    slower per wall-second (benchmarks/README.md); the ONNX path turns spinning off too."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _torch_loaded() -> bool:
