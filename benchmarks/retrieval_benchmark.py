@@ -1,11 +1,11 @@
-"""Retrieval benchmark: torch vs ONNX embedding + Milvus Lite insert, search latency and recall.
+"""Retrieval benchmark: torch fp32 vs default embedding + Milvus insert, search latency, recall.
 
 Targets (from the issue; printed as PASS/MISS, informational only, always exits 0):
   * ingest (embed + insert) >= 150 chunks/s, and >= 3x the torch path in the same run
   * p95 single-query search <= 150 ms at 50k chunks, with recall@10 against exact search
 
 Run: .venv/bin/python benchmarks/retrieval_benchmark.py [--sizes 10000 50000] [--reuse-vectors]
-     [--compare-sample 2000] [--backend onnx]
+     [--compare-sample 2000] [--backend auto]
 """
 
 from __future__ import annotations
@@ -144,31 +144,51 @@ def recall(found: list[list[int]], exact: list[set[int]]) -> float:
     return float(np.mean([len(set(f) & e) / len(e) for f, e in zip(found, exact)]))
 
 
+def insert_videos(store: MilvusChunkStore, chunks: list[Chunk], vectors: np.ndarray) -> float:
+    """Seconds to store the chunks with one replace_video per video, as the indexing stage
+    does (outside a session each call opens the Milvus Lite file and releases it)."""
+    t0 = time.perf_counter()
+    for start in range(0, len(chunks), PER_VIDEO):
+        part = chunks[start:start + PER_VIDEO]
+        store.replace_video(part[0].video_id, part, vectors[start:start + PER_VIDEO])
+    return time.perf_counter() - t0
+
+
 def compare_backends(backends: list[str], texts: list[str], chunks: list[Chunk],
                      workdir: Path) -> dict:
     """Embed + insert the same chunks with each backend, in this run, one after the other:
-    the end-to-end chunks/s the indexing stage gets from each."""
+    the end-to-end chunks/s the indexing stage gets from each. Inserted twice: one open of
+    the file per video (a Dagster step per video) and all videos in one session() (one
+    process indexing many videos, or a long-lived server)."""
     out = {}
     for backend in backends:
         embedder = SentenceEmbedder(batch_size=64, backend=backend)
+        used = embedder.backend_for(len(texts))
         t0 = time.perf_counter()
-        embedder.encode(["warm up: load the model and run it once"])
+        embedder.encode(["warm up: load the model and run it once"] * 64)  # on `used`
         load = time.perf_counter() - t0
         t0, c0 = time.perf_counter(), cpu_seconds()
         vectors = embedder.encode(texts)
         embed, embed_cpu = time.perf_counter() - t0, cpu_seconds() - c0
         store = MilvusChunkStore(str(workdir / f"cmp_{backend}.db"), model_name=embedder.name,
                                  dim=embedder.dimension)
+        store.count()  # the collection exists: its one-off creation is not an insert
+        insert = insert_videos(store, chunks, vectors)
+        session_store = MilvusChunkStore(str(workdir / f"cmp_{backend}_session.db"),
+                                         model_name=embedder.name, dim=embedder.dimension)
+        session_store.count()
         t0 = time.perf_counter()
-        for start in range(0, len(chunks), PER_VIDEO):
-            part = chunks[start:start + PER_VIDEO]
-            store.replace_video(part[0].video_id, part, vectors[start:start + PER_VIDEO])
-        insert = time.perf_counter() - t0
-        out[backend] = {"load": load, "embed": embed, "embed_cpu": embed_cpu,
-                        "insert": insert, "vectors": vectors, "name": embedder.name,
-                        "queries": embedder.encode([q for q, _ in QUERIES])}
-        print(f"  {backend}: embedded {len(texts)} in {embed:.1f} s, inserted in {insert:.1f} s,"
-              f" load avg {os.getloadavg()[0]:.1f}", flush=True)
+        with session_store.session():
+            insert_videos(session_store, chunks, vectors)
+        insert_session = time.perf_counter() - t0  # with the final flush at its close
+        out[backend] = {"load": load, "embed": embed, "embed_cpu": embed_cpu, "used": used,
+                        "insert": insert, "insert_session": insert_session,
+                        "vectors": vectors, "name": embedder.name,
+                        # what `search` embeds a query with (one text: never torch on auto)
+                        "queries": np.concatenate([embedder.encode([q]) for q, _ in QUERIES])}
+        print(f"  {backend} ({used}): embedded {len(texts)} in {embed:.1f} s, inserted in "
+              f"{insert:.1f} s (one session: {insert_session:.1f} s), "
+              f"load avg {os.getloadavg()[0]:.1f}", flush=True)
     return out
 
 
@@ -329,31 +349,45 @@ def main() -> int:
     ap.add_argument("--reuse-vectors", action="store_true",
                     help="cache the vectors (and their embed timings) in var/bench/ and reuse them")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--backend", default="onnx", choices=["onnx", "torch"],
+    ap.add_argument("--backend", default="auto", choices=["auto", "onnx", "bf16", "torch"],
                     help="the backend whose vectors the search part stores and queries")
     ap.add_argument("--compare-sample", type=int, default=2000,
                     help="chunks embedded + inserted by both backends (0: skip the comparison)")
+    ap.add_argument("--torch-threads", type=int, default=0,
+                    help="torch's intra-op threads for both torch paths (0: torch's default, "
+                         "one per core). On a machine busy with other work, 1 thread avoids "
+                         "threads waiting on each other while descheduled")
     args = ap.parse_args()
+    if args.torch_threads:
+        from pattern_pivot.retrieval.embeddings import prefer_sleeping_openmp_threads
+
+        prefer_sleeping_openmp_threads()  # as the embedder would: before torch starts
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     sizes = sorted(set(args.sizes))
     chunks = make_corpus(max(sizes[-1], args.compare_sample), args.seed)
     words = np.mean([len(c.text.split()) for c in chunks])
-    print(f"cpus={os.cpu_count()} load avg={os.getloadavg()[0]:.1f}; corpus: {len(chunks)} "
+    print(f"cpus={os.cpu_count()} torch threads={args.torch_threads or 'default'} "
+          f"load avg={os.getloadavg()[0]:.1f}; corpus: {len(chunks)} "
           f"chunks, {words:.1f} words/chunk on average, {len(QUERIES)} queries")
 
     cmp = {}
     if args.compare_sample:
-        print(f"torch vs onnx: embed + insert the first {args.compare_sample} chunks ...")
+        print(f"torch fp32 vs the default path: embed + insert the first "
+              f"{args.compare_sample} chunks ...")
         with tempfile.TemporaryDirectory(dir=BENCH_DIR if BENCH_DIR.is_dir() else None) as tmp:
             part = chunks[:args.compare_sample]
-            cmp = compare_backends(["torch", "onnx"], [c.text for c in part], part, Path(tmp))
+            cmp = compare_backends(["torch", "auto"], [c.text for c in part], part, Path(tmp))
         print_comparison(cmp, args.compare_sample)
 
     embedder = SentenceEmbedder(batch_size=64, backend=args.backend)
     embedder.encode(["warm up: load the model and run it once"])  # one-off cost, not counted
-    print(f"search part: vectors of {embedder.name}")
+    print(f"search part: vectors of {embedder.name} on {args.backend} "
+          f"({embedder.backend_for(BLOCK)} for blocks of {BLOCK})")
     chunks = chunks[:sizes[-1]]
-    cache = BENCH_DIR / f"retrieval_vectors_{embedder.name}_s{args.seed}" if args.reuse_vectors \
-        else None
+    cache = BENCH_DIR / f"retrieval_vectors_{embedder.name}_{args.backend}_s{args.seed}" \
+        if args.reuse_vectors else None
     vectors, timing = embed_all(embedder, [c.text for c in chunks], sizes, cache)
     qvecs = embedder.encode([q for q, _ in QUERIES])  # embedded beforehand: time search only
 
@@ -424,35 +458,47 @@ def main() -> int:
     print(f"  ingest >= 150 chunks/s at {big} ({embedder.name}): {e2e:8.1f} chunks/s   "
           f"{'PASS' if e2e >= 150 else 'MISS'}")
     if cmp:
-        ratio = e2e_rate(cmp["onnx"], args.compare_sample) / \
-            e2e_rate(cmp["torch"], args.compare_sample)
-        print(f"  onnx/torch end-to-end >= 3x (same run): {ratio:8.2f}x   "
-              f"{'PASS' if ratio >= 3 else 'MISS'}")
+        for insert, how in (("insert", "a file open per video"),
+                            ("insert_session", "one session")):
+            rate = e2e_rate(cmp["auto"], args.compare_sample, insert)
+            ratio = rate / e2e_rate(cmp["torch"], args.compare_sample, insert)
+            print(f"  default/torch end-to-end >= 3x at {args.compare_sample} ({how}): "
+                  f"{ratio:5.2f}x ({rate:.0f} chunks/s)   {'PASS' if ratio >= 3 else 'MISS'}")
     print(f"  p95 single one-off search (store.search) <= 150 ms at {big}: {p95:8.1f} ms   "
           f"{'PASS' if p95 <= 150 else 'MISS'}  (recall@10 "
           f"{100 * results[big]['recall']:.1f}%)")
     return 0
 
 
-def e2e_rate(r: dict, n: int) -> float:
-    return n / (r["embed"] + r["insert"])
+def e2e_rate(r: dict, n: int, insert: str = "insert") -> float:
+    return n / (r["embed"] + r[insert])
 
 
 def print_comparison(cmp: dict, n: int) -> None:
-    t, o = cmp["torch"], cmp["onnx"]
+    t, o = cmp["torch"], cmp["auto"]
     cos = (t["vectors"] * o["vectors"]).sum(axis=1)
     head = f"embed + insert {n} chunks"
-    print(f"\n{head:<42}{'torch':>12}{'onnx':>12}{'onnx/torch':>12}")
-    for label, fn in [("model load + first call s", lambda r: r["load"]),
+    new = f"default ({o['used']})"
+    print(f"\n{head:<46}{'torch fp32':>12}{new:>14}{'ratio':>9}")
+    for label, fn in [("model load + first batch s", lambda r: r["load"]),
                       ("embed chunks/s (wall)", lambda r: n / r["embed"]),
                       ("embed chunks per CPU-s", lambda r: n / r["embed_cpu"]),
-                      ("insert chunks/s", lambda r: n / r["insert"]),
-                      ("end-to-end chunks/s", lambda r: e2e_rate(r, n))]:
-        print(f"{label:<42}{fn(t):>12.1f}{fn(o):>12.1f}{fn(o) / fn(t):>11.2f}x")
-    print(f"{'cosine onnx vs torch: min / mean':<42}{cos.min():>12.7f}{cos.mean():>12.7f}")
-    same = np.mean((o["queries"] @ o["vectors"].T).argmax(axis=1)
-                   == (t["queries"] @ t["vectors"].T).argmax(axis=1))
-    print(f"{'same top-1 chunk for the queries %':<42}{100 * same:>12.1f}")
+                      ("insert chunks/s (a file open per video)", lambda r: n / r["insert"]),
+                      ("insert chunks/s (one session)", lambda r: n / r["insert_session"]),
+                      ("end-to-end chunks/s (open per video)", lambda r: e2e_rate(r, n)),
+                      ("end-to-end chunks/s (one session)",
+                       lambda r: e2e_rate(r, n, "insert_session"))]:
+        print(f"{label:<46}{fn(t):>12.1f}{fn(o):>14.1f}{fn(o) / fn(t):>8.2f}x")
+    print(f"{'cosine default vs torch: min / mean':<46}{cos.min():>12.6f}{cos.mean():>14.6f}")
+    ref, got = t["queries"] @ t["vectors"].T, o["queries"] @ o["vectors"].T
+    top2 = np.sort(ref, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 2 * np.abs(got - ref).max()
+    same = got.argmax(axis=1) == ref.argmax(axis=1)
+    print(f"{'max query-chunk score difference':<46}{np.abs(got - ref).max():>12.5f}")
+    print(f"{'same top-1 chunk as torch (all queries) %':<46}{100 * same.mean():>12.1f}")
+    label, count = "  ... where torch's winner leads by > 2x it", f"({clear.sum()} queries)"
+    print(f"{label:<46}{100 * same[clear].mean() if clear.any() else float('nan'):>12.1f}"
+          f"{count:>16}")
 
 
 if __name__ == "__main__":

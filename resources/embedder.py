@@ -10,9 +10,10 @@ from pattern_pivot.retrieval.embeddings import DEFAULT_EMBEDDING_MODEL, Sentence
 class EmbedderResource(dg.ConfigurableResource):
     """Sentence embeddings and the chunking that feeds them. ``model``: the bundled
     all-MiniLM-L6-v2 (384-d) or a sentence-transformers model directory (e.g. a 1024-d
-    UAE-Large-V1); a new model gets its own Milvus collection. ``backend``: auto (the int8
-    ONNX export for the bundled model, torch for a directory), onnx or torch; the ONNX
-    vectors have their own collection too."""
+    UAE-Large-V1); a new model gets its own Milvus collection. ``backend``: auto (for the
+    bundled model: its fp32 ONNX export, or bf16 torch for bulk encodes on a CPU with native
+    bf16; torch for a directory), onnx, bf16 or torch: one collection per model, whatever
+    the backend (they compute the same vectors)."""
 
     model: str = DEFAULT_EMBEDDING_MODEL
     backend: str = "auto"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
-
 from pattern_pivot.retrieval.chunking import Chunk, ChunkOptions, chunk_words
 from pattern_pivot.retrieval.embeddings import SentenceEmbedder
 from pattern_pivot.retrieval.milvus_store import Hit, MilvusChunkStore, SearchFilters
@@ -19,18 +17,8 @@ def index_transcript(video_id: str, transcript: Transcript, embedder: SentenceEm
     """Chunk, embed and store one video's transcript, replacing what it had before;
     ``progress(chunks embedded, chunks)`` after each batch."""
     chunks = chunk_words(video_id, transcript.words, options)
-    texts = [c.text for c in chunks]
-    step = max(1, getattr(embedder, "batch_size", 64))
-    if progress is None or len(texts) <= step:
-        vectors = embedder.encode(texts)
-    else:
-        parts = []
-        for first in range(0, len(texts), step):
-            parts.append(embedder.encode(texts[first:first + step]))
-            progress(min(first + step, len(texts)), len(texts))
-        vectors = np.concatenate(parts)
-    if progress is not None and texts:
-        progress(len(texts), len(texts))
+    # One call: the embedder picks its backend for the whole video (see SentenceEmbedder).
+    vectors = embedder.encode([c.text for c in chunks], progress=progress)
     store.replace_video(video_id, chunks, vectors, channel=channel, published_at=published_at)
     return chunks
 

@@ -33,7 +33,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from pattern_pivot.errors import PatternPivotError
-from pattern_pivot.retrieval.chunking import Chunk
+from pattern_pivot.retrieval.chunking import Chunk, chunk_id
 
 log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
@@ -263,22 +263,34 @@ class MilvusChunkStore:
     # -- writes -----------------------------------------------------------------------
     def replace_video(self, video_id: str, chunks: Sequence[Chunk], vectors: np.ndarray, *,
                       channel: str = "local", published_at: int = 0) -> None:
-        """Make the store hold exactly these chunks for ``video_id``: upsert by
-        deterministic id, then delete the video's chunks that are no longer produced."""
+        """Make the store hold exactly these chunks for ``video_id``, its chunks 0..n-1:
+        write them by deterministic id (never a duplicate), then delete the chunks from n
+        on that an earlier, longer indexing left."""
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk")
+        for position, c in enumerate(chunks):
+            if (c.video_id, c.index) != (video_id, position):
+                raise ValueError(f"chunk {c.id!r} given as chunk {position} of video "
+                                 f"{video_id!r}: pass the video's own chunks, in order from 0")
+        vectors = np.asarray(vectors, dtype=np.float32)
         rows = [{"id": c.id, "video_id": video_id, "chunk_index": c.index, "channel": channel,
                  "published_at": int(published_at), "start": c.start, "end": c.end,
-                 "text": c.text[:_TEXT_MAX], "model": self.model_name,
-                 "vector": v.tolist()} for c, v in zip(chunks, vectors)]
-        keep = [c.id for c in chunks]
+                 "text": c.text[:_TEXT_MAX], "model": self.model_name, "vector": v}
+                for c, v in zip(chunks, vectors.tolist())]
+        # A video's chunks are always 0..m-1 (checked above), so two point reads tell what
+        # it holds: chunk 0 (indexed before?) and chunk n (a stale tail to delete?). A
+        # filtered query would scan every row (Milvus Lite: the whole unflushed memtable).
+        first, past_end = chunk_id(video_id, 0), chunk_id(video_id, len(chunks))
         with self._client() as client:
+            held = {r["id"] for r in client.get(self.collection, ids=[first, past_end],
+                                                output_fields=["id"])}
+            # Upsert reads each row it replaces first; a new video has none to read.
+            write = client.upsert if first in held else client.insert
             for i in range(0, len(rows), 1000):
-                client.upsert(self.collection, rows[i:i + 1000])
-            stale = f"video_id == {json.dumps(video_id)}"
-            if keep:
-                stale += f" and id not in {json.dumps(keep)}"
-            client.delete(self.collection, filter=stale)
+                write(self.collection, rows[i:i + 1000])
+            if past_end in held:
+                client.delete(self.collection, filter=f"video_id == {json.dumps(video_id)} "
+                                                      f"and chunk_index >= {len(chunks)}")
 
     # -- reads ------------------------------------------------------------------------
     def count(self, video_id: str | None = None) -> int:
