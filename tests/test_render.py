@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pattern_pivot.errors import CatalogError, MediaError
-from pattern_pivot.media.loudness import measure_file
+from pattern_pivot.media.loudness import measure_ebur128, measure_file
 from pattern_pivot.quality import CHECK_NAMES, run_checks
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render import RenderOptions, render_plan
@@ -39,6 +39,22 @@ def narrated(tmp_path_factory):
     plan = narrated_plan()
     return narrate(make_engine(config), narration_cues(plan), folder / "n.wav", config,
                    FasterWhisperTranscriber("tiny.en", beam_size=1))
+
+
+def test_the_render_meter_reads_a_calibrated_tone_and_silence(tmp_path):
+    """The render measures its mix with ebur128 (BS.1770, no 192 kHz resampling): a 997 Hz
+    sine at -20 dBFS in both channels is -20 LUFS by the standard's calibration (-3.01 LUFS
+    for 0 dBFS in one channel); after a chain, the chain's gain shows; silence is silent."""
+    tone, quiet = tmp_path / "tone.wav", tmp_path / "quiet.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                    "sine=frequency=997:sample_rate=48000:duration=8", "-af",
+                    "volume=-1.94dB,pan=stereo|c0=c0|c1=c0", "-c:a", "pcm_f32le",
+                    str(tone)], check=True)  # lavfi's sine is 1/8 of full scale: -18.06 dB
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                    "anullsrc=r=48000:cl=stereo", "-t", "5", str(quiet)], check=True)
+    assert measure_ebur128(tone).integrated == pytest.approx(-20.0, abs=0.15)
+    assert measure_ebur128(tone, "volume=6dB").integrated == pytest.approx(-14.0, abs=0.15)
+    assert measure_ebur128(quiet).silent
 
 
 def test_scale_then_crop_keeps_the_centre_at_full_height(tmp_path):

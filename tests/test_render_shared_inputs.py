@@ -8,7 +8,8 @@ import pytest
 
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render import RenderOptions, render_plan
-from pattern_pivot.render.sources import FileSources, seeks_cleanly
+from pattern_pivot.render import sources as render_sources
+from pattern_pivot.render.sources import FileSources, clean_seeks, seeks_cleanly
 from tests.conftest import COCKATOO, ffmpeg
 from tests.render_support import SMALL
 
@@ -125,6 +126,34 @@ def test_a_source_whose_keyframes_do_not_decode_alone_is_still_cut_cleanly(tmp_p
         want = frames(COCKATOO, start + 0.5, 3, f"fps=30,scale={size[0]}:{size[1]},")
         assert np.abs(got - want).mean() < 8, (start, np.abs(got - want).mean())
         t0 += seconds
+
+
+def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, monkeypatch):
+    """A source that seeks cleanly everywhere costs one ffmpeg run for all its cut points
+    (not one per shot); where the shared run reports an error, each point is checked on its
+    own and gets its own answer."""
+    clean = numbered_source(tmp_path / "numbered.mp4")
+    runs = []
+    real_run = subprocess.run
+
+    def counted(cmd, *args, **kwargs):
+        runs.append(cmd)
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(render_sources.subprocess, "run", counted)
+    assert clean_seeks(clean, [1.5, 3.0, 4.5, 6.0, 0.0]) == dict.fromkeys(
+        [1.5, 3.0, 4.5, 6.0, 0.0], True)
+    assert len(runs) == 1
+    assert clean_seeks(clean, [3.0]) == {3.0: True} and len(runs) == 1  # remembered
+
+    runs.clear()
+    points = [1.0, 8.0, 4.5]
+    alone = {at: render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at])
+             for at in points}
+    assert alone[1.0] and not alone[8.0]
+    runs.clear()
+    assert clean_seeks(COCKATOO, points) == alone
+    assert len(runs) == 1 + len(points)  # the shared run failed: one run per point
 
 
 def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_at_zero():

@@ -63,6 +63,35 @@ def parse_loudnorm(log: str, subject: str | Path) -> Loudness:
                     _number(data["input_lra"]))
 
 
+# ffmpeg's ebur128 filter: the BS.1770 meter without loudnorm's 192 kHz resampling, about a
+# third of its cost (a numpy BS.1770 meter agrees with it to 0.03 LU; loudnorm's analysis reads
+# 0.2-0.3 LU quieter on speech). Frames log at verbose level, the summary at info.
+EBUR128 = "ebur128=framelog=verbose"
+_SUMMARY = re.compile(r"Summary:.*?I:\s*(-?[\d.]+) LUFS.*?LRA:\s*(-?[\d.]+) LU"
+                      r"(?:.*?Peak:\s*(-?[\d.]+|-inf) dBFS)?", re.S)
+
+
+def parse_ebur128(log: str, subject: str | Path) -> Loudness:
+    """The summary of an ``ebur128`` filter (``true_peak`` only with ``peak=true``, else
+    NaN). Its floor, -70 LUFS, is silence (-inf, as loudnorm reports it)."""
+    match = _SUMMARY.search(log)
+    if not match:
+        raise MediaError(str(subject), "loudness could not be measured (no ebur128 summary)",
+                         "check that the file has a decodable audio stream")
+    integrated = _number(match.group(1))
+    return Loudness(integrated if integrated > -70 else -math.inf,
+                    _number(match.group(3)) if match.group(3) else math.nan,
+                    _number(match.group(2)))
+
+
+def measure_ebur128(path: Path, chain: str = "anull") -> Loudness:
+    """Like ``measure_file`` with the cheaper ebur128 meter (no true peak)."""
+    log = run_ffmpeg_stderr(["-i", Path(path).resolve(), "-map", "0:a:0", "-af",
+                             f"{chain},{EBUR128}", "-f", "null", "-"],
+                            subject=path, fix="check that the file has a decodable audio stream")
+    return parse_ebur128(log, path)
+
+
 def measure_file(path: Path, chain: str = "anull",
                  input_options: Sequence[str] = ()) -> Loudness:
     """Integrated loudness of the first audio stream of ``path`` after filter ``chain``

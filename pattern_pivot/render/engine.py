@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -25,12 +26,13 @@ from pattern_pivot.media.loudness import (
     TARGET_LUFS,
     TRUE_PEAK_DB,
     Loudness,
-    measure_file,
+    measure_ebur128,
     normalising_chain,
-    parse_loudnorm,
+    parse_ebur128,
     run_ffmpeg_stderr,
 )
 from pattern_pivot.reframe import frame_video
+from pattern_pivot.reframe.analysis import warm as warm_analysis
 from pattern_pivot.reframe.plan import CropPlan
 from pattern_pivot.reframe.still import plan_still
 from pattern_pivot.reframe.stream import Geometry, geometry
@@ -163,6 +165,8 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
     """``progress(seconds written, total, shots finished, shots)`` while encoding
     (``pattern_pivot.progress.render_progress`` turns it into a few log lines a minute)."""
     started = time.perf_counter()
+    if plan.framing == "auto" and any(shot.kind == "source" for shot in plan.shots):
+        threading.Thread(target=warm_analysis, daemon=True).start()
     plan = paced(plan, narration)  # narrated shots last as long as their lines are spoken
     width, height = options.frame_size or plan.frame_size
     out_path = Path(out_path).resolve()
@@ -236,20 +240,22 @@ def _mix(plan: EditPlan, items: list[ShotInput], total: float,
             raise MediaError(str(music), "(the background audio) does not exist",
                              "fix the background audio path or leave it empty")
         music_index = inputs.add("-stream_loop", "-1", "-i", music.resolve())
-    # The same pass measures the mix as it writes it (the first loudness measurement).
+    # The same pass measures the mix as it writes it (the first loudness measurement), with
+    # ebur128 rather than loudnorm: loudnorm resamples to 192 kHz, which cost more than the
+    # mix itself (1.6 s of CPU for a minute of sound).
     graph = ";".join([*audio_graph(items, index, total, narration_index, music_index,
                                    options.background_gain_db, "anull"),
                       "[aout]asplit=2[mixed][heard]",
-                      "[heard]loudnorm=print_format=json[measured]"])
+                      "[heard]ebur128=peak=true:framelog=verbose[measured]"])
     mix = workdir / "mix.wav"
     args = [*inputs.args, "-filter_complex", graph, "-map", "[mixed]", "-c:a", "pcm_f32le",
             "-ar", "48000", "-ac", "2", "-t", f"{total:.3f}", "-f", "wav", mix.resolve(),
             "-map", "[measured]", "-t", f"{total:.3f}", "-f", "null", "-"]
-    first = parse_loudnorm(run_ffmpeg_stderr(args, subject=plan_label(plan), fix=ENCODE_FIX),
-                           plan_label(plan))
+    first = parse_ebur128(run_ffmpeg_stderr(args, subject=plan_label(plan), fix=ENCODE_FIX),
+                          plan_label(plan))
 
     def measure(chain: str) -> Loudness:
-        return first if chain == "anull" else measure_file(mix, chain)
+        return first if chain == "anull" else measure_ebur128(mix, chain)
 
     chain, measured = normalising_chain(measure, options.loudness_lufs, options.true_peak_db)
     return mix, chain, measured, args
