@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pattern_pivot.errors import CatalogError, MediaError
-from pattern_pivot.media.loudness import measure_ebur128, measure_file
+from pattern_pivot.media.loudness import measure_ebur128, measure_file, parse_ebur128
 from pattern_pivot.quality import CHECK_NAMES, run_checks
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render import RenderOptions, render_plan
@@ -55,6 +55,10 @@ def test_the_render_meter_reads_a_calibrated_tone_and_silence(tmp_path):
     assert measure_ebur128(tone).integrated == pytest.approx(-20.0, abs=0.15)
     assert measure_ebur128(tone, "volume=6dB").integrated == pytest.approx(-14.0, abs=0.15)
     assert measure_ebur128(quiet).silent
+    # A graph configured twice (the mix pass's is) prints an empty summary before the real one.
+    empty = "Summary:\n I: -70.0 LUFS\n LRA: 0.0 LU\n Peak: -inf dBFS\n"
+    heard = parse_ebur128(empty + empty.replace("-70.0", "-16.2").replace("-inf", "-4.2"), "mix")
+    assert (heard.integrated, heard.true_peak) == (-16.2, -4.2)
 
 
 def test_scale_then_crop_keeps_the_centre_at_full_height(tmp_path):

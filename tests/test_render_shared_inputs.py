@@ -141,6 +141,8 @@ def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, monkeypat
         return real_run(cmd, *args, **kwargs)
 
     monkeypatch.setattr(render_sources.subprocess, "run", counted)
+    monkeypatch.setattr(render_sources, "_CLEAN", {})  # nothing remembered from other tests
+    monkeypatch.setattr(render_sources, "_DIRTY", set())
     assert clean_seeks(clean, [1.5, 3.0, 4.5, 6.0, 0.0]) == dict.fromkeys(
         [1.5, 3.0, 4.5, 6.0, 0.0], True)
     assert len(runs) == 1

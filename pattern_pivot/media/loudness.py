@@ -67,21 +67,28 @@ def parse_loudnorm(log: str, subject: str | Path) -> Loudness:
 # third of its cost (a numpy BS.1770 meter agrees with it to 0.03 LU; loudnorm's analysis reads
 # 0.2-0.3 LU quieter on speech). Frames log at verbose level, the summary at info.
 EBUR128 = "ebur128=framelog=verbose"
-_SUMMARY = re.compile(r"Summary:.*?I:\s*(-?[\d.]+) LUFS.*?LRA:\s*(-?[\d.]+) LU"
-                      r"(?:.*?Peak:\s*(-?[\d.]+|-inf) dBFS)?", re.S)
+_FIELD = {name: re.compile(rf"{name}:\s*(-?[\d.]+|-inf) (?:LUFS|LU|dBFS)")
+          for name in ("I", "LRA", "Peak")}
 
 
 def parse_ebur128(log: str, subject: str | Path) -> Loudness:
     """The summary of an ``ebur128`` filter (``true_peak`` only with ``peak=true``, else
-    NaN). Its floor, -70 LUFS, is silence (-inf, as loudnorm reports it)."""
-    match = _SUMMARY.search(log)
-    if not match:
+    NaN). Its floor, -70 LUFS, is silence (-inf, as loudnorm reports it). The last summary
+    counts: a filter graph configured again when its input's format is known prints an
+    empty one first."""
+    if "Summary:" not in log:
         raise MediaError(str(subject), "loudness could not be measured (no ebur128 summary)",
                          "check that the file has a decodable audio stream")
-    integrated = _number(match.group(1))
+    summary = log.rsplit("Summary:", 1)[1]
+    found = {name: pattern.search(summary) for name, pattern in _FIELD.items()}
+    if found["I"] is None:
+        raise MediaError(str(subject), "loudness could not be measured (no integrated "
+                         "loudness in the ebur128 summary)",
+                         "check that the file has a decodable audio stream")
+    integrated = _number(found["I"].group(1))
     return Loudness(integrated if integrated > -70 else -math.inf,
-                    _number(match.group(3)) if match.group(3) else math.nan,
-                    _number(match.group(2)))
+                    _number(found["Peak"].group(1)) if found["Peak"] else math.nan,
+                    _number(found["LRA"].group(1)) if found["LRA"] else math.nan)
 
 
 def measure_ebur128(path: Path, chain: str = "anull") -> Loudness:
