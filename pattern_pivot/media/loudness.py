@@ -20,6 +20,7 @@ from pattern_pivot.media.ffmpeg import run_ffmpeg, tool
 
 TARGET_LUFS = -14.0
 TRUE_PEAK_DB = -1.5
+LIMITER_HEADROOM = 0.1  # dB: a measured true peak this far under the ceiling never limits
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,10 @@ def normalising_chain(measure: Callable[[str], Loudness], target: float = TARGET
     if first.silent:
         return gain_filter(0.0, true_peak, rate), first
     gain = max(-30.0, min(30.0, target - first.integrated))
+    if first.true_peak + gain <= true_peak - LIMITER_HEADROOM:
+        # The limiter never acts (NaN, an unmeasured peak, compares False): the gain alone
+        # lands on the target, so there is nothing for a second pass to correct.
+        return gain_filter(gain, true_peak, rate), first
     for _ in range(3):  # converges in one or two corrections
         after = measure(gain_filter(gain, true_peak, rate))
         if after.silent or abs(after.integrated - target) <= 0.2:

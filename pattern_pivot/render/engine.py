@@ -93,15 +93,17 @@ def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: flo
                  workdir: Path, width: int, height: int) -> list[ShotInput]:
     items = []
     cards: dict[str, Path] = {}
-    resolved: dict[str, SourceMedia] = {}  # each source probed once, however many shots
-    for placed in place_shots(plan, narration_seconds):
+    placements = place_shots(plan, narration_seconds)
+    # Each source probed once, however many shots; the sources side by side.
+    ids = list(dict.fromkeys(p.shot.span.video_id for p in placements
+                             if p.shot.kind == "source" and p.shot.span is not None))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        resolved: dict[str, SourceMedia] = dict(zip(ids, pool.map(sources, ids)))
+    for placed in placements:
         shot = placed.shot
         if shot.kind == "source":
             assert shot.span is not None
-            video_id = shot.span.video_id
-            if video_id not in resolved:
-                resolved[video_id] = sources(video_id)
-            items.append(ShotInput(placed, source=resolved[video_id]))
+            items.append(ShotInput(placed, source=resolved[shot.span.video_id]))
         elif shot.kind == "still":
             image = Path(shot.image or "").expanduser()
             if not image.is_file():
