@@ -191,10 +191,15 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
                 ThreadPoolExecutor(max_workers=1) as mixer:
             framings = pool.map(lambda item: _framing(item, plan.framing, (width, height)),
                                 items)
+            # A mix without the sources' own sound (narration, music) needs no source read:
+            # it starts at once.
+            mixed = (None if any(item.keeps_sound for item in items) else
+                     mixer.submit(_mix, plan, items, total, narration, options, workdir))
             reads = plan_reads(items, workdir, options.fps)
             items = [replace(item, read=reads[item.source.path.resolve()]) if item.source
                      else item for item in items]
-            mixed = mixer.submit(_mix, plan, items, total, narration, options, workdir)
+            mixed = mixed or mixer.submit(_mix, plan, items, total, narration, options,
+                                          workdir)
             items = [replace(item, framing=framing) for item, framing in zip(items, framings)]
             mix, final_chain, measured, mix_args = mixed.result()
         inputs = GraphInputs()
