@@ -85,7 +85,9 @@ def _decodes_cleanly(path: str, points: list[float]) -> bool:
         # One decoding thread per input: a batch opens up to BATCH decoders at once.
         inputs += ["-threads", "1", "-ss", f"{at:.3f}", "-i", path]
         outputs += ["-map", f"{n}:v:0", "-frames:v", str(CHECK_FRAMES), "-f", "null", "-"]
-    proc = subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", *inputs, *outputs],
+    # -xerror: the first decoding error ends the run (the answer is known by then).
+    proc = subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-xerror", *inputs,
+                           *outputs],
                           stdin=subprocess.DEVNULL, capture_output=True, check=False)
     return proc.returncode == 0 and not proc.stderr.strip()
 
