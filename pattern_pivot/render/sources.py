@@ -69,6 +69,7 @@ def clean_seeks(path: Path, points: list[float]) -> dict[float, bool]:
         _CLEAN[key] = {**_CLEAN.get(key, {}), **known}
         while len(_CLEAN) > 64:  # bounded: variants of a request cut the same spans
             del _CLEAN[next(iter(_CLEAN))]
+        _DIRTY.intersection_update(_CLEAN)
     return {at: at <= 0 or known[round(at, 3)] for at in points}
 
 
