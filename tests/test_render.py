@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from pattern_pivot.errors import CatalogError, MediaError
-from pattern_pivot.media.loudness import measure_file
+from pattern_pivot.media.ffmpeg import ffprobe_json
+from pattern_pivot.media.loudness import (
+    Loudness,
+    measure_ebur128,
+    measure_file,
+    normalising_chain,
+    parse_ebur128,
+)
 from pattern_pivot.quality import CHECK_NAMES, run_checks
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render import RenderOptions, render_plan
@@ -39,6 +46,58 @@ def narrated(tmp_path_factory):
     plan = narrated_plan()
     return narrate(make_engine(config), narration_cues(plan), folder / "n.wav", config,
                    FasterWhisperTranscriber("tiny.en", beam_size=1))
+
+
+def test_the_render_meter_reads_a_calibrated_tone_and_silence(tmp_path):
+    """The render measures its mix with ebur128 (BS.1770, no 192 kHz resampling): a 997 Hz
+    sine at -20 dBFS in both channels is -20 LUFS by the standard's calibration (-3.01 LUFS
+    for 0 dBFS in one channel); after a chain, the chain's gain shows; silence is silent."""
+    tone, quiet = tmp_path / "tone.wav", tmp_path / "quiet.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                    "sine=frequency=997:sample_rate=48000:duration=8", "-af",
+                    "volume=-1.94dB,pan=stereo|c0=c0|c1=c0", "-c:a", "pcm_f32le",
+                    str(tone)], check=True)  # lavfi's sine is 1/8 of full scale: -18.06 dB
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                    "anullsrc=r=48000:cl=stereo", "-t", "5", str(quiet)], check=True)
+    assert measure_ebur128(tone).integrated == pytest.approx(-20.0, abs=0.15)
+    assert measure_ebur128(tone, "volume=6dB").integrated == pytest.approx(-14.0, abs=0.15)
+    assert measure_ebur128(quiet).silent
+    # A graph configured twice (the mix pass's is) prints an empty summary before the real one.
+    empty = "Summary:\n I: -70.0 LUFS\n LRA: 0.0 LU\n Peak: -inf dBFS\n"
+    heard = parse_ebur128(empty + empty.replace("-70.0", "-16.2").replace("-inf", "-4.2"), "mix")
+    assert (heard.integrated, heard.true_peak) == (-16.2, -4.2)
+
+
+def test_a_gain_the_limiter_never_touches_needs_no_second_measurement():
+    """The second loudness pass measures what the true-peak limiter took off; when the
+    measured peak plus the gain stays under the ceiling, the limiter never acts and the gain
+    alone lands on the target (a render's mix skips that pass)."""
+    heard = []
+
+    def measure(level: float, peak: float):
+        def run(chain: str) -> Loudness:
+            heard.append(chain)
+            gain = float(re.search(r"volume=(-?[\d.]+)dB", chain).group(1)) if "volume" in \
+                chain else 0.0
+            return Loudness(level + min(gain, -1.5 - peak), peak + gain, 5.0)
+        return run
+
+    chain, _ = normalising_chain(measure(-20.0, -9.0))  # +6 dB: peak -3 dBTP, under -1.5
+    assert "volume=6.00dB" in chain and heard == ["anull"]
+    heard.clear()
+    normalising_chain(measure(-20.0, -4.0))  # +6 dB would peak at +2 dBTP: limited
+    assert len(heard) > 1
+
+
+def test_a_probe_is_reused_until_the_file_changes(tmp_path):
+    clip = tmp_path / "clip.wav"
+    for seconds in (1, 2):
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        f"anullsrc=r=8000:cl=mono:d={seconds}", str(clip)], check=True)
+        assert float(ffprobe_json(clip)["format"]["duration"]) == pytest.approx(seconds)
+        first = ffprobe_json(clip)
+        first["format"]["duration"] = "0"  # each caller gets its own copy
+        assert float(ffprobe_json(clip)["format"]["duration"]) == pytest.approx(seconds)
 
 
 def test_scale_then_crop_keeps_the_centre_at_full_height(tmp_path):

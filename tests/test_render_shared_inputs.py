@@ -8,7 +8,8 @@ import pytest
 
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
 from pattern_pivot.render import RenderOptions, render_plan
-from pattern_pivot.render.sources import FileSources, seeks_cleanly
+from pattern_pivot.render import sources as render_sources
+from pattern_pivot.render.sources import FileSources, clean_seeks, seeks_cleanly
 from tests.conftest import COCKATOO, ffmpeg
 from tests.render_support import SMALL
 
@@ -127,6 +128,36 @@ def test_a_source_whose_keyframes_do_not_decode_alone_is_still_cut_cleanly(tmp_p
         t0 += seconds
 
 
+def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, monkeypatch):
+    """A source that seeks cleanly everywhere costs one ffmpeg run for all its cut points
+    (not one per shot); where the shared run reports an error, each point is checked on its
+    own and gets its own answer."""
+    clean = numbered_source(tmp_path / "numbered.mp4")
+    runs = []
+    real_run = subprocess.run
+
+    def counted(cmd, *args, **kwargs):
+        runs.append(cmd)
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(render_sources.subprocess, "run", counted)
+    monkeypatch.setattr(render_sources, "_CLEAN", {})  # nothing remembered from other tests
+    monkeypatch.setattr(render_sources, "_DIRTY", set())
+    assert clean_seeks(clean, [1.5, 3.0, 4.5, 6.0, 0.0]) == dict.fromkeys(
+        [1.5, 3.0, 4.5, 6.0, 0.0], True)
+    assert len(runs) == 1
+    assert clean_seeks(clean, [3.0]) == {3.0: True} and len(runs) == 1  # remembered
+
+    runs.clear()
+    points = [1.0, 8.0, 4.5]
+    alone = {at: render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at])
+             for at in points}
+    assert alone[1.0] and not alone[8.0]
+    runs.clear()
+    assert clean_seeks(COCKATOO, points) == alone
+    assert len(runs) == 1 + len(points)  # the shared run failed: one run per point
+
+
 def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_at_zero():
     from pattern_pivot.render.segments import _pieces, _quoted
 
@@ -146,3 +177,31 @@ def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_at_zero():
                 for p in _pieces(cuts[3:], clean)] == want
     assert _quoted(COCKATOO.parent / "it's.mp4") == (
         "'file:" + str(COCKATOO.parent) + "/it'\\''s.mp4'")
+
+
+@pytest.mark.parametrize("size,x", [((540, 960), 437.5), ((1080, 1920), 0.0),
+                                    ((1080, 1920), 874.0), ((640, 360), 0.0)])
+def test_a_fixed_window_cut_before_scaling_shows_the_same_picture(size, x):
+    """``precrop`` (cut the source around the window, then scale) against the plain scale of
+    the whole picture and crop, on a real frame: the same picture to a pixel, at the
+    middle and at both edges of the source."""
+    from pattern_pivot.reframe.framing import fixed_plan
+    from pattern_pivot.reframe.plan import CropPlan
+    from pattern_pivot.render.graph import cover_size, precrop
+
+    plan: CropPlan = fixed_plan("center", (1280, 720), size, 0.0, 1.0)
+    w, h = size
+    cut, (px, py) = precrop(plan, x, 0.0)
+    cw, _ = cover_size((1280, 720), size)
+    ox = int(min(x * cw / 1280, cw - w)) // 2 * 2
+
+    def frame(chain: str) -> np.ndarray:
+        raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", "2", "-i", str(COCKATOO),
+                              "-frames:v", "1", "-vf", f"{chain},format=rgb24", "-f",
+                              "rawvideo", "-"], capture_output=True, check=True).stdout
+        return np.frombuffer(raw, dtype=np.uint8).reshape(h, w, 3).astype(float)
+
+    whole = frame(f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h}:{ox}:0")
+    cropped = frame(f"{cut},crop={w}:{h}:{px}:{py}")
+    # Exact: under 0.15 here; the frame off by 2 px reads 0.55 to 1.3.
+    assert cut.startswith("crop=") and np.abs(whole - cropped).mean() < 0.4

@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -59,12 +60,24 @@ def run_ffmpeg(args: Sequence[str | Path], *, subject: str | Path, fix: str,
 
 
 def ffprobe_json(path: Path) -> dict:
-    """ffprobe's format and streams for ``path`` as a dict."""
+    """ffprobe's format and streams for ``path`` as a dict (a fresh one per call)."""
+    resolved = Path(path).resolve()
+    try:
+        stat = resolved.stat()
+    except OSError:  # ffprobe says what is wrong with it
+        return json.loads(_ffprobe(str(resolved), path, 0, -1))
+    return json.loads(_ffprobe(str(resolved), path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=128)
+def _ffprobe(resolved: str, path: str | Path, mtime_ns: int, size: int) -> bytes:
+    """Cached per file version: a render probes each source for its streams and again for
+    its picture geometry (framing)."""
     cmd = [tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format",
-           "-show_streams", str(Path(path).resolve())]
+           "-show_streams", resolved]
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     if proc.returncode != 0:
         raise MediaError(
             str(path), f"cannot be read as media ({_stderr_tail(proc.stderr, 2)})",
             "the file is truncated or corrupt: re-export or re-download it, then add it again")
-    return json.loads(proc.stdout or b"{}")
+    return proc.stdout or b"{}"

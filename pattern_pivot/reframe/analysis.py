@@ -73,6 +73,13 @@ def _with_speaking(sample: Sample, tracks: MouthTracks) -> Sample:
     return replace(sample, speaking=scores)
 
 
+def warm() -> None:
+    """Import the cut detector ahead of the first analysis (scenedetect's package imports
+    its video backends: about 0.3 s), e.g. in a thread while the sources are probed."""
+    from scenedetect import FrameTimecode  # noqa: F401
+    from scenedetect.detectors import AdaptiveDetector  # noqa: F401
+
+
 def analyse(path: Path, start: float = 0.0, end: float | None = None,
             geo: Geometry | None = None, faces: bool = True) -> Analysis:
     """Cuts and face samples of ``start``-``end``; ``faces=False`` finds only the cuts (the

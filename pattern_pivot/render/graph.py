@@ -8,7 +8,8 @@ per shot of the span a crop that follows the face, the whole frame over a blurre
 face inset over the fitted screen; always scaled first and cropped second, so no crop is
 upscaled more than the frame needs), and held on its last frame if the source ends early; a
 still is framed the same way and a card fills the frame, then both get a gentle zoom/pan
-(zoompan, one input frame expanded to the shot's frames). Shots are concatenated and the ASS
+(zoompan, one input frame expanded to the shot's frames; a pan at a fixed zoom is a window
+sliding over the picture scaled once). Shots are concatenated and the ASS
 captions burned on top.
 Audio: a bed of the source sound of kept-audio shots (silence elsewhere), the narration over
 it, optional background music ducked under both (sidechaincompress), then the measured
@@ -17,6 +18,7 @@ loudness gain and a true-peak limiter.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,8 +78,9 @@ def _frames(start: float, end: float, fps: int) -> int:
     return max(1, round(end * fps) - round(start * fps))
 
 
-def _lerp(a: float, b: float, n: int) -> str:
-    return f"{a:.4f}" if a == b else f"({a:.4f}+({b - a:.4f})*on/{max(n - 1, 1)})"
+def _lerp(a: float, b: float, n: int, var: str = "on") -> str:
+    """From ``a`` at frame 0 to ``b`` at frame n - 1 (``var``: the filter's frame number)."""
+    return f"{a:.4f}" if a == b else f"({a:.4f}+({b - a:.4f})*{var}/{max(n - 1, 1)})"
 
 
 def _framed(item: ShotInput, head: str, tail: str, frame: Frame, start: float) -> list[str]:
@@ -98,7 +101,10 @@ def _shot_end(item: ShotInput) -> float:
     return item.at + item.placed.duration + 0.1
 
 
-def _source_chain(stream: str, item: ShotInput, frame: Frame) -> list[str]:
+def _source_chain(stream: str, item: ShotInput, frame: Frame,
+                  offset: tuple[int, int] | None = None) -> list[str]:
+    """``offset``: the input was cropped and scaled around the shot's fixed window already
+    (``_source_heads``): only the frame's crop at that offset is left to do."""
     fps = frame.fps
     placed = item.placed
     n = _frames(placed.start, placed.end, fps)
@@ -109,10 +115,13 @@ def _source_chain(stream: str, item: ShotInput, frame: Frame) -> list[str]:
     runs_out = span.start + placed.duration > item.source.info.duration - SOURCE_END_MARGIN
     hold = f"tpad=stop_mode=clone:stop_duration={placed.duration:.3f}," if runs_out else ""
     # The input is at the frame rate already, the span's start on a frame (segments).
-    return _framed(item, f"{stream}trim=start={item.at - 0.5 / fps:.6f}:"
-                   f"end={_shot_end(item):.6f},setpts=PTS-STARTPTS",
-                   f"{hold}trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
-                   span.start)
+    head = (f"{stream}trim=start={item.at - 0.5 / fps:.6f}:end={_shot_end(item):.6f},"
+            "setpts=PTS-STARTPTS")
+    tail = f"{hold}trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]"
+    if offset is not None:
+        return [f"{head},crop={frame.width}:{frame.height}:{offset[0]}:{offset[1]},setsar=1,"
+                f"{tail}"]
+    return _framed(item, head, tail, frame, span.start)
 
 
 def _still_chain(stream: str, item: ShotInput, frame: Frame) -> list[str]:
@@ -120,13 +129,22 @@ def _still_chain(stream: str, item: ShotInput, frame: Frame) -> list[str]:
     w, h, fps = frame.width, frame.height, frame.fps
     n = _frames(placed.start, placed.end, fps)
     z0, z1, x0, x1 = MOVES[placed.index % len(MOVES)]
-    zoom = _lerp(z0, z1, n)
-    x = f"(iw-iw/zoom)*{_lerp(x0, x1, n)}"
-    y = "(ih-ih/zoom)*0.5"
+    if z0 == z1:
+        # A pan at a fixed zoom: the picture is scaled to the zoom once, and the frame's
+        # window slides over it (a crop per frame, no scaling: zoompan rescaled the whole
+        # frame every frame). exact=1: the window moves a pixel at a time, as zoompan's.
+        zw, zh = round(w * z0 / 2) * 2, round(h * z0 / 2) * 2
+        move = (f"scale={zw}:{zh},loop=loop={n - 1}:size=1,settb=1/{fps},setpts=N,"
+                f"crop={w}:{h}:x='(iw-ow)*{_lerp(x0, x1, n, 'n')}':"
+                f"y='(ih-oh)*0.5':exact=1")
+    else:
+        zoom = _lerp(z0, z1, n)
+        x = f"(iw-iw/zoom)*{_lerp(x0, x1, n)}"
+        y = "(ih-ih/zoom)*0.5"
+        move = f"zoompan=z='{zoom}':x='{x}':y='{y}':d={n}:s={w}x{h}:fps={fps}"
     return _framed(item, f"{stream}format=yuv420p",
-                   f"zoompan=z='{zoom}':x='{x}':y='{y}':d={n}:s={w}x{h}:fps={fps},"
-                   f"setsar=1,trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]", frame,
-                   0.0)
+                   f"{move},setsar=1,trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]",
+                   frame, 0.0)
 
 
 def _silence(label: str, seconds: float) -> str:
@@ -183,13 +201,56 @@ def _branches(shots: list[ShotInput], index: dict[int, int], kind: str,
     return statements, label
 
 
+def cover_size(source: tuple[int, int], frame: tuple[int, int]) -> tuple[int, int]:
+    """The size ffmpeg's ``scale=W:H:force_original_aspect_ratio=increase`` gives."""
+    (sw, sh), (w, h) = source, frame
+    return max(round(h * sw / sh), w), max(round(w * sh / sw), h)
+
+
+def precrop(plan: CropPlan, x: float, y: float, margin: int = 4
+            ) -> tuple[str, tuple[int, int]]:
+    """Filters cutting a source down to the region around a fixed crop window at ``x, y``
+    (source pixels) and scaling it as the whole picture would be scaled, and where the
+    frame then lies in it: the same picture as scaling the whole source and cropping it
+    (within a pixel), without scaling the pixels the crop throws away (two thirds of them
+    for a 16:9 source in a 9:16 frame). ``margin`` source pixels around the window feed the
+    scaler's taps at its edges."""
+    sw, sh = plan.source_width, plan.source_height
+    cw, ch = cover_size((sw, sh), (plan.width, plan.height))
+    fx, fy = cw / sw, ch / sh
+    # The frame's corner in the scaled picture, as the crop filter sets it (even, inside).
+    ox = int(min(max(x * fx, 0), cw - plan.width)) // 2 * 2
+    oy = int(min(max(y * fy, 0), ch - plan.height)) // 2 * 2
+
+    def span(o: int, size: int, f: float, total: int) -> tuple[int, int]:
+        a = max(0, math.floor(o / f) - margin) // 2 * 2  # even: yuv420p crops on chroma
+        b = min(total, math.ceil((o + size) / f) + margin)
+        if (b - a) % 2:
+            b = b + 1 if b < total else b - 1
+        return a, b
+
+    (ax, bx), (ay, by) = span(ox, plan.width, fx, sw), span(oy, plan.height, fy, sh)
+    rw, rh = max(plan.width, round((bx - ax) * fx)), max(plan.height, round((by - ay) * fy))
+    px = min(max(round(ox - ax * fx), 0), rw - plan.width)
+    py = min(max(round(oy - ay * fy), 0), rh - plan.height)
+    return f"crop={bx - ax}:{by - ay}:{ax}:{ay},scale={rw}:{rh}", (px, py)
+
+
+def _fixed_window(items: list[ShotInput]) -> tuple[float, float] | None:
+    """The one crop position (source pixels) all of an input's shots hold still, if any."""
+    spots = {(k.x, k.y) for item in items for shot in item.framing.shots for k in shot.path}
+    return next(iter(spots)) if len(spots) == 1 else None
+
+
 def _source_heads(shots: list[ShotInput], index: dict[int, int], frame: Frame
-                   ) -> dict[int, str]:
+                  ) -> tuple[dict[int, str], dict[int, tuple[int, int]]]:
     """Filters for each source input before it is split between its shots: the frame rate,
     and, where its shots are all plain crops, a select of the frames inside them scaled to
-    cover the frame once (each shot's own scale then passes them through). A frame rate
-    filter or a scale per shot would keep its last large frames until the encode ends:
-    memory that grew with every shot."""
+    cover the frame once (each shot's own scale then passes them through) -- or, where they
+    all hold one fixed window, cut down around it before scaling (``precrop``; the second
+    value: input -> where each shot crops the frame). A frame rate filter or a scale per
+    shot would keep its last large frames until the encode ends: memory that grew with
+    every shot."""
     users: dict[int, list[ShotInput]] = {}
     for item in shots:
         if item.read is not None:
@@ -197,6 +258,7 @@ def _source_heads(shots: list[ShotInput], index: dict[int, int], frame: Frame
     # Each source input is brought to the frame rate once, before its shots are cut: a
     # frame rate filter per shot would keep its last frames until the encode ends.
     heads = {i: f"fps={frame.fps}" for i in users}
+    offsets: dict[int, tuple[int, int]] = {}
     for i, items in users.items():
         if all(item.framing is not None and item.framing.width == frame.width
                and item.framing.height == frame.height
@@ -205,17 +267,28 @@ def _source_heads(shots: list[ShotInput], index: dict[int, int], frame: Frame
             # A little early: the shot's trim decides exactly, select only drops the rest.
             inside = "+".join(f"between(t,{item.at - 0.5 / frame.fps:.6f},"
                               f"{_shot_end(item):.6f})" for item in items)
-            heads[i] += (f",select='{inside}',scale={frame.width}:{frame.height}:"
-                         "force_original_aspect_ratio=increase,format=yuv420p")
-    return heads
+            heads[i] += f",select='{inside}',"
+            window = _fixed_window(items)
+            if window is not None:
+                cut, offsets[i] = precrop(items[0].framing, *window)
+                heads[i] += f"{cut},format=yuv420p"
+            else:
+                heads[i] += (f"scale={frame.width}:{frame.height}:"
+                             "force_original_aspect_ratio=increase,format=yuv420p")
+    return heads, offsets
 
 
 def video_graph(shots: list[ShotInput], index: dict[int, int], frame: Frame,
                 captions: Path | None) -> list[str]:
-    splits, stream = _branches(shots, index, "v", _source_heads(shots, index, frame))
-    chains = [*splits, *[statement for item in shots for statement in
-                         (_source_chain if item.source is not None else _still_chain)(
-                             stream[item.placed.index], item, frame)]]
+    heads, offsets = _source_heads(shots, index, frame)
+    splits, stream = _branches(shots, index, "v", heads)
+    chains = list(splits)
+    for item in shots:
+        label = stream[item.placed.index]
+        if item.source is not None:
+            chains += _source_chain(label, item, frame, offsets.get(index[item.placed.index]))
+        else:
+            chains += _still_chain(label, item, frame)
     labels = "".join(f"[v{item.placed.index}]" for item in shots)
     tail = f"{labels}concat=n={len(shots)}:v=1:a=0,format=yuv420p"
     if captions is not None:

@@ -7,7 +7,7 @@ pieces of the source the plan needs, in the order the output shows them, one pie
 another through one decoder. Shots close together and in order in the source share a
 piece (decoding a short gap is cheaper than seeking again); a piece starts at its first
 span unless the source's keyframes do not decode on their own there
-(``sources.seeks_cleanly``), when it is read from the start of the file instead.
+(``sources.clean_seeks``), when it is read from the start of the file instead.
 
 On the input's timeline each piece sits in its own slot, followed by a gap longer than the
 source: the frames decoded between a keyframe and the piece's start (the pre-roll) land in
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.ffmpeg import tool
-from pattern_pivot.render.sources import ReadLayout, SourceMedia, read_layout, seeks_cleanly
+from pattern_pivot.render.sources import ReadLayout, SourceMedia, clean_seeks, read_layout
 
 MERGE_GAP = 2.0  # seconds of source between two shots still decoded rather than sought over
 TAIL = 0.1  # seconds read past a piece's last span (plus the file's interleaving lag)
@@ -95,8 +95,7 @@ def _group(source: SourceMedia, cuts: list[tuple[int, float, float]]) -> list[Pi
     """Pieces for one source: merged by distance, checked for clean seeks, merged again."""
     first = _pieces(cuts, None)
     starts = [piece.first for piece in first if piece.first > 0]
-    with ThreadPoolExecutor(max_workers=4) as pool:  # tiny ffmpeg runs: mostly start-up
-        clean = dict(zip(starts, pool.map(lambda at: seeks_cleanly(source.path, at), starts)))
+    clean = clean_seeks(source.path, starts)
     if all(clean.values()):
         return first
     return _pieces(cuts, {start: clean.get(start, True) for _, start, _ in cuts})

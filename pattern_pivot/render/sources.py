@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +27,10 @@ class SourceMedia:
     words: tuple[Word, ...] = ()  # the source transcript's words, source-relative times
 
 
+CHECK_FRAMES = 8  # frames decoded after a seek to call it clean
+BATCH = 8  # seek points checked by one ffmpeg run (each an input with its own decoder)
+
+
 def seeks_cleanly(path: Path, at: float) -> bool:
     """True when decoding from the keyframe before ``at`` gives clean pictures.
 
@@ -32,17 +38,57 @@ def seeks_cleanly(path: Path, at: float) -> bool:
     seeking into them yields smeared green pictures, so such sources are decoded from the
     start instead (slower, but correct).
     """
-    if at <= 0:
-        return True
+    return clean_seeks(path, [at])[at]
+
+
+def clean_seeks(path: Path, points: list[float]) -> dict[float, bool]:
+    """``seeks_cleanly`` for each of ``points``. Most files seek cleanly everywhere, so one
+    ffmpeg run checks up to ``BATCH`` points (an input per point: a start-up per source
+    rather than per shot); only a run that reports a decoding error is followed by a run per
+    point, to find which. A file known to have such keyframes goes straight to those."""
     path = Path(path).resolve()
-    return _seeks_cleanly(str(path), path.stat().st_mtime_ns, round(at, 3))
+    key = (str(path), path.stat().st_mtime_ns)
+    wanted = {round(at, 3) for at in points if at > 0}
+    with _MEMO_LOCK:
+        known = dict(_CLEAN.get(key, {}))
+    todo = sorted(wanted - set(known))
+    for n in range(0, len(todo), BATCH):
+        batch = todo[n:n + BATCH]
+        tried = key not in _DIRTY or len(batch) == 1
+        if tried and _decodes_cleanly(key[0], batch):
+            known.update(dict.fromkeys(batch, True))
+            continue
+        _DIRTY.add(key)
+        if len(batch) == 1:  # that run was this point's own
+            known[batch[0]] = False
+            continue
+        with ThreadPoolExecutor(max_workers=4) as pool:  # tiny runs: mostly start-up
+            known.update(zip(batch, pool.map(lambda at: _decodes_cleanly(key[0], [at]),
+                                             batch)))
+    with _MEMO_LOCK:
+        _CLEAN[key] = {**_CLEAN.get(key, {}), **known}
+        while len(_CLEAN) > 64:  # bounded: variants of a request cut the same spans
+            del _CLEAN[next(iter(_CLEAN))]
+        _DIRTY.intersection_update(_CLEAN)
+    return {at: at <= 0 or known[round(at, 3)] for at in points}
 
 
-@lru_cache(maxsize=512)
-def _seeks_cleanly(path: str, mtime_ns: int, at: float) -> bool:
-    """Cached per file version: the variants of a request cut the same spans."""
-    proc = subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{at:.3f}", "-i",
-                           path, "-map", "0:v:0", "-frames:v", "8", "-f", "null", "-"],
+_MEMO_LOCK = threading.Lock()
+_CLEAN: dict[tuple[str, int], dict[float, bool]] = {}  # per file version: point -> clean
+_DIRTY: set[tuple[str, int]] = set()  # file versions with a keyframe that does not seek
+
+
+def _decodes_cleanly(path: str, points: list[float]) -> bool:
+    """One ffmpeg run decoding ``CHECK_FRAMES`` frames after seeking to each point; clean
+    when it succeeds and logs nothing at error level."""
+    inputs, outputs = [], []
+    for n, at in enumerate(points):
+        # One decoding thread per input: a batch opens up to BATCH decoders at once.
+        inputs += ["-threads", "1", "-ss", f"{at:.3f}", "-i", path]
+        outputs += ["-map", f"{n}:v:0", "-frames:v", str(CHECK_FRAMES), "-f", "null", "-"]
+    # -xerror: the first decoding error ends the run (the answer is known by then).
+    proc = subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-xerror", *inputs,
+                           *outputs],
                           stdin=subprocess.DEVNULL, capture_output=True, check=False)
     return proc.returncode == 0 and not proc.stderr.strip()
 
