@@ -57,3 +57,33 @@ def test_chunks_of_another_video_or_out_of_order_are_refused(tmp_path):
         store.replace_video("file-b", chunks, vectors)
     with pytest.raises(ValueError, match="one vector per chunk"):
         store.replace_video("file-a", chunks, vectors[:2])
+
+
+def test_a_handle_reads_a_stored_rows_model_once_and_still_refuses_another_model(
+        tmp_path, monkeypatch):
+    """Milvus Lite answers the model check's one-row query by walking every row: a handle
+    that writes video after video asks it once, not on every open."""
+    from pymilvus import MilvusClient
+
+    from pattern_pivot.retrieval.milvus_store import VectorStoreError
+
+    model_queries = []
+    query = MilvusClient.query
+
+    def counting_query(self, collection, *args, **kwargs):
+        if kwargs.get("output_fields") == ["model"]:
+            model_queries.append(collection)
+        return query(self, collection, *args, **kwargs)
+
+    monkeypatch.setattr(MilvusClient, "query", counting_query)
+    uri = str(tmp_path / "m.db")
+    store = MilvusChunkStore(uri, model_name="all-MiniLM-L6-v2", dim=DIM)
+    for n in range(4):
+        store.replace_video(f"file-{n}", *_chunks(f"file-{n}", 3))
+    assert store.count() == 12
+    assert len(model_queries) == 1  # the first open after a row was stored
+    other = MilvusChunkStore(uri, model_name="all-MiniLM-L6-v2", dim=DIM,
+                             prefix="transcript_chunks")
+    other.model_name = "another-model"  # same collection name, other vectors: refused
+    with pytest.raises(VectorStoreError, match="another model"):
+        other.count()

@@ -104,6 +104,10 @@ class MilvusChunkStore:
         self._lock_timeout = lock_timeout
         self._local = uri.endswith(".db")
         self._session_client = None
+        # A stored row's model, once read, is not read again by this handle: Milvus Lite
+        # answers that one-row query by walking every row (~250 ms at 50k chunks), most of
+        # the cost of each further write.
+        self._rows_checked = False
 
     # -- connection -------------------------------------------------------------------
     @contextmanager
@@ -244,11 +248,14 @@ class MilvusChunkStore:
         answers this one-row query by walking every row (~250 ms at 50k chunks)."""
         fields = client.describe_collection(self.collection).get("fields", [])
         dims = [f.get("params", {}).get("dim") for f in fields if f.get("name") == "vector"]
+        check_rows = check_rows and not self._rows_checked
         found_model = None if check_rows else self.model_name
+        rows = []
         if dims and int(dims[0]) == self.dim and check_rows:
             rows = client.query(self.collection, filter="", output_fields=["model"], limit=1)
             found_model = rows[0]["model"] if rows else self.model_name
         self._refuse_other_model(dims[0] if dims else None, found_model)
+        self._rows_checked = self._rows_checked or bool(rows)  # an empty one is checked again
 
     def _refuse_other_model(self, dim, found_model: str | None) -> None:
         if dim is None or int(dim) != self.dim:
