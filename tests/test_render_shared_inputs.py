@@ -142,7 +142,6 @@ def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, monkeypat
 
     monkeypatch.setattr(render_sources.subprocess, "run", counted)
     monkeypatch.setattr(render_sources, "_CLEAN", {})  # nothing remembered from other tests
-    monkeypatch.setattr(render_sources, "_DIRTY", set())
     assert clean_seeks(clean, [1.5, 3.0, 4.5, 6.0, 0.0]) == dict.fromkeys(
         [1.5, 3.0, 4.5, 6.0, 0.0], True)
     assert len(runs) == 1
@@ -156,6 +155,10 @@ def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, monkeypat
     runs.clear()
     assert clean_seeks(COCKATOO, points) == alone
     assert len(runs) == 1 + len(points)  # the shared run failed: one run per point
+    runs.clear()
+    later = [2.0, 3.0]
+    assert clean_seeks(COCKATOO, later) == {2.0: True, 3.0: True}
+    assert len(runs) == len(later)  # a file known to have a bad keyframe: no shared run
 
 
 def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_at_zero():

@@ -54,11 +54,11 @@ def clean_seeks(path: Path, points: list[float]) -> dict[float, bool]:
     todo = sorted(wanted - set(known))
     for n in range(0, len(todo), BATCH):
         batch = todo[n:n + BATCH]
-        tried = key not in _DIRTY or len(batch) == 1
-        if tried and _decodes_cleanly(key[0], batch):
+        # A file with a point known not to seek cleanly would fail a shared run again.
+        shared = len(batch) == 1 or all(known.values())
+        if shared and _decodes_cleanly(key[0], batch):
             known.update(dict.fromkeys(batch, True))
             continue
-        _DIRTY.add(key)
         if len(batch) == 1:  # that run was this point's own
             known[batch[0]] = False
             continue
@@ -69,13 +69,11 @@ def clean_seeks(path: Path, points: list[float]) -> dict[float, bool]:
         _CLEAN[key] = {**_CLEAN.get(key, {}), **known}
         while len(_CLEAN) > 64:  # bounded: variants of a request cut the same spans
             del _CLEAN[next(iter(_CLEAN))]
-        _DIRTY.intersection_update(_CLEAN)
     return {at: at <= 0 or known[round(at, 3)] for at in points}
 
 
 _MEMO_LOCK = threading.Lock()
 _CLEAN: dict[tuple[str, int], dict[float, bool]] = {}  # per file version: point -> clean
-_DIRTY: set[tuple[str, int]] = set()  # file versions with a keyframe that does not seek
 
 
 def _decodes_cleanly(path: str, points: list[float]) -> bool:
