@@ -1,8 +1,12 @@
-"""The bf16 embedding backend: chunks stored from bf16 answer fp32 (ONNX) queries with the
-torch fp32 model's top-1 hits; auto uses it only for bulk encodes on a CPU with native bf16.
-bf16 runs on any x86 CPU (emulated where it is not native: slower, the same rounding)."""
+"""The bf16 embedding backend (the ONNX export on OpenVINO): chunks stored from bf16 answer
+fp32 (ONNX) queries with the torch fp32 model's top-1 hits, without importing torch; auto uses
+it only for bulk encodes on a CPU with native bf16. Where the CPU has no native bf16,
+OpenVINO runs the same backend in fp32, and these bounds hold a fortiori."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -27,17 +31,28 @@ def test_bf16_stored_vectors_answer_fp32_queries_with_the_torch_models_top1():
     assert cosine.min() >= 0.9999  # measured 0.99998 (AMX)
     ref, got = ref_queries @ ref_docs.T, asked @ stored.T
     error = np.abs(got - ref).max()
-    assert error < 0.005  # measured 0.002: the scale of a near-tie bf16 may reorder
-    # Every query whose torch winner leads by more than twice that agrees. Measured: 170 of
-    # 180 lead by more (172 with bf16 emulated on AVX2); the 2 that flip (one query in both
-    # lists, margin 0.0007) do not.
+    assert error < 0.005  # measured 0.0014: the scale of a near-tie bf16 may reorder
+    # Every query whose torch winner leads by more than twice that agrees. Measured (AMX):
+    # 172 of 180 lead by more, and all 180 agree (torch autocast bf16 flipped 2).
     top2 = np.sort(ref, axis=1)[:, -2:]
     clear = top2[:, 1] - top2[:, 0] > 2 * error
     agree = got.argmax(axis=1) == ref.argmax(axis=1)
     print(f"score error {error:.4f}; clear {clear.sum()} of {len(clear)}; agree {agree.mean()}")
     assert clear.mean() >= 0.9
     assert agree[clear].all()
-    assert agree.mean() >= 0.98
+    assert agree.mean() >= 0.99  # the issue's bar for a faster backend
+
+
+def test_bf16_never_imports_torch():
+    # A fresh process: this one has torch loaded already by the test above.
+    code = ("import sys; from pattern_pivot.retrieval.embeddings import SentenceEmbedder; "
+            "e = SentenceEmbedder(backend='bf16'); v = e.encode(['a loaf of bread'] * 3); "
+            "print(v.shape, e.dimension, e._openvino.precision, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[:2] == ["(3,", "384)"] and out[2] == "384"
+    assert out[3] in ("bf16", "f32")  # f32 where the CPU has no native bf16
+    assert out[4] == "False"
 
 
 def test_the_native_bf16_check_reads_cpu_flags():
@@ -50,14 +65,11 @@ def test_the_native_bf16_check_reads_cpu_flags():
 @pytest.mark.parametrize("native", [True, False])
 def test_auto_runs_bf16_only_for_bulk_encodes_on_a_native_bf16_cpu(monkeypatch, native):
     monkeypatch.setattr(embeddings, "cpu_has_native_bf16", lambda: native)
-    monkeypatch.setattr(embeddings, "_torch_loaded", lambda: False)
     auto = SentenceEmbedder(batch_size=64)
     bulk = "bf16" if native else "onnx"
     assert auto.backend_for(1) == "onnx"  # a query never pays torch's import
     assert auto.backend_for(BULK_TEXTS - 1) == "onnx"
     assert auto.backend_for(BULK_TEXTS) == bulk
-    monkeypatch.setattr(embeddings, "_torch_loaded", lambda: True)
-    assert auto.backend_for(64) == bulk and auto.backend_for(63) == "onnx"
     # An explicit choice is kept whatever the CPU.
     assert SentenceEmbedder(backend="onnx").backend_for(10_000) == "onnx"
     assert SentenceEmbedder(backend="bf16").backend_for(1) == "bf16"

@@ -3,28 +3,28 @@
 * ``onnx``: the bundled all-MiniLM-L6-v2 as an fp32 ONNX export on onnxruntime (see
   ``onnx_export``): no torch import, loads in well under a second. Its vectors equal the
   torch model's to float rounding (cosine >= 0.99999, the same top-1 hits).
-* ``bf16``: the bundled model on sentence-transformers under ``torch.autocast`` bfloat16:
-  matrix products in bf16, LayerNorm, softmax and pooling in fp32. On a CPU with native
-  bf16 (AMX or AVX512-BF16) it embeds ~2.7x as many chunks per CPU-second as torch fp32;
-  measured against torch fp32: cosine min 0.99996, the same top-1 hits
-  (``tests/test_bf16_embeddings.py``). Elsewhere bf16 is emulated: correct, but slow.
+* ``bf16``: the same export on OpenVINO with bf16 inference precision (``onnx_embedder``):
+  matrix products in bf16, normalisation, softmax and pooling in fp32, no torch import.
+  On a CPU with native bf16 (AMX or AVX512-BF16) it embeds ~3.4x as many chunks per
+  CPU-second as torch fp32; measured against torch fp32: cosine min 0.99998, the same top-1
+  hits (``tests/test_bf16_embeddings.py``). Elsewhere OpenVINO runs it in fp32.
 * ``torch``: sentence-transformers in fp32, for the bundled model or any model directory.
 
 All three compute the bundled model's vectors, so they share one model name and Milvus
 collection: switching needs no re-index, and bf16-stored chunks answer fp32 queries.
 
 ``auto`` (the default) is torch for a model directory. For the bundled model it is onnx,
-except for bulk encodes (``BULK_TEXTS`` or more texts, or a full batch once torch is loaded)
-on a CPU with native bf16: there bf16 pays back torch's import (~4 CPU-seconds) and runs
-~2.7x faster. A query or a short video never imports torch. (Tried and dropped: the same
-forward without sentence-transformers' encode(), no faster; attention in fp32, no faster;
-onnxruntime has no bf16 matmul kernels for x86, and its int8 changed top-1 hits.)
+except for bulk encodes (``BULK_TEXTS`` or more texts) on a CPU with native bf16: there
+OpenVINO's ~0.5 s start pays back within a few dozen chunks. (Tried and dropped: torch
+under ``autocast`` bf16, ~2.7x torch fp32 and a 4-CPU-second torch import; a model cast
+wholly to bf16, which changed top-1 hits; onnxruntime has no bf16 matmul kernels for x86,
+and its int8 changed top-1 hits.)
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -38,9 +38,10 @@ DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 BACKENDS = ("auto", "onnx", "bf16", "torch")
 ONNX_MODEL_NAME = f"{DEFAULT_EMBEDDING_MODEL} (ONNX export)"  # for messages only
 BACKEND_ENV = "PATTERN_PIVOT_EMBEDDING_BACKEND"
-# Texts in one encode() from which auto switches to bf16 in a process without torch yet:
-# bf16 saves ~8 ms per 80-word chunk over ONNX fp32, torch's import costs ~4 CPU-seconds.
-BULK_TEXTS = 512
+log = logging.getLogger(__name__)
+# Texts in one encode() from which auto switches to bf16: OpenVINO's import and compile
+# cost ~0.5 s, and bf16 saves ~14 ms of CPU per 80-word chunk over onnxruntime fp32.
+BULK_TEXTS = 64
 _NATIVE_BF16_FLAGS = {"amx_bf16", "avx512_bf16"}  # /proc/cpuinfo names
 
 
@@ -101,6 +102,7 @@ class SentenceEmbedder:
         self.backend = resolve_backend(model, backend)
         self._dir = resolve_model_dir(model) if self.backend == "torch" else None
         self._onnx = None
+        self._openvino = None
         self._torch = None
 
     def backend_for(self, count: int) -> str:
@@ -109,7 +111,7 @@ class SentenceEmbedder:
             return self.backend
         if not cpu_has_native_bf16():
             return "onnx"
-        return "bf16" if count >= (self.batch_size if _torch_loaded() else BULK_TEXTS) else "onnx"
+        return "bf16" if count >= BULK_TEXTS else "onnx"
 
     def _onnx_model(self):
         if self._onnx is None:
@@ -117,6 +119,14 @@ class SentenceEmbedder:
 
             self._onnx = OnnxMiniLM(batch_size=self.batch_size)
         return self._onnx
+
+    def _openvino_model(self):
+        if self._openvino is None:
+            from pattern_pivot.retrieval.onnx_embedder import OnnxMiniLM
+
+            self._openvino = OnnxMiniLM(batch_size=self.batch_size, runtime="openvino")
+            log.info("embedding on OpenVINO in %s", self._openvino.precision)
+        return self._openvino
 
     def _torch_model(self):
         if self._torch is None:
@@ -140,20 +150,23 @@ class SentenceEmbedder:
 
     @property
     def dimension(self) -> int:
-        if self.backend in ("torch", "bf16"):
+        if self.backend == "torch":
             return int(self._torch_model().get_embedding_dimension())
-        return self._onnx_model().dimension  # the manifest says: no torch import
+        # The export's manifest says, on whichever runtime is (or will be) loaded: no torch.
+        model = self._openvino or self._onnx or \
+            (self._openvino_model() if self.backend == "bf16" else self._onnx_model())
+        return model.dimension
 
     def encode(self, texts: list[str],
                progress: Callable[[float, float], None] | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text; ``progress(done, total)`` after
-        each part (a batch on onnx; 8 batches on torch, whose calls cost more to start)."""
+        each part (a batch; 8 batches on torch, whose calls cost more to start)."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         backend = self.backend_for(len(texts))  # once for all: parts never mix backends
         step = len(texts) if progress is None else \
-            self.batch_size * (1 if backend == "onnx" else 8)
+            self.batch_size * (8 if backend == "torch" else 1)
         parts = []
         for first in range(0, len(texts), step):
             parts.append(self._encode_on(backend, texts[first:first + step]))
@@ -164,18 +177,11 @@ class SentenceEmbedder:
     def _encode_on(self, backend: str, texts: list[str]) -> np.ndarray:
         if backend == "onnx":
             return self._onnx_model().encode(texts)
-        model = self._torch_model()
-        kwargs = dict(batch_size=self.batch_size, normalize_embeddings=True,
-                      convert_to_numpy=True, show_progress_bar=False)
         if backend == "bf16":
-            import torch
-
-            # Matrix products in bf16; autocast keeps LayerNorm, softmax and the pooled
-            # output in fp32, which is what keeps the vectors at cosine >= 0.9999.
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                vectors = model.encode(texts, **kwargs)
-        else:
-            vectors = model.encode(texts, **kwargs)
+            return self._openvino_model().encode(texts)
+        vectors = self._torch_model().encode(texts, batch_size=self.batch_size,
+                                             normalize_embeddings=True, convert_to_numpy=True,
+                                             show_progress_bar=False)
         return vectors.astype(np.float32, copy=False)
 
 
@@ -186,7 +192,3 @@ def prefer_sleeping_openmp_threads() -> None:
     slower per wall-second (benchmarks/README.md); the ONNX path turns spinning off too."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-
-def _torch_loaded() -> bool:
-    """Whether this process has imported torch already (then bf16 costs no import)."""
-    return "torch" in sys.modules

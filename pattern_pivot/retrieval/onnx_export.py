@@ -10,8 +10,8 @@ and the embeddings gave 95-97% top-1 agreement and only 65% when picking among 2
 similar chunks; keeping the FFN down-projections, or the first and last layers, in fp32 still
 gave 91-98% while losing most of the speed. Float results differ between CPUs only in
 summation order (as torch's do), so no CPU-specific kernel can change a ranking. The fast
-bulk path is bf16 instead (``embeddings``: torch autocast on CPUs with native bf16, cosine
-0.99996 and torch's top-1 hits; onnxruntime has no bf16 matmul kernels for x86).
+bulk path is bf16 instead (``onnx_embedder``: this export on OpenVINO on CPUs with native
+bf16, cosine 0.99998 and torch's top-1 hits; onnxruntime has no bf16 matmul kernels for x86).
 
 What is pinned: an export is not bit-reproducible across machines or library versions, so
 its *inputs* are pinned (the bundled model's SHA-256s, checked by ``bundled_models``) and
