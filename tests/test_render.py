@@ -1,6 +1,7 @@
 """The render engine on real media: geometry, captions, loudness, supercut sound and
 captions, a full-size 1080x1920 render, and clear errors for bad plans."""
 
+import math
 import re
 import subprocess
 
@@ -11,7 +12,6 @@ from pattern_pivot.errors import CatalogError, MediaError
 from pattern_pivot.media.ffmpeg import ffprobe_json
 from pattern_pivot.media.loudness import (
     Loudness,
-    measure_ebur128,
     measure_file,
     normalising_chain,
     parse_ebur128,
@@ -49,7 +49,7 @@ def narrated(tmp_path_factory):
 
 
 def test_the_render_meter_reads_a_calibrated_tone_and_silence(tmp_path):
-    """The render measures its mix with ebur128 (BS.1770, no 192 kHz resampling): a 997 Hz
+    """Every stage measures with ebur128 (BS.1770, no 192 kHz resampling): a 997 Hz
     sine at -20 dBFS in both channels is -20 LUFS by the standard's calibration (-3.01 LUFS
     for 0 dBFS in one channel); after a chain, the chain's gain shows; silence is silent."""
     tone, quiet = tmp_path / "tone.wav", tmp_path / "quiet.wav"
@@ -59,9 +59,12 @@ def test_the_render_meter_reads_a_calibrated_tone_and_silence(tmp_path):
                     str(tone)], check=True)  # lavfi's sine is 1/8 of full scale: -18.06 dB
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
                     "anullsrc=r=48000:cl=stereo", "-t", "5", str(quiet)], check=True)
-    assert measure_ebur128(tone).integrated == pytest.approx(-20.0, abs=0.15)
-    assert measure_ebur128(tone, "volume=6dB").integrated == pytest.approx(-14.0, abs=0.15)
-    assert measure_ebur128(quiet).silent
+    plain = measure_file(tone)  # with the true peak: a sine's peak is its amplitude
+    assert plain.integrated == pytest.approx(-20.0, abs=0.15)
+    assert plain.true_peak == pytest.approx(-20.0, abs=0.2)
+    louder = measure_file(tone, "volume=6dB", true_peak=False)
+    assert louder.integrated == pytest.approx(-14.0, abs=0.15) and math.isnan(louder.true_peak)
+    assert measure_file(quiet, true_peak=False).silent
     # A graph configured twice (the mix pass's is) prints an empty summary before the real one.
     empty = "Summary:\n I: -70.0 LUFS\n LRA: 0.0 LU\n Peak: -inf dBFS\n"
     heard = parse_ebur128(empty + empty.replace("-70.0", "-16.2").replace("-inf", "-4.2"), "mix")

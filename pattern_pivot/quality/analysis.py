@@ -1,7 +1,7 @@
 """One ffmpeg pass over a finished video that measures everything the checks need.
 
-blackdetect and freezedetect watch the picture, ebur128-style loudness (loudnorm's report)
-and silencedetect the sound, and every decode error is logged at level "error": with
+blackdetect and freezedetect watch the picture, ebur128 (loudness and true peak) and
+silencedetect the sound, and every decode error is logged at level "error": with
 ``-loglevel level+info`` each log line carries its level, so one decode serves all checks.
 Given the caption band, the same decode also streams a few small frames per second of that
 band to stdout, each scored for burned-in captions as it arrives (``caption_pixels``).
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.ffmpeg import ffprobe_json, tool
-from pattern_pivot.media.loudness import Loudness, parse_loudnorm
+from pattern_pivot.media.loudness import EBUR128_TRUE_PEAK, Loudness, parse_ebur128
 from pattern_pivot.quality.caption_pixels import (
     SAMPLES_PER_SECOND,
     BandSampler,
@@ -133,7 +133,7 @@ def analyse(path: Path, caption_band: CaptionBand | None = None) -> Analysis:
             graph.append(f"[vc]{sampler.filter_chain()}[c]")
     if facts.audio_codec:
         graph.append(f"[0:a]silencedetect=n={SILENCE_NOISE}:d={MIN_STRETCH},"
-                     "loudnorm=print_format=json[a]")
+                     f"{EBUR128_TRUE_PEAK}[a]")
         maps += ["-map", "[a]"]
     cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info",
            "-i", str(path.resolve()), "-filter_complex", ";".join(graph), *maps, "-f", "null",
@@ -147,7 +147,7 @@ def analyse(path: Path, caption_band: CaptionBand | None = None) -> Analysis:
     loudness = None
     if facts.audio_codec:
         try:
-            loudness = parse_loudnorm(log, path)
+            loudness = parse_ebur128(log, path)
         except MediaError:
             loudness = None
     return Analysis(facts, loudness, _intervals(log, "black"), _intervals(log, "freeze"),
