@@ -152,10 +152,12 @@ class SentenceEmbedder:
     def dimension(self) -> int:
         if self.backend == "torch":
             return int(self._torch_model().get_embedding_dimension())
-        # The export's manifest says, on whichever runtime is (or will be) loaded: no torch.
-        model = self._openvino or self._onnx or \
-            (self._openvino_model() if self.backend == "bf16" else self._onnx_model())
-        return model.dimension
+        loaded = self._openvino or self._onnx
+        if loaded is None:  # the export's manifest says: no runtime (and no torch) to load
+            from pattern_pivot.retrieval.onnx_embedder import verified_export
+
+            return int(verified_export()[1]["dimension"])
+        return loaded.dimension
 
     def encode(self, texts: list[str],
                progress: Callable[[float, float], None] | None = None) -> np.ndarray:
