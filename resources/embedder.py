@@ -11,9 +11,9 @@ class EmbedderResource(dg.ConfigurableResource):
     """Sentence embeddings and the chunking that feeds them. ``model``: the bundled
     all-MiniLM-L6-v2 (384-d) or a sentence-transformers model directory (e.g. a 1024-d
     UAE-Large-V1); a new model gets its own Milvus collection. ``backend``: auto (for the
-    bundled model: its fp32 ONNX export, or that export in bf16 on OpenVINO for bulk encodes
-    on a CPU with native bf16; torch for a directory), onnx, bf16 or torch: one collection per model, whatever
-    the backend (they compute the same vectors)."""
+    bundled model: its fp32 ONNX export, or that export in bf16 on OpenVINO for bulk
+    encodes on a CPU with native bf16; torch for a directory), onnx, bf16 or torch: one
+    collection per model, whatever the backend (they compute the same vectors)."""
 
     model: str = DEFAULT_EMBEDDING_MODEL
     backend: str = "auto"
