@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -32,7 +31,6 @@ from pattern_pivot.media.loudness import (
     run_ffmpeg_stderr,
 )
 from pattern_pivot.reframe import frame_video
-from pattern_pivot.reframe.analysis import warm as warm_analysis
 from pattern_pivot.reframe.plan import CropPlan
 from pattern_pivot.reframe.still import plan_still
 from pattern_pivot.reframe.stream import Geometry, geometry
@@ -167,8 +165,6 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
     """``progress(seconds written, total, shots finished, shots)`` while encoding
     (``pattern_pivot.progress.render_progress`` turns it into a few log lines a minute)."""
     started = time.perf_counter()
-    if plan.framing == "auto" and any(shot.kind == "source" for shot in plan.shots):
-        threading.Thread(target=warm_analysis, daemon=True).start()
     plan = paced(plan, narration)  # narrated shots last as long as their lines are spoken
     width, height = options.frame_size or plan.frame_size
     out_path = Path(out_path).resolve()
