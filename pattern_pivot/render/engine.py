@@ -45,7 +45,7 @@ from pattern_pivot.render.graph import (
     audio_graph,
     video_graph,
 )
-from pattern_pivot.render.segments import check_spans, plan_reads
+from pattern_pivot.render.segments import SourceRead, check_spans, plan_reads
 from pattern_pivot.render.sources import SourceMedia, SourceResolver
 from pattern_pivot.render.timeline import paced, place_shots, source_words
 from pattern_pivot.transcription.types import Word
@@ -187,20 +187,28 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
                 ThreadPoolExecutor(max_workers=1) as mixer:
             framings = pool.map(lambda item: _framing(item, plan.framing, (width, height)),
                                 items)
+            mixing = []
+
+            def mix(reads: dict[Path, SourceRead]) -> None:
+                sounding = [replace(item, read=reads[item.source.path.resolve()])
+                            if item.keeps_sound else item for item in items]
+                mixing.append(mixer.submit(_mix, plan, sounding, total, narration, options,
+                                           workdir))
+
             # A mix without the sources' own sound (narration, music) needs no source read:
-            # it starts at once.
-            mixed = (None if any(item.keeps_sound for item in items) else
-                     mixer.submit(_mix, plan, items, total, narration, options, workdir))
-            reads = plan_reads(items, workdir, options.fps)
+            # it starts at once; one with it as soon as the sound's reads are planned, while
+            # the pictures' seek points are still being checked.
+            keeps_sound = any(item.keeps_sound for item in items)
+            if not keeps_sound:
+                mix({})
+            reads = plan_reads(items, workdir, options.fps, mix if keeps_sound else None)
             items = [replace(item, read=reads[item.source.path.resolve()]) if item.source
                      else item for item in items]
-            mixed = mixed or mixer.submit(_mix, plan, items, total, narration, options,
-                                          workdir)
             items = [replace(item, framing=framing) for item, framing in zip(items, framings)]
-            mix, final_chain, measured, mix_args = mixed.result()
+            mix_path, final_chain, measured, mix_args = mixing[0].result()
         inputs = GraphInputs()
         index = add_inputs(inputs, items)
-        mix_index = inputs.add("-i", mix)
+        mix_index = inputs.add("-i", mix_path)
         frame = Frame(width, height, options.fps)
         graph = ";".join([*video_graph(items, index, frame, captions),
                           f"[{mix_index}:a]{final_chain}[aout]"])

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.ffmpeg import tool
@@ -117,22 +118,34 @@ def check_spans(shots: list) -> None:
                              "re-run the remix plan: its span is outside the video")
 
 
-def plan_reads(shots: list, workdir: Path, fps: int) -> dict[Path, SourceRead]:
+def plan_reads(shots: list, workdir: Path, fps: int,
+               sound_ready: Callable[[dict[Path, SourceRead]], None] | None = None
+               ) -> dict[Path, SourceRead]:
     """One ``SourceRead`` per source file the shots (``graph.ShotInput``, checked by
-    ``check_spans``) cut, its script written under ``workdir``."""
+    ``check_spans``) cut, its script written under ``workdir``.
+
+    ``sound_ready``, if given, is called with reads for the sound alone as soon as the
+    files' layouts are known, before their seek checks end: sound decodes cleanly from any
+    point, so its pieces always start at their spans (the same pieces as the pictures'
+    wherever the keyframes seek cleanly), and the audio mix need not wait."""
     by_source: dict[Path, list] = {}
     for item in shots:
         if item.source is not None:
             by_source.setdefault(item.source.path.resolve(), []).append(item)
+    cuts = {path: [(i.placed.index, i.placed.shot.span.start,
+                    i.placed.shot.span.start + i.placed.duration) for i in items]
+            for path, items in by_source.items()}
     # Per source two chains of short runs, all side by side: its packet layout and then
     # the opening piece's start shift; and its seek checks.
     with ThreadPoolExecutor(max_workers=4) as pool:
         openings = {path: pool.submit(_opening, path) for path in by_source}
-        groups = {path: pool.submit(_group, items[0].source,
-                                    [(i.placed.index, i.placed.shot.span.start,
-                                      i.placed.shot.span.start + i.placed.duration)
-                                     for i in items])
+        groups = {path: pool.submit(_group, items[0].source, cuts[path])
                   for path, items in by_source.items()}
+        if sound_ready is not None:
+            sound_ready({path: _write(path, by_source[path][0].source,
+                                      *openings[path].result(), _pieces(cuts[path], None),
+                                      workdir / f"sound-{n}.ffconcat", fps)
+                         for n, path in enumerate(by_source)})
         return {path: _write(path, by_source[path][0].source, *openings[path].result(),
                              groups[path].result(), workdir / f"source-{n}.ffconcat", fps)
                 for n, path in enumerate(by_source)}
