@@ -25,6 +25,7 @@ from pattern_pivot.media.loudness import (
     TARGET_LUFS,
     TRUE_PEAK_DB,
     Loudness,
+    ebur128_filters,
     measure_ebur128,
     normalising_chain,
     parse_ebur128,
@@ -257,7 +258,7 @@ def _mix(plan: EditPlan, items: list[ShotInput], total: float,
     graph = ";".join([*audio_graph(items, index, total, narration_index, music_index,
                                    options.background_gain_db, "anull"),
                       "[aout]asplit=2[mixed][heard]",
-                      "[heard]ebur128=peak=true:framelog=verbose[measured]"])
+                      *ebur128_filters("[heard]", "measured", peak=True)])
     mix = workdir / "mix.wav"
     args = [*inputs.args, "-filter_complex", graph, "-map", "[mixed]", "-c:a", "pcm_f32le",
             "-ar", "48000", "-ac", "2", "-t", f"{total:.3f}", "-f", "wav", mix.resolve(),
