@@ -91,13 +91,18 @@ class RenderResult:
 def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: float,
                  workdir: Path, width: int, height: int) -> list[ShotInput]:
     items = []
-    cards: dict[str, Path] = {}
     placements = place_shots(plan, narration_seconds)
-    # Each source probed once, however many shots; the sources side by side.
+    # Each source probed once, however many shots; one card per distinct text; the
+    # sources and the cards side by side.
     ids = list(dict.fromkeys(p.shot.span.video_id for p in placements
                              if p.shot.kind == "source" and p.shot.span is not None))
+    texts = list(dict.fromkeys(p.shot.text or plan.title for p in placements
+                               if p.shot.kind == "card"))
     with ThreadPoolExecutor(max_workers=4) as pool:
+        drawn = [pool.submit(draw_card, text, width, height, workdir / f"card-{n}.png")
+                 for n, text in enumerate(texts)]
         resolved: dict[str, SourceMedia] = dict(zip(ids, pool.map(sources, ids)))
+        cards = dict(zip(texts, (card.result() for card in drawn)))
     for placed in placements:
         shot = placed.shot
         if shot.kind == "source":
@@ -110,11 +115,7 @@ def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: flo
                                  "fix the image path in the plan or re-run the remix plan")
             items.append(ShotInput(placed, image=image))
         else:
-            text = shot.text or plan.title
-            if text not in cards:  # one card (one input) per distinct text
-                cards[text] = draw_card(text, width, height,
-                                        workdir / f"card-{len(cards)}.png")
-            items.append(ShotInput(placed, image=cards[text]))
+            items.append(ShotInput(placed, image=cards[shot.text or plan.title]))
     check_spans(items)
     return items
 

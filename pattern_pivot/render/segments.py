@@ -137,7 +137,7 @@ def plan_reads(shots: list, workdir: Path, fps: int,
             for path, items in by_source.items()}
     # Per source two chains of short runs, all side by side: its packet layout and then
     # the opening piece's start shift; and its seek checks.
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=min(8, 2 * len(by_source)) or 1) as pool:
         openings = {path: pool.submit(_opening, path) for path in by_source}
         groups = {path: pool.submit(_group, items[0].source, cuts[path])
                   for path, items in by_source.items()}
