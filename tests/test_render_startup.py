@@ -60,6 +60,10 @@ def test_a_render_starts_only_ffmpeg_and_ffprobe_and_probes_each_source_once(tmp
     assert tools == {"ffmpeg", "ffprobe"}
     full_probes = [args for args in report["started"] if "-show_streams" in args]
     assert len(full_probes) == 1, full_probes
+    # That probe also lists the packets the reading plan needs: one more ffprobe (the concat
+    # opening's start shift), not a second read of the file.
+    probes = [args for args in report["started"] if args[0].endswith("ffprobe")]
+    assert len(probes) == 2, probes
     assert (tmp_path / "out.mp4").stat().st_size > 0
 
 

@@ -59,8 +59,13 @@ def run_ffmpeg(args: Sequence[str | Path], *, subject: str | Path, fix: str,
         raise MediaError(str(subject), f"ffmpeg failed ({_stderr_tail(stderr)})", fix)
 
 
+PACKET_WINDOW = 8.0  # seconds of packets (read, not decoded) a probe lists
+
+
 def ffprobe_json(path: Path) -> dict:
-    """ffprobe's format and streams for ``path`` as a dict (a fresh one per call)."""
+    """ffprobe's format and streams for ``path`` as a dict (a fresh one per call), and under
+    ``packets`` the decode time of each packet in its first ``PACKET_WINDOW`` seconds (how
+    its streams interleave, for the render's reading plan: one probe rather than two)."""
     resolved = Path(path).resolve()
     try:
         stat = resolved.stat()
@@ -88,7 +93,8 @@ def _ffprobe(resolved: str, mtime_ns: int, size: int) -> bytes:
     source for its streams and again for its picture geometry, under other spellings of
     its path)."""
     cmd = [tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format",
-           "-show_streams", resolved]
+           "-show_streams", "-read_intervals", f"%+{PACKET_WINDOW:g}", "-show_entries",
+           "packet=dts_time", resolved]
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     if proc.returncode != 0:
         raise _ProbeFailed(proc.stderr)
