@@ -95,6 +95,14 @@ def test_the_meters_noise_floor_changes_no_reading(tmp_path):
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
                     "-t", "5", str(silence)], check=True)
     assert measure_ebur128(silence).silent
+    # A mono file (the floor is stereo: the mix is) reads as it did without the floor.
+    mono = tmp_path / "mono.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                    "sine=frequency=997:sample_rate=48000:duration=4", "-af", "apad=pad_dur=8",
+                    "-c:a", "pcm_f32le", str(mono)], check=True)
+    bare = parse_ebur128(run_ffmpeg_stderr(["-i", mono, "-af", "ebur128", "-f", "null", "-"],
+                                           subject=mono, fix=""), mono)
+    assert measure_ebur128(mono).integrated == bare.integrated
 
 
 def test_a_gain_the_limiter_never_touches_needs_no_second_measurement():
