@@ -12,9 +12,11 @@ from pattern_pivot.errors import CatalogError, MediaError
 from pattern_pivot.media.ffmpeg import ffprobe_json
 from pattern_pivot.media.loudness import (
     Loudness,
+    ebur128_filters,
     measure_file,
     normalising_chain,
     parse_ebur128,
+    run_ffmpeg_stderr,
 )
 from pattern_pivot.quality import CHECK_NAMES, run_checks
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
@@ -69,6 +71,41 @@ def test_the_render_meter_reads_a_calibrated_tone_and_silence(tmp_path):
     empty = "Summary:\n I: -70.0 LUFS\n LRA: 0.0 LU\n Peak: -inf dBFS\n"
     heard = parse_ebur128(empty + empty.replace("-70.0", "-16.2").replace("-inf", "-4.2"), "mix")
     assert (heard.integrated, heard.true_peak) == (-16.2, -4.2)
+
+
+def test_the_meters_noise_floor_changes_no_reading(tmp_path):
+    """Sound then digital silence (which slowed ebur128 ~20x: its filters decayed into
+    denormal numbers) reads the same with the meter's noise floor as without it, loud or
+    quiet, true peak included; silence stays silent."""
+    for name, level in (("loud", -20.0), ("quiet", -60.0)):
+        clip = tmp_path / f"{name}.wav"
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                        "sine=frequency=440:sample_rate=48000:duration=2", "-f", "lavfi", "-i",
+                        "anullsrc=r=48000:cl=stereo", "-filter_complex",
+                        f"[0]volume={level + 18.06:.2f}dB,pan=stereo|c0=c0|c1=0.5*c0[s];"
+                        "[s][1]concat=n=2:v=0:a=1,atrim=duration=20", "-c:a", "pcm_f32le",
+                        str(clip)], check=True)
+        bare = parse_ebur128(run_ffmpeg_stderr(
+            ["-i", clip, "-af", "ebur128=peak=true", "-f", "null", "-"], subject=clip,
+            fix=""), clip)
+        graph = ";".join(["[0:a]anull[in]", *ebur128_filters("[in]", "out", peak=True)])
+        floored = parse_ebur128(run_ffmpeg_stderr(
+            ["-i", clip, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
+            subject=clip, fix=""), clip)
+        assert floored == bare and not bare.silent, name
+        assert measure_file(clip, true_peak=False).integrated == bare.integrated
+    silence = tmp_path / "silence.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
+                    "-t", "5", str(silence)], check=True)
+    assert measure_file(silence, true_peak=False).silent
+    # A mono file (the floor is stereo: the mix is) reads as it did without the floor.
+    mono = tmp_path / "mono.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                    "sine=frequency=997:sample_rate=48000:duration=4", "-af", "apad=pad_dur=8",
+                    "-c:a", "pcm_f32le", str(mono)], check=True)
+    bare = parse_ebur128(run_ffmpeg_stderr(["-i", mono, "-af", "ebur128", "-f", "null", "-"],
+                                           subject=mono, fix=""), mono)
+    assert measure_file(mono, true_peak=False).integrated == bare.integrated
 
 
 def test_a_gain_the_limiter_never_touches_needs_no_second_measurement():

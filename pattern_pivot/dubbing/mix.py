@@ -19,9 +19,9 @@ from pattern_pivot.dubbing.timing import DubLine
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.ffmpeg import run_ffmpeg, tool
 from pattern_pivot.media.loudness import (
-    EBUR128_TRUE_PEAK,
     TARGET_LUFS,
     Loudness,
+    ebur128_filters,
     normalising_chain,
     parse_ebur128,
     run_ffmpeg_stderr,
@@ -117,8 +117,9 @@ def mux(source: Path, voice_wav: Path, envelope_wav: Path, out: Path, duration: 
     def measure(chain: str) -> Loudness:
         log = run_ffmpeg_stderr(
             [*inputs, "-filter_complex",
-             _graph(has_audio, voice_gain, duration, f"{chain},{EBUR128_TRUE_PEAK}"),
-             "-map", "[a]", "-f", "null", "-"], subject=source, fix=fix)
+             ";".join([_graph(has_audio, voice_gain, duration, chain),
+                       *ebur128_filters("[a]", "measured", peak=True)]),
+             "-map", "[measured]", "-f", "null", "-"], subject=source, fix=fix)
         return parse_ebur128(log, source)
 
     chain, measured = normalising_chain(measure, lufs, rate=MIX_RATE)

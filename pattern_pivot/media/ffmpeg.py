@@ -59,25 +59,43 @@ def run_ffmpeg(args: Sequence[str | Path], *, subject: str | Path, fix: str,
         raise MediaError(str(subject), f"ffmpeg failed ({_stderr_tail(stderr)})", fix)
 
 
+PACKET_WINDOW = 8.0  # seconds of packets (read, not decoded) a probe lists
+
+
 def ffprobe_json(path: Path) -> dict:
-    """ffprobe's format and streams for ``path`` as a dict (a fresh one per call)."""
+    """ffprobe's format and streams for ``path`` as a dict (a fresh one per call), and under
+    ``packets`` the decode time of each packet in its first ``PACKET_WINDOW`` seconds (how
+    its streams interleave, for the render's reading plan: one probe rather than two)."""
     resolved = Path(path).resolve()
     try:
         stat = resolved.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
     except OSError:  # ffprobe says what is wrong with it
-        return json.loads(_ffprobe(str(resolved), path, 0, -1))
-    return json.loads(_ffprobe(str(resolved), path, stat.st_mtime_ns, stat.st_size))
+        version = (0, -1)
+    try:
+        return json.loads(_ffprobe(str(resolved), *version))
+    except _ProbeFailed as failed:
+        raise MediaError(
+            str(path), f"cannot be read as media ({_stderr_tail(failed.stderr, 2)})",
+            "the file is truncated or corrupt: re-export or re-download it, then add it again"
+        ) from None
+
+
+class _ProbeFailed(Exception):
+    def __init__(self, stderr: bytes):
+        super().__init__()
+        self.stderr = stderr
 
 
 @lru_cache(maxsize=128)
-def _ffprobe(resolved: str, path: str | Path, mtime_ns: int, size: int) -> bytes:
-    """Cached per file version: a render probes each source for its streams and again for
-    its picture geometry (framing)."""
+def _ffprobe(resolved: str, mtime_ns: int, size: int) -> bytes:
+    """Cached per file version (keyed by the resolved path alone: a render probes each
+    source for its streams and again for its picture geometry, under other spellings of
+    its path)."""
     cmd = [tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format",
-           "-show_streams", resolved]
+           "-show_streams", "-read_intervals", f"%+{PACKET_WINDOW:g}", "-show_entries",
+           "packet=dts_time", resolved]
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     if proc.returncode != 0:
-        raise MediaError(
-            str(path), f"cannot be read as media ({_stderr_tail(proc.stderr, 2)})",
-            "the file is truncated or corrupt: re-export or re-download it, then add it again")
+        raise _ProbeFailed(proc.stderr)
     return proc.stdout or b"{}"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.ffmpeg import ffprobe_json, tool
-from pattern_pivot.media.loudness import EBUR128_TRUE_PEAK, Loudness, parse_ebur128
+from pattern_pivot.media.loudness import Loudness, ebur128_filters, parse_ebur128
 from pattern_pivot.quality.caption_pixels import (
     SAMPLES_PER_SECOND,
     BandSampler,
@@ -132,8 +132,8 @@ def analyse(path: Path, caption_band: CaptionBand | None = None) -> Analysis:
         if sampler:
             graph.append(f"[vc]{sampler.filter_chain()}[c]")
     if facts.audio_codec:
-        graph.append(f"[0:a]silencedetect=n={SILENCE_NOISE}:d={MIN_STRETCH},"
-                     f"{EBUR128_TRUE_PEAK}[a]")
+        graph += [f"[0:a]silencedetect=n={SILENCE_NOISE}:d={MIN_STRETCH}[heard]",
+                  *ebur128_filters("[heard]", "a", peak=True)]
         maps += ["-map", "[a]"]
     cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info",
            "-i", str(path.resolve()), "-filter_complex", ";".join(graph), *maps, "-f", "null",

@@ -1,9 +1,10 @@
 """One streaming pass over a video: where the shots cut, and where the faces are.
 
-Frames arrive at ``SHOT_FPS`` and at most 480 px wide. PySceneDetect's content detector sees
-every one of them; the face detector every ``FACE_EVERY``-th. While more than one face is in
-the picture, every ``MOUTH_EVERY``-th frame also reads how open each face's mouth is (at
-the faces of the latest detection), for a speaking score per face. Only the detections and
+Frames arrive at ``SHOT_FPS`` and at most 480 px wide. The cut detector (``cuts``:
+PySceneDetect's adaptive one) sees every one of them; the face detector every
+``FACE_EVERY``-th. While more than one face is in the picture, every ``MOUTH_EVERY``-th
+frame also reads how open each face's mouth is (at the faces of the latest detection), for
+a speaking score per face. Only the detections and
 scores are kept (a few numbers per sample), so an hour of 4K costs the memory of a minute
 of it.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pattern_pivot.reframe.cuts import CutDetector
 from pattern_pivot.reframe.detect import detect_faces
 from pattern_pivot.reframe.mouth import mouth_meter
 from pattern_pivot.reframe.plan import Box
@@ -73,20 +75,10 @@ def _with_speaking(sample: Sample, tracks: MouthTracks) -> Sample:
     return replace(sample, speaking=scores)
 
 
-def warm() -> None:
-    """Import the cut detector ahead of the first analysis (scenedetect's package imports
-    its video backends: about 0.3 s), e.g. in a thread while the sources are probed."""
-    from scenedetect import FrameTimecode  # noqa: F401
-    from scenedetect.detectors import AdaptiveDetector  # noqa: F401
-
-
 def analyse(path: Path, start: float = 0.0, end: float | None = None,
             geo: Geometry | None = None, faces: bool = True) -> Analysis:
     """Cuts and face samples of ``start``-``end``; ``faces=False`` finds only the cuts (the
     face detector is the costly step: trailers need only where the shots change)."""
-    from scenedetect import FrameTimecode
-    from scenedetect.detectors import AdaptiveDetector
-
     started = time.perf_counter()
     geo = geo or geometry(path)
     end = geo.duration if end is None or end <= 0 else min(end, geo.duration or end)
@@ -95,8 +87,8 @@ def analyse(path: Path, start: float = 0.0, end: float | None = None,
     # The adaptive detector compares each frame's change with its neighbours': fast motion
     # sampled at a few frames a second is not mistaken for a cut (the content detector's
     # fixed threshold cut a moving cockatoo five times in 14 s).
-    detector = AdaptiveDetector(min_scene_len=max(2, int(MIN_SHOT_SECONDS * SHOT_FPS)))
-    cuts: list = []
+    detector = CutDetector(min_gap=max(2, int(MIN_SHOT_SECONDS * SHOT_FPS)))
+    cut_frames: list[int] = []
     samples: list[Sample] = []
     duration = max(0.0, end - start) if end else None
     index = 0
@@ -104,7 +96,7 @@ def analyse(path: Path, start: float = 0.0, end: float | None = None,
     tracks = MouthTracks()
     meter, metered = None, False  # the face mesh loads when two faces first show up
     for t, frame in frames(path, size, SHOT_FPS, start, duration):
-        cuts += detector.process_frame(FrameTimecode(index, SHOT_FPS), frame)
+        cut_frames += detector.push(index, frame)
         if faces and index % FACE_EVERY == 0:
             if samples:  # the last sample's window of mouth readings is complete
                 samples[-1] = _with_speaking(samples[-1], tracks)
@@ -125,10 +117,9 @@ def analyse(path: Path, start: float = 0.0, end: float | None = None,
             next_log += 30
     if samples:
         samples[-1] = _with_speaking(samples[-1], tracks)
-    cuts += detector.post_process(FrameTimecode(index, SHOT_FPS))
     last = start + index / SHOT_FPS
     # A cut lies between the sample before it and its first sample: split the difference.
-    times = {round(start + c.frame_num / SHOT_FPS - 0.5 / SHOT_FPS, 3) for c in cuts}
+    times = {round(start + c / SHOT_FPS - 0.5 / SHOT_FPS, 3) for c in cut_frames}
     cuts = sorted(t for t in times if start + 0.5 < t < last - 0.5)
     return Analysis(str(path), geo, start, end or last, tuple(cuts), tuple(samples),
                     round(time.perf_counter() - started, 3))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -23,17 +22,16 @@ from typing import Callable
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.ffmpeg import run_ffmpeg
 from pattern_pivot.media.loudness import (
-    EBUR128_TRUE_PEAK,
     TARGET_LUFS,
     TRUE_PEAK_DB,
     Loudness,
+    ebur128_filters,
     measure_file,
     normalising_chain,
     parse_ebur128,
     run_ffmpeg_stderr,
 )
 from pattern_pivot.reframe import frame_video
-from pattern_pivot.reframe.analysis import warm as warm_analysis
 from pattern_pivot.reframe.plan import CropPlan
 from pattern_pivot.reframe.still import plan_still
 from pattern_pivot.reframe.stream import Geometry, geometry
@@ -48,7 +46,7 @@ from pattern_pivot.render.graph import (
     audio_graph,
     video_graph,
 )
-from pattern_pivot.render.segments import check_spans, plan_reads
+from pattern_pivot.render.segments import SourceRead, check_spans, plan_reads
 from pattern_pivot.render.sources import SourceMedia, SourceResolver
 from pattern_pivot.render.timeline import paced, place_shots, source_words
 from pattern_pivot.transcription.types import Word
@@ -93,13 +91,18 @@ class RenderResult:
 def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: float,
                  workdir: Path, width: int, height: int) -> list[ShotInput]:
     items = []
-    cards: dict[str, Path] = {}
     placements = place_shots(plan, narration_seconds)
-    # Each source probed once, however many shots; the sources side by side.
+    # Each source probed once, however many shots; one card per distinct text; the
+    # sources and the cards side by side.
     ids = list(dict.fromkeys(p.shot.span.video_id for p in placements
                              if p.shot.kind == "source" and p.shot.span is not None))
+    texts = list(dict.fromkeys(p.shot.text or plan.title for p in placements
+                               if p.shot.kind == "card"))
     with ThreadPoolExecutor(max_workers=4) as pool:
+        drawn = [pool.submit(draw_card, text, width, height, workdir / f"card-{n}.png")
+                 for n, text in enumerate(texts)]
         resolved: dict[str, SourceMedia] = dict(zip(ids, pool.map(sources, ids)))
+        cards = dict(zip(texts, (card.result() for card in drawn)))
     for placed in placements:
         shot = placed.shot
         if shot.kind == "source":
@@ -112,11 +115,7 @@ def _shot_inputs(plan: EditPlan, sources: SourceResolver, narration_seconds: flo
                                  "fix the image path in the plan or re-run the remix plan")
             items.append(ShotInput(placed, image=image))
         else:
-            text = shot.text or plan.title
-            if text not in cards:  # one card (one input) per distinct text
-                cards[text] = draw_card(text, width, height,
-                                        workdir / f"card-{len(cards)}.png")
-            items.append(ShotInput(placed, image=cards[text]))
+            items.append(ShotInput(placed, image=cards[shot.text or plan.title]))
     check_spans(items)
     return items
 
@@ -168,8 +167,6 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
     """``progress(seconds written, total, shots finished, shots)`` while encoding
     (``pattern_pivot.progress.render_progress`` turns it into a few log lines a minute)."""
     started = time.perf_counter()
-    if plan.framing == "auto" and any(shot.kind == "source" for shot in plan.shots):
-        threading.Thread(target=warm_analysis, daemon=True).start()
     plan = paced(plan, narration)  # narrated shots last as long as their lines are spoken
     width, height = options.frame_size or plan.frame_size
     out_path = Path(out_path).resolve()
@@ -192,20 +189,28 @@ def render_plan(plan: EditPlan, out_path: Path, sources: SourceResolver,
                 ThreadPoolExecutor(max_workers=1) as mixer:
             framings = pool.map(lambda item: _framing(item, plan.framing, (width, height)),
                                 items)
+            mixing = []
+
+            def mix(reads: dict[Path, SourceRead]) -> None:
+                sounding = [replace(item, read=reads[item.source.path.resolve()])
+                            if item.keeps_sound else item for item in items]
+                mixing.append(mixer.submit(_mix, plan, sounding, total, narration, options,
+                                           workdir))
+
             # A mix without the sources' own sound (narration, music) needs no source read:
-            # it starts at once.
-            mixed = (None if any(item.keeps_sound for item in items) else
-                     mixer.submit(_mix, plan, items, total, narration, options, workdir))
-            reads = plan_reads(items, workdir, options.fps)
+            # it starts at once; one with it as soon as the sound's reads are planned, while
+            # the pictures' seek points are still being checked.
+            keeps_sound = any(item.keeps_sound for item in items)
+            if not keeps_sound:
+                mix({})
+            reads = plan_reads(items, workdir, options.fps, mix if keeps_sound else None)
             items = [replace(item, read=reads[item.source.path.resolve()]) if item.source
                      else item for item in items]
-            mixed = mixed or mixer.submit(_mix, plan, items, total, narration, options,
-                                          workdir)
             items = [replace(item, framing=framing) for item, framing in zip(items, framings)]
-            mix, final_chain, measured, mix_args = mixed.result()
+            mix_path, final_chain, measured, mix_args = mixing[0].result()
         inputs = GraphInputs()
         index = add_inputs(inputs, items)
-        mix_index = inputs.add("-i", mix)
+        mix_index = inputs.add("-i", mix_path)
         frame = Frame(width, height, options.fps)
         graph = ";".join([*video_graph(items, index, frame, captions),
                           f"[{mix_index}:a]{final_chain}[aout]"])
@@ -252,7 +257,7 @@ def _mix(plan: EditPlan, items: list[ShotInput], total: float,
     graph = ";".join([*audio_graph(items, index, total, narration_index, music_index,
                                    options.background_gain_db, "anull"),
                       "[aout]asplit=2[mixed][heard]",
-                      f"[heard]{EBUR128_TRUE_PEAK}[measured]"])
+                      *ebur128_filters("[heard]", "measured", peak=True)])
     mix = workdir / "mix.wav"
     args = [*inputs.args, "-filter_complex", graph, "-map", "[mixed]", "-c:a", "pcm_f32le",
             "-ar", "48000", "-ac", "2", "-t", f"{total:.3f}", "-f", "wav", mix.resolve(),

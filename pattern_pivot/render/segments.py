@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from pattern_pivot.errors import MediaError
 from pattern_pivot.media.ffmpeg import tool
@@ -117,40 +118,63 @@ def check_spans(shots: list) -> None:
                              "re-run the remix plan: its span is outside the video")
 
 
-def plan_reads(shots: list, workdir: Path, fps: int) -> dict[Path, SourceRead]:
+def plan_reads(shots: list, workdir: Path, fps: int,
+               sound_ready: Callable[[dict[Path, SourceRead]], None] | None = None
+               ) -> dict[Path, SourceRead]:
     """One ``SourceRead`` per source file the shots (``graph.ShotInput``, checked by
-    ``check_spans``) cut, its script written under ``workdir``."""
+    ``check_spans``) cut, its script written under ``workdir``.
+
+    ``sound_ready``, if given, is called with reads for the sound alone as soon as the
+    files' layouts are known, before their seek checks end: sound decodes cleanly from any
+    point, so its pieces always start at their spans (the same pieces as the pictures'
+    wherever the keyframes seek cleanly), and the audio mix need not wait."""
     by_source: dict[Path, list] = {}
     for item in shots:
         if item.source is not None:
             by_source.setdefault(item.source.path.resolve(), []).append(item)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        layouts = dict(zip(by_source, pool.map(read_layout, by_source)))
-        groups = dict(zip(by_source, pool.map(
-            lambda path: _group(by_source[path][0].source,
-                                [(i.placed.index, i.placed.shot.span.start,
-                                  i.placed.shot.span.start + i.placed.duration)
-                                 for i in by_source[path]]), by_source)))
-        reads = pool.map(lambda n, path: _write(path, by_source[path][0].source,
-                                                layouts[path], groups[path],
-                                                workdir / f"source-{n}.ffconcat", fps),
-                         range(len(by_source)), by_source)
-        return dict(zip(by_source, reads))
+    cuts = {path: [(i.placed.index, i.placed.shot.span.start,
+                    i.placed.shot.span.start + i.placed.duration) for i in items]
+            for path, items in by_source.items()}
+    # Per source two chains of short runs, all side by side: its packet layout and then
+    # the opening piece's start shift; and its seek checks.
+    with ThreadPoolExecutor(max_workers=min(8, 2 * len(by_source)) or 1) as pool:
+        openings = {path: pool.submit(_opening, path) for path in by_source}
+        groups = {path: pool.submit(_group, items[0].source, cuts[path])
+                  for path, items in by_source.items()}
+        if sound_ready is not None:
+            sound_ready({path: _write(path, by_source[path][0].source,
+                                      *openings[path].result(), _pieces(cuts[path], None),
+                                      workdir / f"sound-{n}.ffconcat", fps)
+                         for n, path in enumerate(by_source)})
+        return {path: _write(path, by_source[path][0].source, *openings[path].result(),
+                             groups[path].result(), workdir / f"source-{n}.ffconcat", fps)
+                for n, path in enumerate(by_source)}
 
 
-def _write(path: Path, source: SourceMedia, layout: ReadLayout, pieces: list[Piece],
-           script: Path, fps: int) -> SourceRead:
-    origin = _us(layout.start_time)
-    ahead = _us(TAIL + min(layout.lag, MAX_LAG))
+def _opening(path: Path) -> tuple[ReadLayout, list[str], int]:
+    """A file's packet layout, the script lines of its opening piece (a frame or two at
+    the file's start, so the input starts near 0), and the time shift ffmpeg then applies
+    to every timestamp (microseconds): an MP4 whose audio opens with an encoder-priming
+    packet starts ~21 ms early, so every time moves by as much. The opening piece alone
+    sets it (later pieces start far later): probed once per file."""
+    layout = read_layout(path)
+    origin, ahead = _us(layout.start_time), _ahead(layout)
+    opening = ["ffconcat version 1.0", f"file {_quoted(path)}", f"inpoint {_seconds(origin)}",
+               f"outpoint {_seconds(origin + ahead)}"]
+    shift = _us(_start_shift(str(path), path.stat().st_mtime_ns, "\n".join(opening)))
+    return layout, opening, shift
+
+
+def _ahead(layout: ReadLayout) -> int:
+    """How far past a piece's last span it is read (microseconds)."""
+    return _us(TAIL + min(layout.lag, MAX_LAG))
+
+
+def _write(path: Path, source: SourceMedia, layout: ReadLayout, opening: list[str],
+           shift: int, pieces: list[Piece], script: Path, fps: int) -> SourceRead:
+    origin, ahead = _us(layout.start_time), _ahead(layout)
     gap = _us(math.ceil(source.info.duration) + 1.0)  # longer than any pre-roll
     name = _quoted(path)
-    # The opening piece: a frame or two at the file's start, so the input starts near 0.
-    opening = ["ffconcat version 1.0", f"file {name}", f"inpoint {_seconds(origin)}",
-               f"outpoint {_seconds(origin + ahead)}"]
-    # ffmpeg moves an input's first timestamp to 0: an MP4 whose audio opens with an
-    # encoder-priming packet starts ~21 ms early, so every time moves by as much. The
-    # opening piece alone sets it (later pieces start far later): probed once per file.
-    shift = _us(_start_shift(str(path), path.stat().st_mtime_ns, "\n".join(opening)))
     # Each slot starts so that its first shot begins on the output frame grid (the input is
     # brought to the frame rate once, before its shots are cut).
     frame = 1_000_000 / fps

@@ -3,18 +3,16 @@ its transcript words (captions for shots that keep the speaker's own voice)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from pattern_pivot import ingest
 from pattern_pivot.catalog import Catalog
-from pattern_pivot.media.ffmpeg import tool
+from pattern_pivot.media.ffmpeg import ffprobe_json, tool
 from pattern_pivot.media.probe import MediaInfo, probe
 from pattern_pivot.media.store import MediaStore
 from pattern_pivot.transcription.types import Transcript, Word
@@ -99,20 +97,11 @@ class ReadLayout:
     lag: float  # how far a packet may trail one of another stream already read (seconds)
 
 
-def read_layout(path: Path, window: float = 8.0) -> ReadLayout:
-    """The start time, and the interleaving lag measured over the first ``window`` seconds
-    of packets (read, not decoded). A piece read up to an end point stops at the first
-    packet past it, in any stream, so it must run on by the lag to hold every frame."""
-    path = Path(path).resolve()
-    return _read_layout(str(path), path.stat().st_mtime_ns, window)
-
-
-@lru_cache(maxsize=128)
-def _read_layout(path: str, mtime_ns: int, window: float) -> ReadLayout:
-    proc = subprocess.run([tool("ffprobe"), "-v", "error", "-read_intervals", f"%+{window:g}",
-                           "-show_entries", "format=start_time:packet=dts_time", "-of", "json",
-                           path], stdin=subprocess.DEVNULL, capture_output=True, check=False)
-    data = json.loads(proc.stdout or b"{}") if proc.returncode == 0 else {}
+def read_layout(path: Path) -> ReadLayout:
+    """The start time, and the interleaving lag measured over the first seconds of packets
+    (``ffprobe_json``'s, read, not decoded). A piece read up to an end point stops at the
+    first packet past it, in any stream, so it must run on by the lag to hold every frame."""
+    data = ffprobe_json(Path(path))
     try:
         start = float(data.get("format", {}).get("start_time", 0.0))
     except (TypeError, ValueError):
