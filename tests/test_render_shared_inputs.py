@@ -17,16 +17,16 @@ FPS = 25  # the numbered source's frame rate
 BITS = 8  # its frame number, in binary, as 8 horizontal stripes (white = 1)
 
 
-def numbered_source(path):
-    """180x320 at 25 fps for 10 s, each frame showing its own number as stripes, with a
+def numbered_source(path, fps: int = FPS):
+    """180x320 at ``fps`` (25) for 10 s, each frame showing its own number as stripes, with a
     50 ms beep at every whole second; a keyframe every second and B-frames, so cuts between
     keyframes decode a pre-roll."""
     stripe = SMALL[1] // BITS
-    ffmpeg("-f", "lavfi", "-i", f"color=c=black:s={SMALL[0]}x{SMALL[1]}:r={FPS}:d=10",
+    ffmpeg("-f", "lavfi", "-i", f"color=c=black:s={SMALL[0]}x{SMALL[1]}:r={fps}:d=10",
            "-f", "lavfi", "-i",
            "aevalsrc=exprs='0.5*sin(2*PI*1000*t)*lt(mod(t,1),0.05)':s=48000:d=10",
            "-vf", f"format=gray,geq=lum='if(bitand(N,pow(2,floor(Y/{stripe}))),235,16)',"
-           "format=yuv420p", "-c:v", "libx264", "-g", str(FPS), "-keyint_min", str(FPS),
+           "format=yuv420p", "-c:v", "libx264", "-g", str(fps), "-keyint_min", str(fps),
            "-bf", "2", "-c:a", "aac", "-shortest", str(path))
     return path
 
@@ -96,6 +96,32 @@ def test_shots_from_one_source_share_one_input_and_keep_their_frames_and_sync(tm
     for onset, (expected, second) in zip(onsets, beeps):
         assert onset == pytest.approx(expected, abs=0.012)
         assert abs(numbers[round(onset * 30)] - second * FPS) <= 1
+
+
+@pytest.mark.parametrize("framing", ["fit", "center"])
+def test_every_shot_starts_on_its_spans_first_frame(tmp_path, framing):
+    """At the output's frame rate each shot shows exactly its span's frames, from the first:
+    not the frame before it (a flash of the previous moment at the cut, and the picture a
+    frame ahead of the sound). Fit framing frames the source once for all its shots; centre
+    framing selects the shots' frames before cropping them."""
+    source = numbered_source(tmp_path / "numbered30.mp4", fps=30)
+    spans = [(1.4, 1.0), (6.2, 0.8), (3.0, 1.0)]  # starts and lengths on whole frames
+    plan = EditPlan(request_id="remix-exact", mode="supercut", aspect="9:16", framing=framing,
+                    target_seconds=sum(d for _, d in spans), shots=tuple(
+                        Shot(kind="source", duration=d, source_audio=True,
+                             span=SourceSpan(video_id="n", start=s, end=s + d))
+                        for s, d in spans))
+    result = render_plan(plan, tmp_path / "out.mp4", FileSources({"n": source}),
+                         options=RenderOptions(frame_size=SMALL, captions=False))
+    if framing == "fit":  # framed once, then split: a layout per shot kept its frames
+        graph = result.command[result.command.index("-filter_complex") + 1]
+        assert graph.count("boxblur") == 1 and graph.count("overlay") == 1, graph
+    numbers, first = frame_numbers(result.path), 0
+    for start, seconds in spans:
+        count = round(seconds * 30)
+        expected = list(range(round(start * 30), round(start * 30) + count))
+        assert numbers[first:first + count] == expected, (framing, start)
+        first += count
 
 
 def test_a_source_whose_keyframes_do_not_decode_alone_is_still_cut_cleanly(tmp_path):

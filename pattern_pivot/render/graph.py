@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pattern_pivot.errors import MediaError
-from pattern_pivot.reframe.filters import plan_filters
+from pattern_pivot.reframe.filters import layout_filters, plan_filters
 from pattern_pivot.reframe.plan import CropPlan
 from pattern_pivot.render.segments import SourceRead
 from pattern_pivot.render.sources import SourceMedia
@@ -115,7 +115,10 @@ def _source_chain(stream: str, item: ShotInput, frame: Frame,
     runs_out = span.start + placed.duration > item.source.info.duration - SOURCE_END_MARGIN
     hold = f"tpad=stop_mode=clone:stop_duration={placed.duration:.3f}," if runs_out else ""
     # The input is at the frame rate already, the span's start on a frame (segments).
-    head = (f"{stream}trim=start={item.at - 0.5 / fps:.6f}:end={_shot_end(item):.6f},"
+    # trim rounds its start to the nearest frame: a quarter frame early lands on the frame
+    # at ``at`` (half a frame early rounded to the frame before it: a frame of the
+    # previous moment at every cut, and 33 ms ahead of the shot's sound).
+    head = (f"{stream}trim=start={item.at - 0.25 / fps:.6f}:end={_shot_end(item):.6f},"
             "setpts=PTS-STARTPTS")
     tail = f"{hold}trim=end_frame={n},setpts=PTS-STARTPTS[v{placed.index}]"
     if offset is not None:
@@ -242,15 +245,39 @@ def _fixed_window(items: list[ShotInput]) -> tuple[float, float] | None:
     return next(iter(spots)) if len(spots) == 1 else None
 
 
+def _inside(items: list[ShotInput], fps: int) -> str:
+    """A select of the frames inside an input's shots (a little early: each shot's trim
+    decides exactly, select only drops the rest)."""
+    spans = "+".join(f"between(t,{item.at - 0.5 / fps:.6f},{_shot_end(item):.6f})"
+                     for item in items)
+    return f"select='{spans}'"
+
+
+def _shared_layout(items: list[ShotInput], frame: Frame, src: str, out: str
+                   ) -> list[str] | None:
+    """The one whole-frame layout (fit, two-up, inset: none moves with time, unlike a
+    crop) that frames every shot of an input, as filter statements ``[src]`` -> ``[out]``;
+    None if the shots are framed differently."""
+    found = set()
+    for item in items:
+        plan = item.framing
+        if (plan is None or len(plan.shots) != 1 or plan.shots[0].layout == "crop"
+                or (plan.width, plan.height) != (frame.width, frame.height)):
+            return None
+        found.add(tuple(layout_filters(plan.shots[0], plan, src, out, 0.0, f"{src}_")))
+    return list(found.pop()) if len(found) == 1 else None
+
+
 def _source_heads(shots: list[ShotInput], index: dict[int, int], frame: Frame
                   ) -> tuple[dict[int, str], dict[int, tuple[int, int]]]:
     """Filters for each source input before it is split between its shots: the frame rate,
     and, where its shots are all plain crops, a select of the frames inside them scaled to
     cover the frame once (each shot's own scale then passes them through) -- or, where they
-    all hold one fixed window, cut down around it before scaling (``precrop``; the second
-    value: input -> where each shot crops the frame). A frame rate filter or a scale per
-    shot would keep its last large frames until the encode ends: memory that grew with
-    every shot."""
+    all hold one fixed window, cut down around it before scaling (``precrop``); where they
+    all share one whole-frame layout (fit, two-up, inset), that layout once. The second
+    value: input -> where each shot crops the frame. A frame rate filter, a scale or a
+    layout per shot would keep its last large frames until the encode ends: memory that
+    grew with every shot."""
     users: dict[int, list[ShotInput]] = {}
     for item in shots:
         if item.read is not None:
@@ -264,10 +291,7 @@ def _source_heads(shots: list[ShotInput], index: dict[int, int], frame: Frame
                and item.framing.height == frame.height
                and all(shot.layout == "crop" for shot in item.framing.shots)
                for item in items):
-            # A little early: the shot's trim decides exactly, select only drops the rest.
-            inside = "+".join(f"between(t,{item.at - 0.5 / frame.fps:.6f},"
-                              f"{_shot_end(item):.6f})" for item in items)
-            heads[i] += f",select='{inside}',"
+            heads[i] += f",{_inside(items, frame.fps)},"
             window = _fixed_window(items)
             if window is not None:
                 cut, offsets[i] = precrop(items[0].framing, *window)
@@ -275,6 +299,14 @@ def _source_heads(shots: list[ShotInput], index: dict[int, int], frame: Frame
             else:
                 heads[i] += (f"scale={frame.width}:{frame.height}:"
                              "force_original_aspect_ratio=increase,format=yuv420p")
+            continue
+        layout = _shared_layout(items, frame, f"hd{i}", f"pre{i}") if len(items) > 1 else None
+        if layout is not None:
+            # _branches closes the head with [pre{i}]: the layout's last label is left off.
+            assert layout[-1].endswith(f"[pre{i}]")
+            framed = ";".join(layout)[:-len(f"[pre{i}]")]
+            heads[i] += f",{_inside(items, frame.fps)}[hd{i}];{framed}"
+            offsets[i] = (0, 0)  # framed already: each shot's crop is the whole frame
     return heads, offsets
 
 
