@@ -187,7 +187,7 @@ def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, monkeypat
     assert len(runs) == len(later)  # a file known to have a bad keyframe: no shared run
 
 
-def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_at_zero():
+def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_earlier():
     from pattern_pivot.render.segments import _pieces, _quoted
 
     cuts = [(0, 1.0, 2.0), (1, 2.5, 3.5), (2, 1.2, 2.2), (3, 9.0, 10.0), (4, 20.0, 21.0)]
@@ -204,6 +204,11 @@ def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_at_zero():
                         ({9.0: False, 20.0: False}, [(0.0, [3, 4])])):
         assert [(p.inpoint, [i for i, _ in p.shots])
                 for p in _pieces(cuts[3:], clean)] == want
+    # With points checked to seek cleanly, each is read from the latest one before it.
+    clean = {9.0: False, 20.0: False}
+    assert [(p.inpoint, [i for i, _ in p.shots])
+            for p in _pieces(cuts[3:], clean, [4.0, 6.5, 15.0, 20.5])] == [
+        (6.5, [3]), (15.0, [4])]
     assert _quoted(COCKATOO.parent / "it's.mp4") == (
         "'file:" + str(COCKATOO.parent) + "/it'\\''s.mp4'")
 

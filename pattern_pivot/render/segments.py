@@ -7,7 +7,8 @@ pieces of the source the plan needs, in the order the output shows them, one pie
 another through one decoder. Shots close together and in order in the source share a
 piece (decoding a short gap is cheaper than seeking again); a piece starts at its first
 span unless the source's keyframes do not decode on their own there
-(``sources.clean_seeks``), when it is read from the start of the file instead.
+(``sources.clean_seeks``), when it is read from an earlier point checked to seek cleanly,
+or from the start of the file.
 
 On the input's timeline each piece sits in its own slot, followed by a gap longer than the
 source: the frames decoded between a keyframe and the piece's start (the pre-roll) land in
@@ -74,14 +75,16 @@ def _quoted(path: Path) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _pieces(cuts: list[tuple[int, float, float]], clean: dict[float, bool] | None
-            ) -> list[Piece]:
+def _pieces(cuts: list[tuple[int, float, float]], clean: dict[float, bool] | None,
+            anchors: list[float] = ()) -> list[Piece]:
     """``cuts`` (shot index, span start, span end) in output order, grouped into pieces.
-    With ``clean`` (span start -> seeks cleanly), a piece that cannot seek starts at 0 and
-    so swallows the pieces after it that come later in the source."""
+    With ``clean`` (span start -> seeks cleanly), a piece that cannot seek starts at the
+    latest of ``anchors`` (points checked to seek cleanly) before it, else at 0, and so
+    swallows the pieces after it that come later in the source."""
     pieces: list[Piece] = []
     for index, start, end in cuts:
-        inpoint = start if clean is None or clean.get(start, True) else 0.0
+        inpoint = start if clean is None or clean.get(start, True) else \
+            max((at for at in anchors if at < start), default=0.0)
         last = pieces[-1] if pieces else None
         if (last is not None and start >= last.last_end - EPSILON
                 and inpoint - last.last_end <= MERGE_GAP):
@@ -93,13 +96,16 @@ def _pieces(cuts: list[tuple[int, float, float]], clean: dict[float, bool] | Non
 
 
 def _group(source: SourceMedia, cuts: list[tuple[int, float, float]]) -> list[Piece]:
-    """Pieces for one source: merged by distance, checked for clean seeks, merged again."""
+    """Pieces for one source: merged by distance, checked for clean seeks, merged again.
+    A piece whose start does not seek cleanly decodes from the nearest checked point before
+    it that does (a file's bad keyframes are often a few late ones), else from the start."""
     first = _pieces(cuts, None)
     starts = [piece.first for piece in first if piece.first > 0]
     clean = clean_seeks(source.path, starts)
     if all(clean.values()):
         return first
-    return _pieces(cuts, {start: clean.get(start, True) for _, start, _ in cuts})
+    return _pieces(cuts, {start: clean.get(start, True) for _, start, _ in cuts},
+                   sorted(at for at, ok in clean.items() if ok and at > 0))
 
 
 def check_spans(shots: list) -> None:
