@@ -190,7 +190,8 @@ class SentenceEmbedder:
 def prefer_sleeping_openmp_threads() -> None:
     """Let torch's idle OpenMP threads sleep instead of spin-waiting (unless the user chose):
     read once, when torch first starts its thread pool. On 2 cores shared with other work
-    (load 7), spinning threads that wait on a descheduled peer made bf16 4x and fp32 1.4x
-    slower per wall-second (benchmarks/README.md); the ONNX path turns spinning off too."""
+    (load 7), spinning threads that wait on a descheduled peer made torch fp32 1.4x (and
+    the earlier autocast bf16 path 4x) slower per wall-second; the ONNX path turns spinning
+    off too."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
