@@ -204,11 +204,10 @@ def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_earlier():
                         ({9.0: False, 20.0: False}, [(0.0, [3, 4])])):
         assert [(p.inpoint, [i for i, _ in p.shots])
                 for p in _pieces(cuts[3:], clean)] == want
-    # With points checked to seek cleanly, each is read from the latest one before it.
-    clean = {9.0: False, 20.0: False}
+    # With other points checked to seek cleanly, each is read from the latest one before it.
+    clean = {9.0: False, 20.0: False, 4.0: True, 6.5: True, 15.0: True, 20.5: True}
     assert [(p.inpoint, [i for i, _ in p.shots])
-            for p in _pieces(cuts[3:], clean, [4.0, 6.5, 15.0, 20.5])] == [
-        (6.5, [3]), (15.0, [4])]
+            for p in _pieces(cuts[3:], clean)] == [(6.5, [3]), (15.0, [4])]
     assert _quoted(COCKATOO.parent / "it's.mp4") == (
         "'file:" + str(COCKATOO.parent) + "/it'\\''s.mp4'")
 

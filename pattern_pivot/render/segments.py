@@ -75,12 +75,13 @@ def _quoted(path: Path) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _pieces(cuts: list[tuple[int, float, float]], clean: dict[float, bool] | None,
-            anchors: list[float] = ()) -> list[Piece]:
+def _pieces(cuts: list[tuple[int, float, float]], clean: dict[float, bool] | None
+            ) -> list[Piece]:
     """``cuts`` (shot index, span start, span end) in output order, grouped into pieces.
-    With ``clean`` (span start -> seeks cleanly), a piece that cannot seek starts at the
-    latest of ``anchors`` (points checked to seek cleanly) before it, else at 0, and so
+    With ``clean`` (points checked: seeks cleanly; a start not checked counts as clean), a
+    piece that cannot seek starts at the latest clean point before it, else at 0, and so
     swallows the pieces after it that come later in the source."""
+    anchors = [at for at, ok in (clean or {}).items() if ok and at > 0]
     pieces: list[Piece] = []
     for index, start, end in cuts:
         inpoint = start if clean is None or clean.get(start, True) else \
@@ -100,12 +101,8 @@ def _group(source: SourceMedia, cuts: list[tuple[int, float, float]]) -> list[Pi
     A piece whose start does not seek cleanly decodes from the nearest checked point before
     it that does (a file's bad keyframes are often a few late ones), else from the start."""
     first = _pieces(cuts, None)
-    starts = [piece.first for piece in first if piece.first > 0]
-    clean = clean_seeks(source.path, starts)
-    if all(clean.values()):
-        return first
-    return _pieces(cuts, {start: clean.get(start, True) for _, start, _ in cuts},
-                   sorted(at for at, ok in clean.items() if ok and at > 0))
+    clean = clean_seeks(source.path, [piece.first for piece in first if piece.first > 0])
+    return first if all(clean.values()) else _pieces(cuts, clean)
 
 
 def check_spans(shots: list) -> None:
