@@ -56,17 +56,21 @@ def beep_onsets(video) -> list[float]:
     return onsets
 
 
+def supercut(spans, framing="center", aspect="9:16") -> EditPlan:
+    """Shots of source ``n`` keeping its sound, one per (start, seconds) of ``spans``."""
+    return EditPlan(request_id="remix-shared", mode="supercut", aspect=aspect, framing=framing,
+                    target_seconds=sum(d for _, d in spans), shots=tuple(
+                        Shot(kind="source", duration=d, source_audio=True,
+                             span=SourceSpan(video_id="n", start=s, end=s + d))
+                        for s, d in spans))
+
+
 def test_shots_from_one_source_share_one_input_and_keep_their_frames_and_sync(tmp_path):
     source = numbered_source(tmp_path / "numbered.mp4")
     # Out of order, one pair close together in the source (one piece), cuts between
     # keyframes; starts on the source's frames, beeps away from the cuts' fades.
     spans = [(1.4, 1.2), (6.4, 1.2), (3.4, 1.2), (5.08, 1.1)]
-    plan = EditPlan(request_id="remix-shared", mode="supercut", aspect="9:16", framing="center",
-                    target_seconds=sum(d for _, d in spans), shots=tuple(
-                        Shot(kind="source", duration=d, source_audio=True,
-                             span=SourceSpan(video_id="n", start=s, end=s + d))
-                        for s, d in spans))
-    result = render_plan(plan, tmp_path / "out.mp4", FileSources({"n": source}),
+    result = render_plan(supercut(spans), tmp_path / "out.mp4", FileSources({"n": source}),
                          options=RenderOptions(frame_size=SMALL, captions=False))
     # One input for the source (and the mixed sound), however many shots cut it.
     inputs = [result.command[i + 1] for i, a in enumerate(result.command) if a == "-i"]
@@ -106,12 +110,7 @@ def test_every_shot_starts_on_its_spans_first_frame(tmp_path, framing):
     framing selects the shots' frames before cropping them."""
     source = numbered_source(tmp_path / "numbered30.mp4", fps=30)
     spans = [(1.4, 1.0), (6.2, 0.8), (3.0, 1.0)]  # starts and lengths on whole frames
-    plan = EditPlan(request_id="remix-exact", mode="supercut", aspect="9:16", framing=framing,
-                    target_seconds=sum(d for _, d in spans), shots=tuple(
-                        Shot(kind="source", duration=d, source_audio=True,
-                             span=SourceSpan(video_id="n", start=s, end=s + d))
-                        for s, d in spans))
-    result = render_plan(plan, tmp_path / "out.mp4", FileSources({"n": source}),
+    result = render_plan(supercut(spans, framing), tmp_path / "out.mp4", FileSources({"n": source}),
                          options=RenderOptions(frame_size=SMALL, captions=False))
     if framing == "fit":  # framed once, then split: a layout per shot kept its frames
         graph = result.command[result.command.index("-filter_complex") + 1]
@@ -130,13 +129,9 @@ def test_a_source_whose_keyframes_do_not_decode_alone_is_still_cut_cleanly(tmp_p
     the source decoded from its start."""
     assert not seeks_cleanly(COCKATOO, 8.0) and seeks_cleanly(COCKATOO, 1.0)
     spans = [(8.0, 1.5), (1.0, 1.5), (4.5, 1.5)]
-    plan = EditPlan(request_id="remix-unclean", mode="supercut", aspect="16:9",
-                    framing="center", target_seconds=4.5, shots=tuple(
-                        Shot(kind="source", duration=d, source_audio=True,
-                             span=SourceSpan(video_id="c", start=s, end=s + d))
-                        for s, d in spans))
     size = (320, 180)
-    out = render_plan(plan, tmp_path / "c.mp4", FileSources({"c": COCKATOO}),
+    out = render_plan(supercut(spans, aspect="16:9"), tmp_path / "c.mp4",
+                      FileSources({"n": COCKATOO}),
                       options=RenderOptions(frame_size=size, captions=False)).path
 
     def frames(video, at, count, scale=""):
