@@ -2,6 +2,7 @@
 
 import pytest
 
+from pattern_pivot.media.loudness import measure_file
 from pattern_pivot.quality import CHECK_NAMES, Expectations, run_checks
 from pattern_pivot.quality.analysis import analyse
 from pattern_pivot.quality.caption_pixels import MIN_GLYPH_AREA
@@ -60,6 +61,11 @@ def test_a_good_file_passes_every_check(good):
     assert all(o.passed for o in outcomes), [o for o in outcomes if not o.passed]
     analysis = analyse(good)
     assert analysis.facts.faststart and analysis.loudness.integrated == pytest.approx(-14, abs=1)
+    # The check reads the meter every stage normalises with (loudnorm's analysis read
+    # 0.2-0.3 LU quieter, so a render made for -14 LUFS showed -14.3 here).
+    made = measure_file(good)
+    assert (analysis.loudness.integrated, analysis.loudness.true_peak) == (
+        made.integrated, made.true_peak)
 
 
 def test_black_stretch(tmp_path):
