@@ -157,8 +157,9 @@ def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, monkeypat
     runs = []
     real_run = subprocess.run
 
-    def counted(cmd, *args, **kwargs):
-        runs.append(cmd)
+    def counted(cmd, *args, **kwargs):  # the decoding runs, not the (cached) probes
+        if not str(cmd[0]).endswith("ffprobe"):
+            runs.append(cmd)
         return real_run(cmd, *args, **kwargs)
 
     monkeypatch.setattr(render_sources.subprocess, "run", counted)
@@ -169,17 +170,45 @@ def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, monkeypat
     assert clean_seeks(clean, [3.0]) == {3.0: True} and len(runs) == 1  # remembered
 
     runs.clear()
-    points = [1.0, 8.0, 4.5]
+    points = [1.0, 8.0, 4.5, 12.0]
     alone = {at: render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at])
              for at in points}
     assert alone[1.0] and not alone[8.0]
     runs.clear()
     assert clean_seeks(COCKATOO, points) == alone
-    assert len(runs) == 1 + len(points)  # the shared run failed: one run per point
+    # 1.0 s lands on the first keyframe: not checked. The shared run of the other three
+    # failed: one run per point.
+    assert len(runs) == 1 + 3
     runs.clear()
-    later = [2.0, 3.0]
-    assert clean_seeks(COCKATOO, later) == {2.0: True, 3.0: True}
-    assert len(runs) == len(later)  # a file known to have a bad keyframe: no shared run
+    later = [9.0, 10.0]
+    assert clean_seeks(COCKATOO, later) == {
+        at: render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at]) for at in later}
+    assert len(runs) == 2 * len(later)  # a file known to have a bad keyframe: no shared run
+
+
+def test_a_seek_onto_the_first_keyframe_is_not_checked(tmp_path, monkeypatch):
+    """Up to the second keyframe a seek decodes from the first, as reading from the start
+    does: no check run, and the answer is the one a check gives. The probe lists where the
+    keyframes are (cockatoo.mp4: 0 s and 3.8 s; the numbered source: every second)."""
+    runs = []
+    real_run = subprocess.run
+
+    def counted(cmd, *args, **kwargs):  # the decoding runs, not the (cached) probes
+        if not str(cmd[0]).endswith("ffprobe"):
+            runs.append(cmd)
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(render_sources.subprocess, "run", counted)
+    monkeypatch.setattr(render_sources, "_CLEAN", {})
+    assert 3.6 < render_sources.first_keyframe_reach(COCKATOO) < 3.8
+    early = [0.5, 2.0, 3.5]
+    assert clean_seeks(COCKATOO, early) == dict.fromkeys(early, True) and runs == []
+    assert all(render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at]) for at in early)
+    numbered = numbered_source(tmp_path / "numbered.mp4")
+    assert 0.8 < render_sources.first_keyframe_reach(numbered) < 1.0  # dts: B-frames
+    runs.clear()
+    assert clean_seeks(numbered, [0.5, 1.5]) == {0.5: True, 1.5: True} and len(runs) == 1
+    assert runs[0].count("-ss") == 1  # only 1.5 s was checked
 
 
 def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_earlier():

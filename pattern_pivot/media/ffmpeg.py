@@ -64,8 +64,9 @@ PACKET_WINDOW = 8.0  # seconds of packets (read, not decoded) a probe lists
 
 def ffprobe_json(path: Path) -> dict:
     """ffprobe's format and streams for ``path`` as a dict (a fresh one per call), and under
-    ``packets`` the decode time of each packet in its first ``PACKET_WINDOW`` seconds (how
-    its streams interleave, for the render's reading plan: one probe rather than two)."""
+    ``packets`` the stream, decode time and flags of each packet in its first
+    ``PACKET_WINDOW`` seconds (how its streams interleave and where its first keyframes
+    are, for the render's reading plan: one probe rather than two)."""
     resolved = Path(path).resolve()
     try:
         stat = resolved.stat()
@@ -87,6 +88,11 @@ class _ProbeFailed(Exception):
         self.stderr = stderr
 
 
+def forget_probes() -> None:
+    """Forget every cached ``ffprobe_json`` answer (``render.clear_caches``)."""
+    _ffprobe.cache_clear()
+
+
 @lru_cache(maxsize=128)
 def _ffprobe(resolved: str, mtime_ns: int, size: int) -> bytes:
     """Cached per file version (keyed by the resolved path alone: a render probes each
@@ -94,7 +100,7 @@ def _ffprobe(resolved: str, mtime_ns: int, size: int) -> bytes:
     its path)."""
     cmd = [tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format",
            "-show_streams", "-read_intervals", f"%+{PACKET_WINDOW:g}", "-show_entries",
-           "packet=dts_time", resolved]
+           "packet=stream_index,dts_time,flags", resolved]
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     if proc.returncode != 0:
         raise _ProbeFailed(proc.stderr)

@@ -26,6 +26,7 @@ class SourceMedia:
 
 
 CHECK_FRAMES = 8  # frames decoded after a seek to call it clean
+EPSILON = 0.01  # seconds kept clear of the second keyframe (timestamps round in the probe)
 BATCH = 8  # seek points checked by one ffmpeg run (each an input with its own decoder)
 
 
@@ -40,13 +41,15 @@ def seeks_cleanly(path: Path, at: float) -> bool:
 
 
 def clean_seeks(path: Path, points: list[float]) -> dict[float, bool]:
-    """``seeks_cleanly`` for each of ``points``. Most files seek cleanly everywhere, so one
+    """``seeks_cleanly`` for each of ``points``. A point before the file's second keyframe
+    needs no check (``first_keyframe_reach``). Most files seek cleanly everywhere, so one
     ffmpeg run checks up to ``BATCH`` points (an input per point: a start-up per source
     rather than per shot); only a run that reports a decoding error is followed by a run per
     point, to find which. A file known to have such keyframes goes straight to those."""
     path = Path(path).resolve()
     key = (str(path), path.stat().st_mtime_ns)
-    wanted = {round(at, 3) for at in points if at > 0}
+    reach = first_keyframe_reach(path)
+    wanted = {round(at, 3) for at in points if at > 0 and at >= reach}
     with _MEMO_LOCK:
         known = dict(_CLEAN.get(key, {}))
     todo = sorted(wanted - set(known))
@@ -67,11 +70,37 @@ def clean_seeks(path: Path, points: list[float]) -> dict[float, bool]:
         _CLEAN[key] = {**_CLEAN.get(key, {}), **known}
         while len(_CLEAN) > 64:  # bounded: variants of a request cut the same spans
             del _CLEAN[next(iter(_CLEAN))]
-    return {at: at <= 0 or known[round(at, 3)] for at in points}
+    return {at: at <= 0 or at < reach or known[round(at, 3)] for at in points}
+
+
+def first_keyframe_reach(path: Path) -> float:
+    """Seconds from the file's start before which a seek lands on its first video keyframe,
+    and so decodes as reading from the start does (the fallback for unclean seeks): no check
+    needed. Up to the second keyframe among the probe's packets (by decode time, which is
+    never later than the presentation time a seek may use), else as far as they were
+    listed; 0 when the listing does not open with a keyframe."""
+    data = ffprobe_json(path)
+    video = next((stream.get("index") for stream in data.get("streams", [])
+                  if stream.get("codec_type") == "video"), None)
+    try:
+        origin = float(data.get("format", {}).get("start_time", 0.0))
+        times = [(float(packet["dts_time"]), "K" in packet.get("flags", ""))
+                 for packet in data.get("packets", []) if packet.get("stream_index") == video]
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+    if not times or not times[0][1]:
+        return 0.0
+    keyframes = [dts for dts, key in times[1:] if key]
+    return max(0.0, (keyframes[0] if keyframes else times[-1][0]) - origin - EPSILON)
 
 
 _MEMO_LOCK = threading.Lock()
 _CLEAN: dict[tuple[str, int], dict[float, bool]] = {}  # per file version: point -> clean
+
+
+def forget_seek_checks() -> None:
+    with _MEMO_LOCK:
+        _CLEAN.clear()
 
 
 def _decodes_cleanly(path: str, points: list[float]) -> bool:
