@@ -1,16 +1,22 @@
 """Render benchmark: the ffmpeg render engine vs a straightforward MoviePy 2 composition of the
-same edit, vs a bare ffmpeg encode to the same output size (the practical limit): one
-talking head decoded, scaled and encoded ("bare", the target's baseline), and the engine's
-own output decoded and encoded again ("bare same": the same pictures, whose x264 cost is the
-engine's; it also decodes a 1080x1920 stream, which the engine does not).
+same edit, vs bare ffmpeg encodes to the same output size (the practical limit):
 
-One run, same plan, same narration, same machine (after one untimed bare encode: the
-first encode after a pause is slower, whichever path). Prints wall and CPU seconds for each
-and the ratios; then the engine's peak memory (ffmpeg's VmHWM, polled) at two output lengths
-and at 3x the shots; then a 24-shot supercut cut from 3 sources, timed against a bare encode
-of the same length, and its peak memory against the same plan with 8 shots. Never asserts:
-it prints PASS/MISS against the targets (>= 4x MoviePy, <= 1.2x bare, memory flat in output
-length and in shot count: <= 1.2x).
+- "bare": one talking head decoded, scaled and encoded (the target's baseline);
+- "bare cuts": the plan's own cuts as one plain ffmpeg command, the way one writes it by
+  hand: an input per shot (input seeking), each scaled and centre-cropped, stills and cards
+  as looped images, concatenated; no framing analysis, captions or loudness pass;
+- "bare same": the engine's own output decoded and encoded again (the same pictures, whose
+  x264 cost is the engine's; it also decodes a 1080x1920 stream, which the engine does not).
+
+Same plan, same narration, same machine (after one untimed bare encode: the first encode
+after a pause is slower, whichever path). Each path runs ``--repeats`` times, taking turns
+(these machines drift by several per cent within a minute), every engine run cold (nothing
+remembered from the previous render); the medians are compared. Prints wall and CPU seconds
+for each and the ratios; then the engine's peak memory (ffmpeg's VmHWM, polled) at two
+output lengths and at 3x the shots; then a 24-shot supercut cut from 3 sources, timed
+against the same baselines, and its peak memory against the same plan with 8 shots. Never
+asserts: it prints PASS/MISS against the targets (>= 4x MoviePy, <= 1.2x bare, memory flat
+in output length and in shot count: <= 1.2x).
 
     .venv/bin/python benchmarks/render_benchmark.py            # 1080x1920
     .venv/bin/python benchmarks/render_benchmark.py --quick    # 540x960
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,9 +38,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pattern_pivot.media.probe import probe  # noqa: E402
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan  # noqa: E402
-from pattern_pivot.render import RenderOptions, render_plan  # noqa: E402
+from pattern_pivot.render import RenderOptions, clear_caches, render_plan  # noqa: E402
 from pattern_pivot.render.captions import caption_events  # noqa: E402
+from pattern_pivot.render.cards import draw_card  # noqa: E402
 from pattern_pivot.render.sources import FileSources  # noqa: E402
 from pattern_pivot.render.timeline import narration_cues, place_shots  # noqa: E402
 from pattern_pivot.tts import TTSConfig, make_engine, narrate  # noqa: E402
@@ -150,7 +159,22 @@ def timed(fn) -> dict:
 
 
 def engine_run(plan, out, sources, narration, size) -> None:
+    clear_caches()  # cold, as the first render of these sources in a process
     render_plan(plan, out, sources, narration, RenderOptions(frame_size=size))
+
+
+def median_run(runs: list[dict]) -> dict:
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def repeated(repeats: int, paths: dict) -> dict[str, dict]:
+    """Each of ``paths`` (name -> no-argument function) timed ``repeats`` times, taking
+    turns; the median of each measure."""
+    runs: dict[str, list[dict]] = {name: [] for name in paths}
+    for _ in range(repeats):
+        for name, fn in paths.items():
+            runs[name].append(timed(fn))
+    return {name: median_run(found) for name, found in runs.items()}
 
 
 def bare_run(out: Path, seconds: float, sound: Path, size) -> None:
@@ -165,6 +189,48 @@ def bare_run(out: Path, seconds: float, sound: Path, size) -> None:
                     "-c:v", "libx264", "-preset", "veryfast", "-crf", "21", "-c:a", "aac",
                     "-b:a", "160k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart",
                     str(out)], check=True)
+
+
+def bare_cuts_run(plan: EditPlan, out: Path, files: dict[str, Path], narration, size,
+                  images: dict[str, Path]) -> None:
+    """The plan's cuts as one plain ffmpeg command: an input per shot (``-ss``/``-t``
+    input seeking), scaled and centre-cropped, stills and cards (``images``: card text ->
+    drawn card) as looped images, concatenated; the narration's sound, else the shots'
+    own. No framing analysis, captions, camera moves or loudness pass, and no seek checks:
+    cockatoo.mp4's later keyframes do not decode on their own, so this command's shots cut
+    there start smeared (ffmpeg's decoding errors are not shown)."""
+    w, h = size
+    placed = place_shots(plan, narration.duration if narration else 0.0)
+    own_sound = narration is None
+    args, chains, labels = [], [], []
+    for k, p in enumerate(placed):
+        shot = p.shot
+        if shot.kind == "source":
+            args += ["-ss", f"{shot.span.start:.3f}", "-t", f"{p.duration:.3f}",
+                     "-i", str(files[shot.span.video_id])]
+        else:
+            image = shot.image if shot.kind == "still" else images[shot.text]
+            args += ["-loop", "1", "-framerate", "30", "-t", f"{p.duration:.3f}",
+                     "-i", str(image)]
+        chains.append(f"[{k}:v]fps=30,scale={w}:{h}:force_original_aspect_ratio=increase,"
+                      f"crop={w}:{h},setsar=1,format=yuv420p[v{k}]")
+        labels.append(f"[v{k}]")
+        if own_sound:  # a source without sound is silent for its shot
+            heard = (f"[{k}:a]aresample=48000," if probe(files[shot.span.video_id]).audio
+                     else f"anullsrc=r=48000,atrim=duration={p.duration:.3f},")
+            chains.append(f"{heard}aformat=channel_layouts=stereo[a{k}]")
+            labels.append(f"[a{k}]")
+    chains.append(f"{''.join(labels)}concat=n={len(placed)}:v=1:a={int(own_sound)}"
+                  + ("[v][a]" if own_sound else "[v]"))
+    sound = ["-map", "[a]"]
+    if not own_sound:
+        args += ["-i", str(narration.wav_path)]
+        sound = ["-map", f"{len(placed)}:a"]
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "fatal", "-y", *args,
+                    "-filter_complex", ";".join(chains), "-map", "[v]", *sound,
+                    "-t", f"{placed[-1].end:.3f}", "-c:v", "libx264", "-preset", "veryfast",
+                    "-crf", "21", "-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-ac", "2",
+                    "-movflags", "+faststart", str(out)], check=True)
 
 
 def reencode_run(made: Path, out: Path) -> None:
@@ -251,6 +317,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="540x960 instead of 1080x1920")
     parser.add_argument("--skip-moviepy", action="store_true")
     parser.add_argument("--skip-timing", action="store_true", help="only the memory part")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed runs of each path, taking turns (medians compared)")
     parser.add_argument("--scale", type=int, default=3,
                         help="the longer outputs for the memory comparison: this many times "
                         "longer shots, and this many times more shots")
@@ -260,20 +328,21 @@ def main() -> None:
     size = (540, 960) if args.quick else (1080, 1920)
     with tempfile.TemporaryDirectory(prefix="pp-render-bench-") as tmp:
         folder = Path(tmp)
-        sources = FileSources({"talk": TALK, "bird": BIRD,
-                               "desk": make_desk(folder / "desk.mp4")})
+        files = {"talk": TALK, "bird": BIRD, "desk": make_desk(folder / "desk.mp4")}
+        sources = FileSources(files)
         short = make_plan(1)
         n_short = speak(short, folder)
         seconds = place_shots(short, n_short.duration)[-1].end
         print(f"output {size[0]}x{size[1]} @30 fps, {seconds:.1f} s, {len(short.shots)} shots, "
-              f"{os.cpu_count()} CPUs; x264 veryfast crf 21 everywhere")
+              f"{os.cpu_count()} CPUs; x264 veryfast crf 21 everywhere; medians of "
+              f"{args.repeats} runs a path, taking turns")
         # Untimed: the first x264 encode after a pause runs ~0.3 s slower, whichever path it
         # is (bare measured 4.32-4.42 s first, 4.15 s second); timed first, the engine paid
         # that alone. This warms nothing in this process (no probe, no framing).
         bare_run(folder / "warm-up.mp4", 2.0, n_short.wav_path, size)
-        engine = timed(lambda: engine_run(short, folder / "engine.mp4", sources, n_short, size))
         if not args.skip_timing:
-            timing(args, short, n_short, seconds, engine, folder, sources, size)
+            timing(args, short, n_short, seconds, folder, sources, files, size)
+        engine = timed(lambda: engine_run(short, folder / "engine.mp4", sources, n_short, size))
         print(f"\nengine peak ffmpeg VmHWM (the largest child process), {seconds:.0f} s / "
               f"{len(short.shots)} shots: {engine['child_peak']:.0f} MiB")
         for label, plan in ((f"{args.scale}x longer shots", make_plan(1, args.scale)),
@@ -287,53 +356,71 @@ def main() -> None:
                   f"{mark(growth <= 1.2)})  wall {run['wall']:.1f} s "
                   f"({length / run['wall']:.2f}x realtime)")
         if args.multi_shots:
-            multi(args.multi_shots, args.scale, folder, sources, size)
+            multi(args, folder, sources, files, size)
 
 
-def multi(count: int, scale: int, folder: Path, sources, size) -> None:
-    """Many shots from three sources: time against a bare encode of the same length, and
-    peak memory against the same kind of plan with ``scale`` times fewer shots."""
-    plan, fewer = make_multi_plan(count), make_multi_plan(max(1, count // scale))
-    seconds, desk = plan.target_seconds, sources("desk").path
+def multi(args, folder: Path, sources, files, size) -> None:
+    """Many shots from three sources: time against the bare encodes, and peak memory
+    against the same kind of plan with ``--scale`` times fewer shots."""
+    count = args.multi_shots
+    plan, fewer = make_multi_plan(count), make_multi_plan(max(1, count // args.scale))
+    seconds, desk = plan.target_seconds, files["desk"]
     print(f"\n{count} shots from 3 sources (supercut, their own sound, centre framing), "
           f"{seconds:.0f} s:")
-    engine = timed(lambda: engine_run(plan, folder / "multi.mp4", sources, None, size))
-    bare = timed(lambda: bare_run(folder / "multi-bare.mp4", seconds, desk, size))
-    same = timed(lambda: reencode_run(folder / "multi.mp4", folder / "multi-same.mp4"))
+    made = folder / "multi.mp4"
+    runs = repeated(args.repeats, {
+        "engine": lambda: engine_run(plan, made, sources, None, size),
+        "bare": lambda: bare_run(folder / "multi-bare.mp4", seconds, desk, size),
+        "bare cuts": lambda: bare_cuts_run(plan, folder / "multi-cuts.mp4", files, None, size,
+                                           {}),
+        "bare same": lambda: reencode_run(made, folder / "multi-same.mp4")})
     small = timed(lambda: engine_run(fewer, folder / "fewer.mp4", sources, None, size))
-    print(f"{'path':<10}{'wall s':>9}{'cpu s':>9}{'x realtime':>12}{'peak MiB':>10}")
-    for name, r in (("engine", engine), ("bare", bare), ("bare same", same)):
-        print(f"{name:<10}{r['wall']:>9.2f}{r['cpu']:>9.2f}{seconds / r['wall']:>12.2f}"
-              f"{r['child_peak']:>10.0f}")
-    ratios(engine, bare, same)
+    table(runs, seconds, peak=True)
+    ratios(runs)
+    engine = runs["engine"]
     growth = engine["child_peak"] / small["child_peak"]
     print(f"peak memory {len(fewer.shots)} -> {count} shots: {small['child_peak']:.0f} -> "
           f"{engine['child_peak']:.0f} MiB = {growth:.2f}x  (flat: <= 1.2 {mark(growth <= 1.2)})")
 
 
-def ratios(engine: dict, bare: dict, same: dict) -> None:
-    """The engine against the bare encode of one talking head (the target's baseline) and
-    against the bare re-encode of the engine's own pictures."""
-    for label, base in (("engine / bare     ", bare), ("engine / bare same", same)):
+def table(runs: dict[str, dict], seconds: float, peak: bool = False) -> None:
+    print(f"{'path':<10}{'wall s':>9}{'cpu s':>9}{'x realtime':>12}"
+          + (f"{'peak MiB':>10}" if peak else ""))
+    for name, r in runs.items():
+        print(f"{name:<10}{r['wall']:>9.2f}{r['cpu']:>9.2f}{seconds / r['wall']:>12.2f}"
+              + (f"{r['child_peak']:>10.0f}" if peak else ""))
+
+
+def ratios(runs: dict[str, dict]) -> None:
+    """The engine against the bare encode of one talking head (the target's baseline), the
+    same cuts written as one plain command, and the bare re-encode of its own pictures."""
+    engine = runs["engine"]
+    for name in ("bare", "bare cuts", "bare same"):
+        base = runs[name]
         ratio = engine["wall"] / base["wall"]
-        print(f"{label} wall {ratio:.2f}x  cpu {engine['cpu'] / base['cpu']:.2f}x   "
-              f"(target <= 1.2)  {mark(ratio <= 1.2)}")
+        print(f"engine / {name:<10} wall {ratio:.2f}x  cpu {engine['cpu'] / base['cpu']:.2f}x"
+              f"   (target <= 1.2)  {mark(ratio <= 1.2)}")
 
 
-def timing(args, short, n_short, seconds, engine, folder, sources, size) -> None:
-    """The same short edit through the bare encode and MoviePy; ratios against the engine."""
-    bare = timed(lambda: bare_run(folder / "bare.mp4", seconds, n_short.wav_path, size))
-    same = timed(lambda: reencode_run(folder / "engine.mp4", folder / "same.mp4"))
+def timing(args, short, n_short, seconds, folder, sources, files, size) -> None:
+    """The short edit through the engine and the bare encodes, taking turns, and once
+    through MoviePy; ratios against the engine's medians."""
+    made = folder / "engine.mp4"
+    cards = {shot.text: draw_card(shot.text, *size, folder / f"card-{n}.png")
+             for n, shot in enumerate(short.shots) if shot.kind == "card"}
+    runs = repeated(args.repeats, {
+        "engine": lambda: engine_run(short, made, sources, n_short, size),
+        "bare": lambda: bare_run(folder / "bare.mp4", seconds, n_short.wav_path, size),
+        "bare cuts": lambda: bare_cuts_run(short, folder / "cuts.mp4", files, n_short, size,
+                                           cards),
+        "bare same": lambda: reencode_run(made, folder / "same.mp4")})
     movie = None if args.skip_moviepy else timed(
         lambda: moviepy_run(short, folder / "moviepy.mp4", n_short, size))
-    print(f"{'path':<10}{'wall s':>9}{'cpu s':>9}{'x realtime':>12}")
-    rows = [("engine", engine), ("bare", bare), ("bare same", same)] + (
-        [("moviepy", movie)] if movie else [])
-    for name, r in rows:
-        print(f"{name:<10}{r['wall']:>9.2f}{r['cpu']:>9.2f}{seconds / r['wall']:>12.2f}")
+    table({**runs, **({"moviepy": movie} if movie else {})}, seconds)
     print()
-    ratios(engine, bare, same)
+    ratios(runs)
     if movie:
+        engine = runs["engine"]
         speedup = movie["wall"] / engine["wall"]
         print(f"moviepy / engine   wall {speedup:.2f}x  cpu "
               f"{movie['cpu'] / engine['cpu']:.2f}x   (target >= 4)   {mark(speedup >= 4)}")

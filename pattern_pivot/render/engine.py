@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from pattern_pivot.errors import MediaError
-from pattern_pivot.media.ffmpeg import run_ffmpeg
+from pattern_pivot.media.ffmpeg import forget_probes, run_ffmpeg
 from pattern_pivot.media.loudness import (
     TARGET_LUFS,
     TRUE_PEAK_DB,
@@ -46,8 +46,13 @@ from pattern_pivot.render.graph import (
     audio_graph,
     video_graph,
 )
-from pattern_pivot.render.segments import SourceRead, check_spans, plan_reads
-from pattern_pivot.render.sources import SourceMedia, SourceResolver
+from pattern_pivot.render.segments import (
+    SourceRead,
+    check_spans,
+    forget_start_shifts,
+    plan_reads,
+)
+from pattern_pivot.render.sources import SourceMedia, SourceResolver, forget_seek_checks
 from pattern_pivot.render.timeline import paced, place_shots, source_words
 from pattern_pivot.transcription.types import Word
 from pattern_pivot.tts.narrate import NarrationResult
@@ -131,6 +136,17 @@ def _framing(item: ShotInput, framing: str, frame: tuple[int, int]) -> CropPlan 
     path = item.source.path.resolve()
     return _span_framing(str(path), path.stat().st_mtime_ns, span.start,
                          span.start + item.placed.duration, frame, framing)
+
+
+def clear_caches() -> None:
+    """Forget what this process remembers about source files: probes, framings, seek checks
+    and start shifts. They are keyed by path and modification time, so only a file rewritten
+    within the same timestamp needs this; benchmarks call it to time cold renders."""
+    _geometry.cache_clear()
+    _span_framing.cache_clear()
+    forget_probes()
+    forget_start_shifts()
+    forget_seek_checks()
 
 
 @lru_cache(maxsize=32)

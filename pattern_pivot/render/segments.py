@@ -199,6 +199,10 @@ def _write(path: Path, source: SourceMedia, layout: ReadLayout, opening: list[st
     return SourceRead(path, script, at, len(pieces))
 
 
+def forget_start_shifts() -> None:
+    _start_shift.cache_clear()
+
+
 @lru_cache(maxsize=64)
 def _start_shift(path: str, mtime_ns: int, opening: str) -> float:
     with tempfile.TemporaryDirectory(prefix="pp-start-") as tmp:
