@@ -2,12 +2,13 @@
 still show exactly their spans, in sync, on real decoded frames and sound."""
 
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pattern_pivot.remix.types import EditPlan, Shot, SourceSpan
-from pattern_pivot.render import RenderOptions, render_plan
+from pattern_pivot.render import RenderOptions, clear_caches, render_plan
 from pattern_pivot.render import sources as render_sources
 from pattern_pivot.render.sources import FileSources, clean_seeks, seeks_cleanly
 from tests.conftest import COCKATOO, ffmpeg
@@ -262,3 +263,24 @@ def test_a_fixed_window_cut_before_scaling_shows_the_same_picture(size, x):
     cropped = frame(f"{cut},crop={w}:{h}:{px}:{py}")
     # Exact: under 0.15 here; the frame off by 2 px reads 0.55 to 1.3.
     assert cut.startswith("crop=") and np.abs(whole - cropped).mean() < 0.4
+
+
+def test_clear_caches_forgets_probes_and_seek_checks(tmp_path, monkeypatch):
+    """Renders remember each file's probe and seek checks (keyed by path and modification
+    time); ``clear_caches`` forgets them, so the next render probes and checks again (what
+    the benchmark's cold runs rely on)."""
+    numbered = numbered_source(tmp_path / "numbered.mp4")
+    runs = []
+    real_run = subprocess.run
+
+    def counted(cmd, *args, **kwargs):
+        runs.append(Path(cmd[0]).name)
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(render_sources.subprocess, "run", counted)
+    assert clean_seeks(numbered, [1.5]) == {1.5: True}
+    assert runs == ["ffprobe", "ffmpeg"]
+    assert clean_seeks(numbered, [1.5]) == {1.5: True} and len(runs) == 2  # remembered
+    clear_caches()
+    assert clean_seeks(numbered, [1.5]) == {1.5: True}
+    assert runs == ["ffprobe", "ffmpeg"] * 2
