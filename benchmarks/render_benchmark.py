@@ -119,22 +119,31 @@ def cpu_self() -> float:
 
 
 class ChildPeak:
-    """Polls /proc for this process's children and keeps the highest VmHWM seen (MiB)."""
+    """Polls /proc for the ffmpeg processes among this process's children started while it
+    runs and keeps the highest VmHWM seen (MiB). Children already running are left out (a
+    reader MoviePy left open would count in every later measurement), and so is a child
+    caught between fork and exec: it still shows this Python process's own peak (~720 MiB
+    after MoviePy ran), not ffmpeg's."""
 
     def __init__(self) -> None:
+        import psutil
+
         self.peak = 0.0
+        self._me = psutil.Process()
+        self._before = {child.pid for child in self._me.children(recursive=True)}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
     def _poll(self) -> None:
-        import psutil
-
-        me = psutil.Process()
         while not self._stop.is_set():
-            for child in me.children(recursive=True):
+            for child in self._me.children(recursive=True):
+                if child.pid in self._before:
+                    continue
                 try:
                     status = Path(f"/proc/{child.pid}/status").read_text()
                 except OSError:
+                    continue
+                if not status.startswith("Name:\tffmpeg"):
                     continue
                 for line in status.splitlines():
                     if line.startswith("VmHWM:"):
@@ -292,7 +301,9 @@ def moviepy_run(plan: EditPlan, out: Path, narration, size) -> None:
         .with_position(("center", round(h * 0.7)))
         for start, end, line, _ in caption_events(list(narration.words))]
     # A composite audio clip is silent past the narration's end (the last shot is held on).
-    voice = CompositeAudioClip([AudioFileClip(str(narration.wav_path))])
+    spoken = AudioFileClip(str(narration.wav_path))
+    opened.append(spoken)
+    voice = CompositeAudioClip([spoken])
     final = CompositeVideoClip([video, *captions], size=(w, h)).with_audio(
         voice.with_duration(video.duration)).with_duration(video.duration)
     final.write_videofile(str(out), fps=30, codec="libx264", preset="veryfast",
