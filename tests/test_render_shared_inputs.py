@@ -150,66 +150,64 @@ def test_a_source_whose_keyframes_do_not_decode_alone_is_still_cut_cleanly(tmp_p
         t0 += seconds
 
 
-def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, monkeypatch):
-    """A source that seeks cleanly everywhere costs one ffmpeg run for all its cut points
-    (not one per shot); where the shared run reports an error, each point is checked on its
-    own and gets its own answer."""
-    clean = numbered_source(tmp_path / "numbered.mp4")
-    runs = []
+@pytest.fixture
+def runs(monkeypatch):
+    """The commands ``subprocess.run`` runs from here on, by tool (``runs["ffmpeg"]``,
+    ``runs["ffprobe"]``), with no seek check remembered from other tests."""
+    made: dict[str, list] = {"ffmpeg": [], "ffprobe": []}
     real_run = subprocess.run
 
-    def counted(cmd, *args, **kwargs):  # the decoding runs, not the (cached) probes
-        if not str(cmd[0]).endswith("ffprobe"):
-            runs.append(cmd)
-        return real_run(cmd, *args, **kwargs)
-
-    monkeypatch.setattr(render_sources.subprocess, "run", counted)
-    monkeypatch.setattr(render_sources, "_CLEAN", {})  # nothing remembered from other tests
-    assert clean_seeks(clean, [1.5, 3.0, 4.5, 6.0, 0.0]) == dict.fromkeys(
-        [1.5, 3.0, 4.5, 6.0, 0.0], True)
-    assert len(runs) == 1
-    assert clean_seeks(clean, [3.0]) == {3.0: True} and len(runs) == 1  # remembered
-
-    runs.clear()
-    points = [1.0, 8.0, 4.5, 12.0]
-    alone = {at: render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at])
-             for at in points}
-    assert alone[1.0] and not alone[8.0]
-    runs.clear()
-    assert clean_seeks(COCKATOO, points) == alone
-    # 1.0 s lands on the first keyframe: not checked. The shared run of the other three
-    # failed: one run per point.
-    assert len(runs) == 1 + 3
-    runs.clear()
-    later = [9.0, 10.0]
-    assert clean_seeks(COCKATOO, later) == {
-        at: render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at]) for at in later}
-    assert len(runs) == 2 * len(later)  # a file known to have a bad keyframe: no shared run
-
-
-def test_a_seek_onto_the_first_keyframe_is_not_checked(tmp_path, monkeypatch):
-    """Up to the second keyframe a seek decodes from the first, as reading from the start
-    does: no check run, and the answer is the one a check gives. The probe lists where the
-    keyframes are (cockatoo.mp4: 0 s and 3.8 s; the numbered source: every second)."""
-    runs = []
-    real_run = subprocess.run
-
-    def counted(cmd, *args, **kwargs):  # the decoding runs, not the (cached) probes
-        if not str(cmd[0]).endswith("ffprobe"):
-            runs.append(cmd)
+    def counted(cmd, *args, **kwargs):
+        made.setdefault(Path(str(cmd[0])).name, []).append(cmd)
         return real_run(cmd, *args, **kwargs)
 
     monkeypatch.setattr(render_sources.subprocess, "run", counted)
     monkeypatch.setattr(render_sources, "_CLEAN", {})
+    return made
+
+
+def test_seek_points_are_checked_in_one_run_unless_one_fails(tmp_path, runs):
+    """A source that seeks cleanly everywhere costs one ffmpeg run for all its cut points
+    (not one per shot); where the shared run reports an error, each point is checked on its
+    own and gets its own answer."""
+    clean = numbered_source(tmp_path / "numbered.mp4")
+    checks = runs["ffmpeg"]
+    checks.clear()
+    assert clean_seeks(clean, [1.5, 3.0, 4.5, 6.0, 0.0]) == dict.fromkeys(
+        [1.5, 3.0, 4.5, 6.0, 0.0], True)
+    assert len(checks) == 1
+    assert clean_seeks(clean, [3.0]) == {3.0: True} and len(checks) == 1  # remembered
+
+    points = [1.0, 8.0, 4.5, 12.0]
+    alone = {at: render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at])
+             for at in points}
+    assert alone[1.0] and not alone[8.0]
+    checks.clear()
+    assert clean_seeks(COCKATOO, points) == alone
+    # 1.0 s lands on the first keyframe: not checked. The shared run of the other three
+    # failed: one run per point.
+    assert len(checks) == 1 + 3
+    checks.clear()
+    later = [9.0, 10.0]
+    assert clean_seeks(COCKATOO, later) == {
+        at: render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at]) for at in later}
+    assert len(checks) == 2 * len(later)  # a file known to have a bad keyframe: no shared run
+
+
+def test_a_seek_onto_the_first_keyframe_is_not_checked(tmp_path, runs):
+    """Up to the second keyframe a seek decodes from the first, as reading from the start
+    does: no check run, and the answer is the one a check gives. The probe lists where the
+    keyframes are (cockatoo.mp4: 0 s and 3.8 s; the numbered source: every second)."""
+    checks = runs["ffmpeg"]
     assert 3.6 < render_sources.first_keyframe_reach(COCKATOO) < 3.8
     early = [0.5, 2.0, 3.5]
-    assert clean_seeks(COCKATOO, early) == dict.fromkeys(early, True) and runs == []
+    assert clean_seeks(COCKATOO, early) == dict.fromkeys(early, True) and checks == []
     assert all(render_sources._decodes_cleanly(str(COCKATOO.resolve()), [at]) for at in early)
     numbered = numbered_source(tmp_path / "numbered.mp4")
     assert 0.8 < render_sources.first_keyframe_reach(numbered) < 1.0  # dts: B-frames
-    runs.clear()
-    assert clean_seeks(numbered, [0.5, 1.5]) == {0.5: True, 1.5: True} and len(runs) == 1
-    assert runs[0].count("-ss") == 1  # only 1.5 s was checked
+    checks.clear()
+    assert clean_seeks(numbered, [0.5, 1.5]) == {0.5: True, 1.5: True} and len(checks) == 1
+    assert checks[0].count("-ss") == 1  # only 1.5 s was checked
 
 
 def test_pieces_merge_close_shots_in_order_and_start_unclean_ones_earlier():
@@ -265,22 +263,16 @@ def test_a_fixed_window_cut_before_scaling_shows_the_same_picture(size, x):
     assert cut.startswith("crop=") and np.abs(whole - cropped).mean() < 0.4
 
 
-def test_clear_caches_forgets_probes_and_seek_checks(tmp_path, monkeypatch):
+def test_clear_caches_forgets_probes_and_seek_checks(tmp_path, runs):
     """Renders remember each file's probe and seek checks (keyed by path and modification
     time); ``clear_caches`` forgets them, so the next render probes and checks again (what
     the benchmark's cold runs rely on)."""
     numbered = numbered_source(tmp_path / "numbered.mp4")
-    runs = []
-    real_run = subprocess.run
-
-    def counted(cmd, *args, **kwargs):
-        runs.append(Path(cmd[0]).name)
-        return real_run(cmd, *args, **kwargs)
-
-    monkeypatch.setattr(render_sources.subprocess, "run", counted)
+    runs["ffmpeg"].clear()
     assert clean_seeks(numbered, [1.5]) == {1.5: True}
-    assert runs == ["ffprobe", "ffmpeg"]
-    assert clean_seeks(numbered, [1.5]) == {1.5: True} and len(runs) == 2  # remembered
+    assert (len(runs["ffprobe"]), len(runs["ffmpeg"])) == (1, 1)
+    assert clean_seeks(numbered, [1.5]) == {1.5: True}
+    assert (len(runs["ffprobe"]), len(runs["ffmpeg"])) == (1, 1)  # remembered
     clear_caches()
     assert clean_seeks(numbered, [1.5]) == {1.5: True}
-    assert runs == ["ffprobe", "ffmpeg"] * 2
+    assert (len(runs["ffprobe"]), len(runs["ffmpeg"])) == (2, 2)
