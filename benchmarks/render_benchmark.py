@@ -201,13 +201,14 @@ def bare_run(out: Path, seconds: float, sound: Path, size) -> None:
 
 
 def bare_cuts_run(plan: EditPlan, out: Path, files: dict[str, Path], narration, size,
-                  images: dict[str, Path]) -> None:
+                  images: dict[str, Path], sounding: dict[str, bool] | None = None) -> None:
     """The plan's cuts as one plain ffmpeg command: an input per shot (``-ss``/``-t``
     input seeking), scaled and centre-cropped, stills and cards (``images``: card text ->
     drawn card) as looped images, concatenated; the narration's sound, else the shots'
-    own. No framing analysis, captions, camera moves or loudness pass, and no seek checks:
-    cockatoo.mp4's later keyframes do not decode on their own, so this command's shots cut
-    there start smeared (ffmpeg's decoding errors are not shown)."""
+    own (``sounding``: which sources have sound, probed before timing). No framing
+    analysis, captions, camera moves or loudness pass, and no seek checks: cockatoo.mp4's
+    later keyframes do not decode on their own, so this command's shots cut there start
+    smeared (ffmpeg's decoding errors are not shown)."""
     w, h = size
     placed = place_shots(plan, narration.duration if narration else 0.0)
     own_sound = narration is None
@@ -225,7 +226,7 @@ def bare_cuts_run(plan: EditPlan, out: Path, files: dict[str, Path], narration, 
                       f"crop={w}:{h},setsar=1,format=yuv420p[v{k}]")
         labels.append(f"[v{k}]")
         if own_sound:  # a source without sound is silent for its shot
-            heard = (f"[{k}:a]aresample=48000," if probe(files[shot.span.video_id]).audio
+            heard = (f"[{k}:a]aresample=48000," if sounding[shot.span.video_id]
                      else f"anullsrc=r=48000,atrim=duration={p.duration:.3f},")
             chains.append(f"{heard}aformat=channel_layouts=stereo[a{k}]")
             labels.append(f"[a{k}]")
@@ -379,11 +380,12 @@ def multi(args, folder: Path, sources, files, size) -> None:
     print(f"\n{count} shots from 3 sources (supercut, their own sound, centre framing), "
           f"{seconds:.0f} s:")
     made = folder / "multi.mp4"
+    sounding = {name: probe(path).audio is not None for name, path in files.items()}
     runs = repeated(args.repeats, {
         "engine": lambda: engine_run(plan, made, sources, None, size),
         "bare": lambda: bare_run(folder / "multi-bare.mp4", seconds, desk, size),
         "bare cuts": lambda: bare_cuts_run(plan, folder / "multi-cuts.mp4", files, None, size,
-                                           {}),
+                                           {}, sounding),
         "bare same": lambda: reencode_run(made, folder / "multi-same.mp4")})
     small = timed(lambda: engine_run(fewer, folder / "fewer.mp4", sources, None, size))
     table(runs, seconds, peak=True)
