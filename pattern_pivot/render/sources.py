@@ -26,7 +26,7 @@ class SourceMedia:
 
 
 CHECK_FRAMES = 8  # frames decoded after a seek to call it clean
-EPSILON = 0.01  # seconds kept clear of the second keyframe (timestamps round in the probe)
+KEYFRAME_MARGIN = 0.01  # seconds kept clear of the second keyframe (timestamps round in the probe)
 BATCH = 8  # seek points checked by one ffmpeg run (each an input with its own decoder)
 
 
@@ -91,7 +91,7 @@ def first_keyframe_reach(path: Path) -> float:
     if not times or not times[0][1]:
         return 0.0
     keyframes = [dts for dts, key in times[1:] if key]
-    return max(0.0, (keyframes[0] if keyframes else times[-1][0]) - origin - EPSILON)
+    return max(0.0, (keyframes[0] if keyframes else times[-1][0]) - origin - KEYFRAME_MARGIN)
 
 
 _MEMO_LOCK = threading.Lock()
