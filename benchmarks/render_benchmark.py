@@ -352,9 +352,10 @@ def main() -> None:
         # is (bare measured 4.32-4.42 s first, 4.15 s second); timed first, the engine paid
         # that alone. This warms nothing in this process (no probe, no framing).
         bare_run(folder / "warm-up.mp4", 2.0, n_short.wav_path, size)
-        if not args.skip_timing:
-            timing(args, short, n_short, seconds, folder, sources, files, size)
-        engine = timed(lambda: engine_run(short, folder / "engine.mp4", sources, n_short, size))
+        # The timed engine runs' median peak, or (without them) one run for its memory.
+        engine = (timing(args, short, n_short, seconds, folder, sources, files, size)
+                  if not args.skip_timing else
+                  timed(lambda: engine_run(short, folder / "engine.mp4", sources, n_short, size)))
         print(f"\nengine peak ffmpeg VmHWM (the largest child process), {seconds:.0f} s / "
               f"{len(short.shots)} shots: {engine['child_peak']:.0f} MiB")
         for label, plan in ((f"{args.scale}x longer shots", make_plan(1, args.scale)),
@@ -415,9 +416,9 @@ def ratios(runs: dict[str, dict]) -> None:
               f"   (target <= 1.2)  {mark(ratio <= 1.2)}")
 
 
-def timing(args, short, n_short, seconds, folder, sources, files, size) -> None:
+def timing(args, short, n_short, seconds, folder, sources, files, size) -> dict:
     """The short edit through the engine and the bare encodes, taking turns, and once
-    through MoviePy; ratios against the engine's medians."""
+    through MoviePy; ratios against the engine's medians, which it returns."""
     made = folder / "engine.mp4"
     cards = {shot.text: draw_card(shot.text, *size, folder / f"card-{n}.png")
              for n, shot in enumerate(short.shots) if shot.kind == "card"}
@@ -437,6 +438,7 @@ def timing(args, short, n_short, seconds, folder, sources, files, size) -> None:
         speedup = movie["wall"] / engine["wall"]
         print(f"moviepy / engine   wall {speedup:.2f}x  cpu "
               f"{movie['cpu'] / engine['cpu']:.2f}x   (target >= 4)   {mark(speedup >= 4)}")
+    return runs["engine"]
 
 
 if __name__ == "__main__":
